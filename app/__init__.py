@@ -1,0 +1,53 @@
+"""Tessera: the Flask application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import BASE_DIR, Config, instance_path, load_or_create_secret_key
+
+
+def create_app(config_class: type[Config] = Config) -> Flask:
+    """Build a Tessera app: config, database, CSRF, FAB console, /ops, CLI."""
+    from flask_appbuilder import AppBuilder
+
+    from app import fab_patches
+    from app.cli import register_cli
+    from app.extensions import csrf, db, migrate
+    from app.ops import init_ops
+    from app.security import TesseraSecurityManager, schema_ready
+    from app.views import register_views
+    from app.web import register_web
+
+    fab_patches.apply()
+    app = Flask(__name__, instance_path=str(instance_path()))
+    app.config.from_object(config_class)
+    _ensure_secret_key(app)
+    # FAB's ModelView download route reads UPLOAD_FOLDER; keep it inside instance/.
+    app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)  # before FAB, so FAB exempts its API blueprints (STACK.md)
+    with app.app_context():
+        # Before the first migration the permission tables do not exist: skip the sync.
+        update_perms = app.config["FAB_UPDATE_PERMS"] and schema_ready(db.engine)
+        appbuilder = AppBuilder(
+            security_manager_class=TesseraSecurityManager, update_perms=update_perms
+        )
+        appbuilder.init_app(app, db.session)
+        register_views(appbuilder)
+    init_ops(app)
+    register_web(app)
+    register_cli(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("TESSERA_ENV") == "production":
+        raise RuntimeError("SECRET_KEY must be set in the environment in production.")
+    app.config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))

@@ -1,0 +1,69 @@
+"""`flask --app run tessera ...` commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+tessera = AppGroup("tessera", help="Tessera administration commands.")
+
+
+@tessera.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the demo departments and users (idempotent)."""
+    from app.demo import DEMO_LOGINS, load_demo
+
+    summary = load_demo()
+    click.echo(f"Demo data ready: {summary}")
+    click.echo("Demo logins (username / password):")
+    for username, role in DEMO_LOGINS:
+        click.echo(f"  {username:<8} / {username:<8}  {role}")
+
+
+@tessera.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--email", required=True)
+@click.option("--firstname", default="Admin", show_default=True)
+@click.option("--lastname", default="User", show_default=True)
+@click.password_option()
+@with_appcontext
+def create_admin_command(
+    username: str, email: str, firstname: str, lastname: str, password: str
+) -> None:
+    """Create a user with the Admin role (production's first login)."""
+    sm = current_app.appbuilder.sm
+    if sm.find_user(username=username) is not None:
+        raise click.ClickException(f"User '{username}' already exists.")
+    role = sm.find_role(current_app.config["AUTH_ROLE_ADMIN"])
+    if role is None:
+        raise click.ClickException("Role Admin is missing: run `flask --app run db upgrade`.")
+    if not sm.add_user(username, firstname, lastname, email, role, password):
+        raise click.ClickException(f"Could not create '{username}' (is the e-mail taken?).")
+    click.echo(f"Admin '{username}' created.")
+
+
+@tessera.command("worker")
+@click.option("--queues", "-q", multiple=True, help="Queues to listen on (default: all).")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--name", default=None, help="Worker name (default: RQ's).")
+def worker_command(queues: tuple[str, ...], burst: bool, name: str | None) -> None:
+    """Run an RQ worker with the scheduler; each job gets an app context."""
+    from rq import Queue, Worker
+
+    from app.jobs import worker_app
+    from app.queue import redis_connection
+
+    app: Flask = worker_app()
+    connection = redis_connection(app)
+    names = list(queues) or app.config["RQ_QUEUES"]
+    worker = Worker(
+        [Queue(q, connection=connection) for q in names], connection=connection, name=name
+    )
+    worker.work(with_scheduler=True, burst=burst)
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the `tessera` command group to the app."""
+    app.cli.add_command(tessera)

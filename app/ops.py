@@ -1,0 +1,156 @@
+"""The operations console at /ops (Flask-Admin): RQ queues, failed jobs, raw tables.
+
+Flask-Admin has no login of its own: every view here asks FAB's security manager, which only
+the Admin role satisfies (`menu_access` on the "Operations" menu link).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, BaseView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.theme import Bootstrap4Theme
+from flask_wtf import FlaskForm
+from redis.exceptions import RedisError
+from rq.job import Job
+from rq.registry import FailedJobRegistry
+from rq.worker import Worker
+
+from app.extensions import db
+from app.models import Department, Membership
+from app.queue import queue_online, queues, redis_connection
+
+OPS_PERMISSION = ("menu_access", "Operations")
+REGISTRIES = ("started", "scheduled", "deferred", "finished", "failed")
+
+
+class OpsAccess:
+    """Admit only users holding FAB's Operations permission; others are sent away."""
+
+    def is_accessible(self) -> bool:
+        user = g.get("user")
+        if user is None or not user.is_authenticated:
+            return False
+        return bool(current_app.appbuilder.sm.has_access(*OPS_PERMISSION))
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        user = g.get("user")
+        if user is None or not user.is_authenticated:
+            return redirect(url_for("AuthDBView.login", next=request.full_path))
+        abort(403)
+
+
+def queue_stats() -> dict[str, Any]:
+    """Per-queue job counts and the live workers; `error` is set when Redis is unreachable."""
+    online, error = queue_online()
+    if not online:
+        return {"online": False, "error": error, "queues": [], "workers": []}
+    try:
+        rows = []
+        for queue in queues():
+            row = {"name": queue.name, "queued": queue.count}
+            for registry in REGISTRIES:
+                row[registry] = getattr(queue, f"{registry}_job_registry").count
+            rows.append(row)
+        workers = [
+            {"name": w.name, "state": w.get_state(), "queues": ", ".join(w.queue_names())}
+            for w in Worker.all(connection=redis_connection())
+        ]
+    except (RedisError, OSError) as exc:
+        return {"online": False, "error": str(exc), "queues": [], "workers": []}
+    return {"online": True, "error": "", "queues": rows, "workers": workers}
+
+
+class OpsIndexView(OpsAccess, AdminIndexView):
+    """Queue overview: counts per queue and registry, and the workers that are alive."""
+
+    @expose("/")
+    def index(self) -> str:
+        return self.render("ops/index.html", stats=queue_stats())
+
+
+def failed_jobs(limit: int = 200) -> list[dict[str, Any]]:
+    """The most recent failed jobs of every queue, newest first."""
+    connection = redis_connection()
+    rows: list[dict[str, Any]] = []
+    for queue in queues():
+        registry = FailedJobRegistry(queue=queue)
+        for job in Job.fetch_many(registry.get_job_ids(0, limit - 1), connection=connection):
+            if job is None:
+                continue
+            exc = (job.exc_info or "").strip().splitlines()
+            rows.append(
+                {
+                    "id": job.id,
+                    "queue": queue.name,
+                    "func": job.func_name,
+                    "error": exc[-1] if exc else "",
+                    "ended_at": job.ended_at or datetime.min,
+                }
+            )
+    rows.sort(key=lambda r: r["ended_at"], reverse=True)
+    return rows[:limit]
+
+
+class FailedJobsView(OpsAccess, BaseView):
+    """Failed jobs with their last error line; requeue one or all."""
+
+    @expose("/")
+    def index(self) -> str:
+        online, error = queue_online()
+        jobs = failed_jobs() if online else []
+        return self.render(
+            "ops/failed.html", jobs=jobs, online=online, error=error, form=FlaskForm()
+        )
+
+    @expose("/requeue", methods=["POST"])
+    def requeue(self) -> Any:
+        job_ids = request.form.getlist("job_id")
+        requeued = 0
+        for queue in queues():
+            registry = FailedJobRegistry(queue=queue)
+            for job_id in job_ids or registry.get_job_ids():
+                if job_id in registry:
+                    registry.requeue(job_id)
+                    requeued += 1
+        flash(f"Requeued {requeued} job(s).", "success")
+        return redirect(url_for(".index"))
+
+
+class TableView(OpsAccess, ModelView):
+    """A raw table, generated per model; forms carry Flask-WTF's CSRF token."""
+
+    form_base_class = FlaskForm
+    can_export = True
+    page_size = 50
+
+
+# Raw tables shown under "Tables": (model, columns hidden from lists and forms).
+TABLES: list[tuple[type, tuple[str, ...]]] = [
+    (Department, ()),
+    (Membership, ()),
+]
+
+
+def init_ops(app: Flask) -> Admin:
+    """Mount the console at /ops with endpoints prefixed `ops` so none clash with FAB's."""
+    admin = Admin(
+        app,
+        name="Tessera ops",
+        url="/ops",
+        endpoint="ops",
+        index_view=OpsIndexView(name="Queues", url="/ops", endpoint="ops"),
+        theme=Bootstrap4Theme(),
+    )
+    admin.add_view(FailedJobsView(name="Failed jobs", endpoint="ops_failed", url="/ops/failed"))
+    for model, hidden in TABLES:
+        name = model.__tablename__
+        view = type(f"{model.__name__}TableView", (TableView,), {"column_exclude_list": hidden})
+        admin.add_view(
+            view(model, db, name=name, category="Tables", endpoint=f"ops_table_{name}",
+                 url=f"/ops/tables/{name}")
+        )
+    return admin

@@ -1,0 +1,24 @@
+"""Every Flask-AppBuilder view and menu entry, registered in one place."""
+
+from __future__ import annotations
+
+from flask_appbuilder import AppBuilder
+
+from app.views.departments import DepartmentView, MembershipView
+from app.views.team import TeamView
+
+CONSOLE = "Console"
+
+
+def register_views(appbuilder: AppBuilder) -> None:
+    """Add the views in menu order: the agent's pages first, then the admin console."""
+    appbuilder.add_view(TeamView, "Team", icon="fa-users")
+    appbuilder.add_view(
+        DepartmentView, "Departments", icon="fa-sitemap", category=CONSOLE,
+        category_icon="fa-cogs",
+    )
+    appbuilder.add_view(MembershipView, "Memberships", icon="fa-id-badge", category=CONSOLE)
+    appbuilder.add_link(
+        "Operations", href="/ops/", icon="fa-tachometer", category=CONSOLE,
+        label="Operations (/ops)",
+    )

@@ -1,0 +1,50 @@
+"""WTForms fields the console's model views share."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from wtforms import Field, SelectField
+from wtforms.fields.choices import SelectChoice
+
+_SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+class TagListField(Field):
+    """A comma-separated text input holding a list of lowercase tags (skills)."""
+
+    widget = BS3TextFieldWidget()
+
+    def _value(self) -> str:
+        return ", ".join(self.data or [])
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            self.data = []
+            return
+        tags: list[str] = []
+        for raw in str(valuelist[0]).split(","):
+            tag = raw.strip().lower()
+            if not tag:
+                continue
+            if not _SKILL.match(tag):
+                self.data = []
+                raise ValueError(
+                    f"'{tag}' is not a valid skill: use letters, digits, '-' or '_' "
+                    "(at most 40 characters)."
+                )
+            if tag not in tags:
+                tags.append(tag)
+        self.data = tags
+
+
+def choice_field(label: str, values: list[tuple[str, str]], description: str = "") -> SelectField:
+    """A select of fixed string values, built with SelectChoice (tuples are deprecated)."""
+    return SelectField(
+        label,
+        description=description,
+        choices=[SelectChoice(value, text) for value, text in values],
+        widget=Select2Widget(),
+    )

@@ -1,0 +1,38 @@
+"""Request-level glue: template globals and error pages shared by every view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from app.queue import queue_online
+from app.security import ROLE_ADMIN
+
+
+def _queue_banner() -> dict[str, Any]:
+    user = g.get("user")
+    if user is None or not user.is_authenticated:
+        return {}
+    if ROLE_ADMIN not in {role.name for role in user.roles}:
+        return {}
+    online, error = queue_online()
+    if online:
+        return {}
+    url = current_app.config["REDIS_URL"].rsplit("@", 1)[-1]  # never show a password
+    return {"tessera_queue_offline": {"url": url, "error": error}}
+
+
+def _api_errors_as_json(exc: HTTPException) -> Any:
+    """Errors under /api/ answer JSON; elsewhere Flask's HTML page is kept."""
+    if request.path.startswith("/api/"):
+        response = jsonify({"message": exc.description, "status": exc.code})
+        return response, exc.code
+    return exc
+
+
+def register_web(app: Flask) -> None:
+    """Attach the context processor and error handlers."""
+    app.context_processor(_queue_banner)
+    app.register_error_handler(HTTPException, _api_errors_as_json)

@@ -1,0 +1,146 @@
+"""Configuration read from the environment.
+
+Every setting is documented in README.md (Configuration). `Config` is the embedded default
+(SQLite under `instance/`, a generated secret key kept under `instance/`); `ProductionConfig`
+refuses to start without an explicit `SECRET_KEY` and `DATABASE_URL`; `TestConfig` is what the
+test suite builds on.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_path() -> Path:
+    """Folder for the embedded database, the generated secret key and attachments."""
+    return Path(os.environ.get("TESSERA_INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def load_or_create_secret_key(folder: Path) -> str:
+    """Return the key kept in `folder/secret_key`, creating it once with 64 random bytes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    key_file = folder / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(64))
+    return key_file.read_text().strip()
+
+
+def _default_database_url() -> str:
+    return "sqlite:///" + str(instance_path() / "tessera.db")
+
+
+# Flask-AppBuilder builtin roles: [view_menu regex, permission regex], matched with re.match,
+# so every pattern is anchored. Admin gets everything through AUTH_ROLE_ADMIN.
+_SELF_SERVICE = [
+    ["^UserInfoEditView$", "^can_this_form_(get|post)$"],
+    ["^ResetMyPasswordView$", "^can_this_form_(get|post)$"],
+    ["^(UserDBModelView|UserLDAPModelView|UserOAuthModelView)$", "^can_userinfo$"],
+    ["^(UserDBModelView|UserLDAPModelView|UserOAuthModelView)$", "^resetmypassword$"],
+    ["^UserDBModelView$", "^userinfoedit$"],
+    ["^MenuApi$", "^can_get$"],
+]
+FAB_ROLES = {
+    "Agent": [
+        *_SELF_SERVICE,
+        ["^TeamView$", "^can_(list|availability)$"],
+        ["^Team$", "^menu_access$"],
+    ],
+    "DepartmentHead": [
+        *_SELF_SERVICE,
+        ["^TeamView$", "^can_(list|availability)$"],
+        ["^Team$", "^menu_access$"],
+    ],
+}
+
+
+class Config:
+    """Embedded default: SQLite file under instance/, local Redis, demo-friendly settings."""
+
+    APP_NAME = "Tessera"
+    TESSERA_ENV = os.environ.get("TESSERA_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled from instance/ in create_app
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    RQ_QUEUES = ["high", "default", "low"]
+    # How long the web app waits for Redis before calling the job queue offline.
+    REDIS_HEALTH_TIMEOUT = float(os.environ.get("REDIS_HEALTH_TIMEOUT", "0.25"))
+    REDIS_HEALTH_TTL = float(os.environ.get("REDIS_HEALTH_TTL", "10"))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024)))
+
+    # Mail (notifications arrive in a later release; the settings are read now).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "tessera@localhost")
+
+    # Flask-AppBuilder
+    AUTH_TYPE = 1  # AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    FAB_ROLES = FAB_ROLES
+    FAB_ADD_SECURITY_VIEWS = True
+    FAB_ADD_SECURITY_API = False
+    FAB_API_SWAGGER_UI = True
+    # Migrations own the schema; app.security.TesseraSecurityManager never creates tables,
+    # it only makes sure the builtin roles exist once the migrations have run.
+    FAB_CREATE_DB = True
+    FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", True)
+    FAB_BASE_TEMPLATE = "tessera/base.html"
+    FAB_INDEX_VIEW = "app.views.home.HomeView"
+    APP_THEME = ""
+    LANGUAGES = {"en": {"flag": "gb", "name": "English"}}
+    BABEL_DEFAULT_LOCALE = "en"
+
+    # Flask-WTF
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Rate limiting of the login endpoints (Flask-Limiter via FAB), in-memory by default.
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", False)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+
+    DEMO = _env_bool("TESSERA_DEMO", False)
+
+
+class ProductionConfig(Config):
+    """Production: secret key and database must come from the environment."""
+
+    TESSERA_ENV = "production"
+    FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+
+
+class TestConfig(Config):
+    """Base for the test suite; the fixtures set the database URL per backend."""
+
+    TESTING = True
+    TESSERA_ENV = "test"
+    SECRET_KEY = secrets.token_hex(32)
+    REDIS_URL = os.environ.get("TESSERA_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+
+
+def config_from_env() -> type[Config]:
+    """The config class TESSERA_ENV names: `production` or the embedded default.
+
+    A subclass is returned so callers may adjust it without touching the shared class.
+    """
+    base = ProductionConfig if os.environ.get("TESSERA_ENV") == "production" else Config
+    return type(base.__name__, (base,), {})
