@@ -114,7 +114,6 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", False)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 
-    DEMO = _env_bool("TESSERA_DEMO", False)
 
 
 class ProductionConfig(Config):

@@ -6,6 +6,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app.security import security_manager
+
 tessera = AppGroup("tessera", help="Tessera administration commands.")
 
 
@@ -33,7 +35,7 @@ def create_admin_command(
     username: str, email: str, firstname: str, lastname: str, password: str
 ) -> None:
     """Create a user with the Admin role (production's first login)."""
-    sm = current_app.appbuilder.sm
+    sm = security_manager()
     if sm.find_user(username=username) is not None:
         raise click.ClickException(f"User '{username}' already exists.")
     role = sm.find_role(current_app.config["AUTH_ROLE_ADMIN"])

@@ -2,7 +2,8 @@
 
 Flask-AppBuilder is the exception: an `AppBuilder` keeps per-app state (menu, views, security
 manager) that does not survive being bound to a second app, so `create_app` builds one per app
-and the code reaches it through `current_app.appbuilder`.
+and the code reaches it through `app.security.security_manager()` or
+`current_app.extensions["appbuilder"]`.
 """
 
 from flask_appbuilder.utils.legacy import get_sqla_class

@@ -7,7 +7,7 @@ tables: Alembic sees the whole schema and never proposes to drop FAB's tables.
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_appbuilder import Model
 from sqlalchemy import (
@@ -25,17 +25,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 def utcnow() -> datetime:
     """Timezone-aware now, the only clock the models use."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-class MemberRole(str, enum.Enum):
+class MemberRole(enum.StrEnum):
     """What a user is in a department."""
 
     AGENT = "agent"
     HEAD = "head"
 
 
-class Availability(str, enum.Enum):
+class Availability(enum.StrEnum):
     """Whether assignment strategies may give the member new tickets."""
 
     AVAILABLE = "available"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
+from flask import Flask, abort, flash, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.theme import Bootstrap4Theme
@@ -22,6 +22,7 @@ from rq.worker import Worker
 from app.extensions import db
 from app.models import Department, Membership
 from app.queue import queue_online, queues, redis_connection
+from app.security import security_manager
 
 OPS_PERMISSION = ("menu_access", "Operations")
 REGISTRIES = ("started", "scheduled", "deferred", "finished", "failed")
@@ -34,7 +35,7 @@ class OpsAccess:
         user = g.get("user")
         if user is None or not user.is_authenticated:
             return False
-        return bool(current_app.appbuilder.sm.has_access(*OPS_PERMISSION))
+        return bool(security_manager().has_access(*OPS_PERMISSION))
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
         user = g.get("user")
@@ -81,7 +82,8 @@ def failed_jobs(limit: int = 200) -> list[dict[str, Any]]:
         for job in Job.fetch_many(registry.get_job_ids(0, limit - 1), connection=connection):
             if job is None:
                 continue
-            exc = (job.exc_info or "").strip().splitlines()
+            result = job.latest_result()
+            exc = ((result.exc_string if result else "") or "").strip().splitlines()
             rows.append(
                 {
                     "id": job.id,
@@ -129,7 +131,7 @@ class TableView(OpsAccess, ModelView):
 
 
 # Raw tables shown under "Tables": (model, columns hidden from lists and forms).
-TABLES: list[tuple[type, tuple[str, ...]]] = [
+TABLES: list[tuple[Any, tuple[str, ...]]] = [
     (Department, ()),
     (Membership, ()),
 ]

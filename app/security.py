@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from flask import current_app
 from flask_appbuilder.security.manager import BaseSecurityManager
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from sqlalchemy import inspect
@@ -13,6 +15,11 @@ log = logging.getLogger(__name__)
 ROLE_ADMIN = "Admin"
 ROLE_AGENT = "Agent"
 ROLE_HEAD = "DepartmentHead"
+
+
+def security_manager() -> Any:
+    """The current app's FAB security manager."""
+    return current_app.extensions["appbuilder"].sm
 
 
 def schema_ready(engine: object) -> bool:

@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -44,8 +43,9 @@ target_db = current_app.extensions['migrate'].db
 def get_metadata():
     # Tessera's models and FAB's ab_* tables share flask_appbuilder.Model.metadata, which is
     # not db.Model.metadata: using the latter would make autogenerate drop FAB's tables.
-    import app.models  # noqa: F401  (registers Tessera's tables)
     from flask_appbuilder import Model
+
+    import app.models  # noqa: F401  (registers Tessera's tables)
 
     return Model.metadata
 

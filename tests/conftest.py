@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -75,6 +75,24 @@ def build_app(database_url: str, instance: Path, **overrides: object) -> Flask:
         load_demo()
         db.session.remove()
     return app
+
+
+@pytest.fixture
+def make_app() -> Iterator[Callable[..., Flask]]:
+    """`make_app(database_url, instance, **config)`: extra apps, their pools closed after."""
+    from app import create_app
+
+    created: list[Flask] = []
+
+    def make(database_url: str, instance: Path, **overrides: object) -> Flask:
+        app = create_app(make_config(database_url, instance, **overrides))
+        created.append(app)
+        return app
+
+    yield make
+    for app in created:
+        with app.app_context():
+            dispose_engine()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -165,7 +183,12 @@ def login(client: FlaskClient, username: str, password: str | None = None) -> Fl
     return client
 
 
-ROLE_USERS: dict[str, str | None] = {"anonymous": None, "agent": "agent3", "head": "head1", "admin": "admin"}
+ROLE_USERS: dict[str, str | None] = {
+    "anonymous": None,
+    "agent": "agent3",
+    "head": "head1",
+    "admin": "admin",
+}
 
 
 @pytest.fixture

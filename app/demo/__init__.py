@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Department, MemberRole, Membership
-from app.security import ROLE_ADMIN, ROLE_AGENT, ROLE_HEAD
+from app.security import ROLE_ADMIN, ROLE_AGENT, ROLE_HEAD, security_manager
 
 DEPARTMENTS = [
     ("frontline", "Frontline (一线客服)", "First contact for every request."),
@@ -56,7 +55,7 @@ def _ensure_department(key: str, name: str, description: str) -> Department:
 
 
 def _ensure_user(username: str, role_name: str) -> Any:
-    sm = current_app.appbuilder.sm
+    sm = security_manager()
     user = sm.find_user(username=username)
     if user is None:
         role = sm.find_role(role_name)

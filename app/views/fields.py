@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from wtforms import Field, SelectField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 _SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -25,14 +25,16 @@ class TagListField(Field):
             self.data = []
             return
         tags: list[str] = []
-        for raw in str(valuelist[0]).split(","):
+        for position, raw in enumerate(str(valuelist[0]).split(","), start=1):
             tag = raw.strip().lower()
             if not tag:
                 continue
             if not _SKILL.match(tag):
                 self.data = []
+                # The input is not echoed: FAB renders field errors through gettext, whose
+                # result Jinja treats as safe markup (no escaping).
                 raise ValueError(
-                    f"'{tag}' is not a valid skill: use letters, digits, '-' or '_' "
+                    f"Skill {position} is not a valid skill: use letters, digits, '-' or '_' "
                     "(at most 40 characters)."
                 )
             if tag not in tags:

@@ -1,0 +1,68 @@
+# Tessera — the two commands are `make run` and `make test`; the rest are their parts.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app run
+PORT   ?= 8080
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev db demo lint typecheck unit integration e2e bench browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+## Database: migrations, then FAB permissions and roles (the production release step too).
+db: install
+	FAB_UPDATE_PERMS=False $(FLASK) db upgrade
+	$(FLASK) fab create-permissions
+
+demo: db
+	$(FLASK) tessera demo
+
+## Serve the embedded default (SQLite under instance/, or DATABASE_URL) with one worker.
+run: demo
+	PORT=$(PORT) $(BIN)/python run.py
+
+## Lint, type-check, then the whole suite on real PostgreSQL, Redis and Chromium.
+test: install-dev browser
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/mypy --strict forms workflows
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+typecheck: install-dev
+	$(BIN)/mypy
+	$(BIN)/mypy --strict forms workflows
+
+unit: install-dev
+	$(BIN)/pytest tests/forms tests/workflows $(PYTEST_ARGS)
+
+integration: install-dev
+	$(BIN)/pytest tests/app $(PYTEST_ARGS)
+
+e2e: install-dev browser
+	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+## Debian's Chromium for the browser tests (never a browser downloaded by a tool).
+browser:
+	@command -v chromium >/dev/null 2>&1 || bash .ci/install-chromium
+
+bench: install-dev
+	$(BIN)/python bench/forms_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
