@@ -1,0 +1,78 @@
+"""`python run.py`: the embedded default serves the web app and one worker; Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from flask import Flask
+from redis import Redis
+from rq import Worker
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(predicate, what: str, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _login_page_answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as response:
+            return int(response.status) == 200
+    except OSError:
+        return False
+
+
+def test_run_serves_web_and_worker_and_ctrl_c_stops_both(
+    app: Flask, redis_conn: Redis, redis_url: str, tmp_path: Path
+) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": redis_url,
+        "TESSERA_INSTANCE_PATH": str(tmp_path),
+        "PORT": str(port),
+        "FAB_UPDATE_PERMS": "False",
+    }
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "run.py"],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_for(lambda: _login_page_answers(port), "the login page")
+        _wait_for(lambda: len(Worker.all(connection=redis_conn)) == 1, "the worker")
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        process.wait(timeout=30)
+        _wait_for(lambda: not Worker.all(connection=redis_conn), "the worker to stop", 30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    output = log.read_text()
+    assert f"http://127.0.0.1:{port}" in output
+    assert not _login_page_answers(port)
