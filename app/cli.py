@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -64,6 +66,47 @@ def worker_command(queues: tuple[str, ...], burst: bool, name: str | None) -> No
         [Queue(q, connection=connection) for q in names], connection=connection, name=name
     )
     worker.work(with_scheduler=True, burst=burst)
+
+
+defs = AppGroup("defs", help="Definitions as code: import and export JSON files.")
+tessera.add_command(defs)
+
+
+@defs.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--drafts", is_flag=True, help="Also write open drafts as <key>.draft.json.")
+@with_appcontext
+def defs_export_command(directory: Path, drafts: bool) -> None:
+    """Write DIRECTORY/<kind>/<key>.json for every published definition."""
+    from app.definitions.io import export_dir
+
+    written = export_dir(directory, include_drafts=drafts)
+    click.echo(f"Exported {len(written)} definition(s) to {directory}.")
+
+
+@defs.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--publish", is_flag=True, help="Publish what is imported.")
+@with_appcontext
+def defs_import_command(path: Path, publish: bool) -> None:
+    """Import a file or a folder: every file is checked first; any error writes nothing."""
+    from app.definitions.io import ImportFailed, import_texts, read_path
+
+    try:
+        report = import_texts(read_path(path), publish=publish, actor_id=None)
+    except ImportFailed as failed:
+        for name, errors in failed.by_file.items():
+            for pointer, messages in errors.items():
+                for message in messages:
+                    click.echo(f"{name}#{pointer or '/'}: {message}", err=True)
+        raise click.ClickException(
+            f"{len(failed.by_file)} file(s) have errors; nothing was imported."
+        ) from failed
+    click.echo(
+        f"Imported {len(report.created)} definition(s), {len(report.unchanged)} unchanged."
+    )
+    for line in report.created:
+        click.echo(f"  {line}")
 
 
 def register_cli(app: Flask) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_appbuilder import Model
 from sqlalchemy import (
@@ -15,10 +16,12 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -100,3 +103,99 @@ class Membership(Model):
 
     def __repr__(self) -> str:
         return f"{self.user} @ {self.department}"
+
+
+class DefinitionKind(enum.StrEnum):
+    """The three kinds of definition documents."""
+
+    FIELD = "field"
+    TEMPLATE = "template"
+    WORKFLOW = "workflow"
+
+
+class DefinitionStatus(enum.StrEnum):
+    """Life of one definition version; workflows add pending and rejected."""
+
+    DRAFT = "draft"
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    RETIRED = "retired"
+
+
+class Definition(Model):
+    """One version of a field, template or workflow definition (body = the JSON document)."""
+
+    __tablename__ = "definition"
+    __table_args__ = (
+        UniqueConstraint("kind", "key", "version", name="uq_definition_kind_key_version"),
+        CheckConstraint("kind IN ('field', 'template', 'workflow')", name="ck_definition_kind"),
+        CheckConstraint(
+            "status IN ('draft', 'pending', 'published', 'rejected', 'retired')",
+            name="ck_definition_status",
+        ),
+        CheckConstraint("version >= 1", name="ck_definition_version_positive"),
+        # At most one published version per key: a partial unique index on both backends.
+        Index(
+            "uq_definition_one_published",
+            "kind",
+            "key",
+            unique=True,
+            postgresql_where=text("status = 'published'"),
+            sqlite_where=text("status = 'published'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    key: Mapped[str] = mapped_column(String(64), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(
+        String(16), default=DefinitionStatus.DRAFT.value, nullable=False
+    )
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    # sha256 of the canonical JSON of `body`.
+    checksum: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Templates: {"<field key>": <field version>} resolved when the version was published.
+    pins: Mapped[dict[str, int]] = mapped_column(JSON, default=dict, nullable=False)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False
+    )
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    author = relationship("User", foreign_keys=[author_id])
+    published_by = relationship("User", foreign_keys=[published_by_id])
+
+    def __repr__(self) -> str:
+        return f"{self.kind}:{self.key} v{self.version} ({self.status})"
+
+
+class AuditLog(Model):
+    """Who changed what, when: one row per create/edit/publish/retire/import."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, nullable=False, index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(String(300), nullable=False)
+    # A unified diff (text) of the pretty-printed JSON, or null.
+    diff: Mapped[str | None] = mapped_column(Text)
+
+    actor = relationship("User", foreign_keys=[actor_id])
+
+    def __repr__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id}"

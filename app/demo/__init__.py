@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from app.definitions.io import import_texts, read_path
 from app.extensions import db
 from app.models import Department, MemberRole, Membership
 from app.security import ROLE_ADMIN, ROLE_AGENT, ROLE_HEAD, security_manager
@@ -41,6 +43,8 @@ USERS: list[tuple[str, str, list[tuple[str, str, list[str], int]]]] = [
         [("technical", "head", ["escalation"], 5), ("repair", "head", ["hardware"], 5)],
     ),
 ]
+
+DEFINITIONS = Path(__file__).parent / "definitions"
 
 DEMO_LOGINS = [(username, role) for username, role, _ in USERS]
 
@@ -93,8 +97,11 @@ def load_demo() -> dict[str, int]:
                     )
                 )
     db.session.commit()
+    report = import_texts(read_path(DEFINITIONS), publish=True, actor_id=None)
     return {
         "departments": len(departments),
         "users": len(USERS),
         "memberships": sum(len(places) for _, _, places in USERS),
+        "definitions imported": len(report.created),
+        "definitions unchanged": len(report.unchanged),
     }

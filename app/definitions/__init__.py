@@ -1,0 +1,1 @@
+"""Definitions (fields, templates, workflows): checks, the versioned store, import/export."""

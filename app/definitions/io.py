@@ -1,0 +1,153 @@
+"""Definitions as code: export to and import from one JSON file per definition.
+
+Layout: `DIR/<kind>/<key>.json` holds the published version (`<key>.draft.json` the open
+draft, with drafts). Files are the canonical JSON of the body, so export → import into an
+empty database → export gives the same bytes. Import checks every file first and writes
+nothing if any is bad.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.definitions import store
+from app.definitions.checks import KINDS, FieldVersion, check_definition, parse_json
+from app.definitions.errors import DefinitionInvalid
+from app.extensions import db
+from app.models import Definition
+
+DRAFT_SUFFIX = ".draft.json"
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, on error, what it found wrong: file → pointer → messages)."""
+
+    created: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+
+class ImportFailed(DefinitionInvalid):
+    """At least one file is bad; nothing was written. `by_file` says where."""
+
+    def __init__(self, by_file: dict[str, dict[str, list[str]]]) -> None:
+        self.by_file = by_file
+        flat = {
+            f"{name}#{pointer}": messages
+            for name, errors in by_file.items()
+            for pointer, messages in errors.items()
+        }
+        super().__init__(flat)
+
+
+def export_files(include_drafts: bool = False) -> dict[str, str]:
+    """{relative path: canonical JSON} for every published (and optionally draft) definition."""
+    files: dict[str, str] = {}
+    for row in db.session.scalars(db.select(Definition).order_by(Definition.kind, Definition.key)):
+        if row.kind not in KINDS:
+            continue
+        if row.status == store.PUBLISHED:
+            files[f"{row.kind}/{row.key}.json"] = store.canonical_json(row.body)
+        elif row.status == store.DRAFT and include_drafts:
+            files[f"{row.kind}/{row.key}{DRAFT_SUFFIX}"] = store.canonical_json(row.body)
+    return files
+
+
+def export_dir(directory: Path, include_drafts: bool = False) -> list[Path]:
+    """Write `export_files` under `directory`; returns the paths written."""
+    written = []
+    for relative, text in export_files(include_drafts).items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def read_path(path: Path) -> dict[str, str]:
+    """{name: text} of a file, or of every `<kind>/*.json` below a folder."""
+    if path.is_file():
+        return {path.name: path.read_text(encoding="utf-8")}
+    if not path.is_dir():
+        raise ImportFailed({str(path): {"": ["No such file or folder."]}})
+    return {
+        str(file.relative_to(path)): file.read_text(encoding="utf-8")
+        for file in sorted(path.rglob("*.json"))
+    }
+
+
+def _kind_and_key(name: str, body: Any) -> tuple[str | None, str | None]:
+    parts = Path(name).parts
+    kind = parts[-2] if len(parts) >= 2 and parts[-2] in KINDS else None
+    if kind is None and isinstance(body, dict):  # a lone file: guess from its shape
+        kind = "template" if "uiSchema" in body or "settings" in body else "field"
+    stem = Path(name).name.removesuffix(DRAFT_SUFFIX).removesuffix(".json")
+    return kind, stem
+
+
+def import_texts(files: dict[str, str], publish: bool, actor_id: int | None) -> ImportReport:
+    """Check every file, then store them all in one transaction (or raise ImportFailed)."""
+    parsed: list[tuple[str, str, str, Any]] = []
+    errors: dict[str, dict[str, list[str]]] = {}
+    for name, text in files.items():
+        try:
+            body = parse_json(text)
+        except DefinitionInvalid as exc:
+            errors[name] = exc.errors
+            continue
+        kind, key = _kind_and_key(name, body)
+        if kind is None or key is None:
+            errors[name] = {"": ["Put the file in a field/ or template/ folder."]}
+            continue
+        parsed.append((name, kind, key, body))
+    seen: dict[tuple[str, str], str] = {}
+    for name, kind, key, _ in parsed:
+        if (kind, key) in seen:
+            errors[name] = {"/key": [f"{kind}:{key} is also defined in {seen[(kind, key)]}."]}
+        seen[(kind, key)] = name
+    # Fields first: templates in the same import may use them when they are published by it.
+    parsed.sort(key=lambda item: (KINDS.index(item[1]), item[2]))
+    batch_fields = {key: body for _, kind, key, body in parsed if kind == "field"}
+
+    def lookup(key: str) -> FieldVersion | None:
+        if publish and key in batch_fields:
+            return FieldVersion(key, 0, batch_fields[key])
+        return store.lookup_published_field(key)
+
+    checked: list[tuple[str, str, Any]] = []
+    for name, kind, key, body in parsed:
+        if name in errors:
+            continue
+        try:
+            checked.append((kind, key, check_definition(kind, body, lookup, key=key).body))
+        except DefinitionInvalid as exc:
+            errors[name] = exc.errors
+    if errors:
+        raise ImportFailed(errors)
+    return _write(checked, publish, actor_id)
+
+
+def _write(
+    checked: list[tuple[str, str, Any]], publish: bool, actor_id: int | None
+) -> ImportReport:
+    report = ImportReport()
+    try:
+        for kind, key, body in checked:
+            current = store.versions(kind, key)
+            if current and current[0].checksum == store.checksum(body) and (
+                current[0].status == store.PUBLISHED or not publish
+            ):
+                report.unchanged.append(f"{kind}:{key}")
+                continue
+            row = store.save_draft(kind, key, body, actor_id, commit=False)
+            if publish:
+                store.publish(row.id, actor_id, commit=False)
+            report.created.append(f"{kind}:{key} v{row.version}")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report

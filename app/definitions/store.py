@@ -1,0 +1,267 @@
+"""The definition store: versions, statuses, pins and the audit trail.
+
+Each public function is one unit of work and commits it (or raises and leaves nothing).
+Published versions are immutable: the ORM refuses to flush a change to one (see `_guard`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
+
+from app.definitions.checks import Checked, FieldVersion, check_definition
+from app.definitions.errors import DefinitionConflict, DefinitionNotFound
+from app.extensions import db
+from app.models import AuditLog, Definition, DefinitionStatus, utcnow
+
+DRAFT = DefinitionStatus.DRAFT.value
+PUBLISHED = DefinitionStatus.PUBLISHED.value
+RETIRED = DefinitionStatus.RETIRED.value
+FROZEN_COLUMNS = ("kind", "key", "version", "title", "body", "checksum", "pins")
+
+
+def canonical_json(body: Any) -> str:
+    """The stable text of a document: sorted keys, 2-space indent, UTF-8, final newline."""
+    return json.dumps(body, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def checksum(body: Any) -> str:
+    """sha256 of the canonical JSON."""
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def lookup_published_field(key: str) -> FieldVersion | None:
+    """The published version of a library field, or a marker that it has none."""
+    rows = db.session.scalars(
+        select(Definition).where(Definition.kind == "field", Definition.key == key)
+    ).all()
+    if not rows:
+        return None
+    published = next((r for r in rows if r.status == PUBLISHED), None)
+    if published is None:
+        return FieldVersion(key, None, None)
+    return FieldVersion(key, published.version, published.body)
+
+
+def check(kind: str, body: Any, key: str | None = None) -> Checked:
+    """Run the checks against the fields published now."""
+    return check_definition(kind, body, lookup_published_field, key=key)
+
+
+def get(definition_id: int) -> Definition:
+    """One version by id."""
+    row = db.session.get(Definition, definition_id)
+    if row is None:
+        raise DefinitionNotFound(f"No definition with id {definition_id}.")
+    return row
+
+
+def versions(kind: str, key: str) -> list[Definition]:
+    """Every version of a key, newest first."""
+    return list(
+        db.session.scalars(
+            select(Definition)
+            .where(Definition.kind == kind, Definition.key == key)
+            .order_by(Definition.version.desc())
+        )
+    )
+
+
+def latest(kind: str | None = None) -> list[Definition]:
+    """The newest version of every key (of one kind), ordered by kind and key."""
+    newest = (
+        select(Definition.kind, Definition.key, func.max(Definition.version).label("version"))
+        .group_by(Definition.kind, Definition.key)
+        .subquery()
+    )
+    query = select(Definition).join(
+        newest,
+        (Definition.kind == newest.c.kind)
+        & (Definition.key == newest.c.key)
+        & (Definition.version == newest.c.version),
+    )
+    if kind is not None:
+        query = query.where(Definition.kind == kind)
+    return list(db.session.scalars(query.order_by(Definition.kind, Definition.key)))
+
+
+def published(kind: str, key: str) -> Definition | None:
+    """The published version of a key, if any."""
+    return db.session.scalar(
+        select(Definition).where(
+            Definition.kind == kind, Definition.key == key, Definition.status == PUBLISHED
+        )
+    )
+
+
+def save_draft(
+    kind: str, key: str, body: Any, actor_id: int | None, commit: bool = True
+) -> Definition:
+    """Create v1, the next draft after a published/retired version, or update the open draft."""
+    checked = check(kind, body, key=key)
+    existing = versions(kind, key)
+    open_draft = next((row for row in existing if row.status == DRAFT), None)
+    if open_draft is not None:
+        return _update(open_draft, checked, actor_id, commit)
+    row = _new_version(checked, (existing[0].version + 1) if existing else 1, actor_id)
+    _finish(commit)
+    return row
+
+
+def update_draft(definition_id: int, body: Any, actor_id: int | None) -> Definition:
+    """Replace the body of a draft; published and retired versions are refused."""
+    row = get(definition_id)
+    if row.status != DRAFT:
+        raise DefinitionConflict(
+            f"{row.kind}:{row.key} v{row.version} is {row.status} and cannot change; "
+            "save a new draft instead."
+        )
+    return _update(row, check(row.kind, body, key=row.key), actor_id, commit=True)
+
+
+def publish(definition_id: int, actor_id: int | None, commit: bool = True) -> Definition:
+    """Publish a draft (re-checked, field versions pinned); the previous published retires."""
+    row = get(definition_id)
+    if row.status != DRAFT:
+        raise DefinitionConflict(f"Only drafts can be published; this version is {row.status}.")
+    checked = check(row.kind, row.body, key=row.key)
+    previous = published(row.kind, row.key)
+    if previous is not None:
+        previous.status = RETIRED
+        _audit(actor_id, "retire", previous, f"retired by publishing v{row.version}")
+        db.session.flush()  # frees the one-published slot before taking it
+    row.pins = checked.pins
+    row.status = PUBLISHED
+    row.published_by_id = actor_id
+    row.published_at = utcnow()
+    _audit(actor_id, "publish", row, f"published {row.kind}:{row.key} v{row.version}")
+    _finish(commit)
+    return row
+
+
+def retire(definition_id: int, actor_id: int | None) -> Definition:
+    """Retire a published version (the key then has no published version)."""
+    row = get(definition_id)
+    if row.status != PUBLISHED:
+        raise DefinitionConflict(f"Only published versions can be retired; this is {row.status}.")
+    row.status = RETIRED
+    _audit(actor_id, "retire", row, f"retired {row.kind}:{row.key} v{row.version}")
+    db.session.commit()
+    return row
+
+
+def usages(field_key: str) -> list[tuple[Definition, int | None]]:
+    """Templates using a field: (template version, pinned field version or None for drafts)."""
+    found = []
+    for row in db.session.scalars(select(Definition).where(Definition.kind == "template")):
+        if row.status == PUBLISHED or row.status == RETIRED:
+            if field_key in (row.pins or {}):
+                found.append((row, row.pins[field_key]))
+        elif f'"field:{field_key}"' in json.dumps(row.body):
+            found.append((row, None))
+    return sorted(found, key=lambda item: (item[0].key, -item[0].version))
+
+
+def diff(old: Definition | None, new: Definition) -> str:
+    """Unified diff of the canonical JSON of two versions."""
+    before = canonical_json(old.body).splitlines(keepends=True) if old else []
+    after = canonical_json(new.body).splitlines(keepends=True)
+    label = f"{new.kind}:{new.key}"
+    return "".join(
+        difflib.unified_diff(
+            before,
+            after,
+            f"{label} v{old.version}" if old else "(nothing)",
+            f"{label} v{new.version}",
+        )
+    )
+
+
+def _new_version(checked: Checked, version: int, actor_id: int | None) -> Definition:
+    row = Definition(
+        kind=checked.kind,
+        key=checked.key,
+        version=version,
+        status=DRAFT,
+        title=checked.title,
+        body=checked.body,
+        checksum=checksum(checked.body),
+        pins={},
+        author_id=actor_id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    previous = db.session.scalar(
+        select(Definition).where(
+            Definition.kind == row.kind,
+            Definition.key == row.key,
+            Definition.version == version - 1,
+        )
+    )
+    _audit(actor_id, "create", row, f"created {row.kind}:{row.key} v{version}", diff(previous, row))
+    return row
+
+
+def _finish(commit: bool) -> None:
+    """Commit the unit of work, or only flush it when the caller owns the transaction."""
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+
+
+def _update(row: Definition, checked: Checked, actor_id: int | None, commit: bool) -> Definition:
+    before = Definition(kind=row.kind, key=row.key, version=row.version, body=row.body)
+    row.body = checked.body
+    row.title = checked.title
+    row.checksum = checksum(checked.body)
+    _audit(actor_id, "edit", row, f"edited {row.kind}:{row.key} v{row.version}", diff(before, row))
+    _finish(commit)
+    return row
+
+
+def _audit(
+    actor_id: int | None, action: str, row: Definition, summary: str, text: str | None = None
+) -> None:
+    db.session.add(
+        AuditLog(
+            actor_id=actor_id,
+            action=action,
+            object_type=f"definition:{row.kind}",
+            object_id=row.id,
+            summary=summary[:300],
+            diff=text,
+        )
+    )
+
+
+class ImmutableDefinitionError(DefinitionConflict):
+    """A flush tried to change a published version."""
+
+
+@event.listens_for(Session, "before_flush")
+def _guard(session: Session, flush_context: Any, instances: Iterable[Any] | None) -> None:
+    """Refuse any change to a version that was published when it was loaded."""
+    for obj in session.dirty:
+        if not isinstance(obj, Definition):
+            continue
+        state = inspect(obj)
+        status = state.attrs.status.history
+        was = status.deleted[0] if status.deleted else obj.status
+        if was != PUBLISHED:
+            continue
+        changed = [c for c in FROZEN_COLUMNS if state.attrs[c].history.has_changes()]
+        if changed:
+            raise ImmutableDefinitionError(
+                f"{obj.kind}:{obj.key} v{obj.version} is published; {', '.join(changed)} "
+                "cannot change."
+            )
+    for obj in session.deleted:
+        if isinstance(obj, Definition) and obj.status == PUBLISHED:
+            raise ImmutableDefinitionError("Published definitions cannot be deleted; retire them.")

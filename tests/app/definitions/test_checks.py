@@ -1,0 +1,216 @@
+"""Every check a definition must pass, each with the pointer it reports."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from app.definitions.checks import (
+    MAX_BODY_BYTES,
+    FieldVersion,
+    check_definition,
+    meta_schema,
+    parse_json,
+)
+from app.definitions.errors import DefinitionInvalid
+from app.definitions.patterns import pattern_problem
+
+EMAIL_FIELD = {
+    "key": "contact_email",
+    "title": "Contact e-mail",
+    "schema": {"type": "string", "format": "email", "maxLength": 254},
+    "ui": {"ui:placeholder": "name@example.com"},
+}
+FIELDS = {
+    "contact_email": FieldVersion("contact_email", 3, EMAIL_FIELD),
+    "draft_only": FieldVersion("draft_only", None, None),
+}
+
+
+def lookup(key: str) -> FieldVersion | None:
+    return FIELDS.get(key)
+
+
+def template(**schema: Any) -> dict[str, Any]:
+    base = {"type": "object", "properties": {"summary": {"type": "string"}}}
+    return {"key": "it_support", "title": "IT support", "schema": {**base, **schema}}
+
+
+def errors_of(kind: str, body: Any, key: str | None = None) -> dict[str, list[str]]:
+    with pytest.raises(DefinitionInvalid) as caught:
+        check_definition(kind, body, lookup, key=key)
+    return caught.value.errors
+
+
+@pytest.mark.parametrize("kind", ["field", "template"])
+def test_meta_schemas_are_valid_2020_12_schemas(kind: str) -> None:
+    Draft202012Validator.check_schema(meta_schema(kind))
+
+
+def test_a_good_template_resolves_fields_and_pins_them() -> None:
+    body = template(
+        properties={
+            "summary": {"type": "string", "minLength": 3},
+            "contact": {"$ref": "field:contact_email", "title": "Reply to"},
+        },
+        required=["summary"],
+    )
+    body["uiSchema"] = {"contact": {"ui:help": "We answer here."}}
+    checked = check_definition("template", body, lookup)
+    contact = checked.schema["properties"]["contact"]
+    assert contact == {"type": "string", "format": "email", "maxLength": 254, "title": "Reply to"}
+    assert checked.pins == {"contact_email": 3}
+    assert checked.ui_schema["contact"] == {
+        "ui:help": "We answer here.",
+        "ui:placeholder": "name@example.com",
+    }
+
+
+def test_not_json() -> None:
+    with pytest.raises(DefinitionInvalid) as caught:
+        parse_json('{"key": "x",')
+    assert list(caught.value.errors) == [""]
+    assert caught.value.errors[""][0].startswith("Not valid JSON")
+
+
+def test_meta_schema_failure_points_at_the_member() -> None:
+    errors = errors_of("template", {"key": "Bad Key", "title": "x", "schema": {"type": "object"}})
+    assert "/key" in errors
+
+
+def test_unknown_top_level_member_is_refused() -> None:
+    errors = errors_of("field", {**EMAIL_FIELD, "colour": "red"})
+    assert "" in errors and "colour" in errors[""][0]
+
+
+def test_invalid_json_schema() -> None:
+    errors = errors_of("template", template(properties={"n": {"type": "integer", "minimum": "1"}}))
+    assert "/schema/properties/n/minimum" in errors
+
+
+def test_unresolvable_ref() -> None:
+    errors = errors_of("template", template(properties={"n": {"$ref": "#/$defs/missing"}}))
+    assert errors == {
+        "/schema/properties/n/$ref": ["The reference '#/$defs/missing' cannot be resolved."]
+    }
+
+
+def test_cyclic_ref() -> None:
+    body = template(
+        properties={"n": {"$ref": "#/$defs/a"}},
+        **{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}},
+    )
+    errors = errors_of("template", body)
+    assert any("cyclic" in m for messages in errors.values() for m in messages)
+
+
+def test_recursive_schema_with_structure_is_fine() -> None:
+    node = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "children": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+        },
+    }
+    body = template(properties={"tree": {"$ref": "#/$defs/node"}}, **{"$defs": {"node": node}})
+    check_definition("template", body, lookup)
+
+
+def test_missing_field_reference() -> None:
+    errors = errors_of("template", template(properties={"x": {"$ref": "field:nope"}}))
+    assert errors == {"/schema/properties/x/$ref": ["There is no library field 'nope'."]}
+
+
+def test_unpublished_field_reference() -> None:
+    errors = errors_of("template", template(properties={"x": {"$ref": "field:draft_only"}}))
+    assert "no published version" in errors["/schema/properties/x/$ref"][0]
+
+
+def test_field_may_not_use_fields() -> None:
+    errors = errors_of(
+        "field", {"key": "a", "title": "A", "schema": {"$ref": "field:contact_email"}}
+    )
+    assert errors == {"/schema/$ref": ["A field cannot use other library fields."]}
+
+
+def test_invalid_pattern() -> None:
+    errors = errors_of("template", template(properties={"x": {"type": "string", "pattern": "(["}}))
+    assert "not a valid regular expression" in errors["/schema/properties/x/pattern"][0]
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", "^(\\w+\\s?)*$", "(a|a)*b", "(.*a){12}"])
+def test_catastrophic_pattern_is_refused(pattern: str) -> None:
+    errors = errors_of(
+        "template", template(properties={"x": {"type": "string", "pattern": pattern}})
+    )
+    assert "exponential" in errors["/schema/properties/x/pattern"][0]
+
+
+def test_catastrophic_pattern_property_is_refused() -> None:
+    body = template(properties={"m": {"type": "object", "patternProperties": {"^(a+)+$": {}}}})
+    errors = errors_of("template", body)
+    assert list(errors) == ["/schema/properties/m/patternProperties/^(a+)+$"]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["^SO-[0-9]{8}$", "^[a-z]+(-[a-z]+)*$", "^(\\d{1,3}\\.){3}\\d{1,3}$", "^\\+?[0-9 -]{6,20}$"],
+)
+def test_ordinary_patterns_pass(pattern: str) -> None:
+    assert pattern_problem(pattern) is None
+
+
+def test_too_many_properties() -> None:
+    props = {f"p{i}": {"type": "string"} for i in range(1001)}
+    errors = errors_of("template", template(properties=props))
+    assert "1,001 properties" in errors[""][0]
+
+
+def test_too_deep() -> None:
+    node: dict[str, Any] = {"type": "string"}
+    for _ in range(20):
+        node = {"type": "object", "properties": {"n": node}}
+    errors = errors_of("template", template(properties={"deep": node}))
+    assert "Nesting deeper than 32" in next(iter(errors.values()))[0]
+
+
+def test_body_over_one_megabyte() -> None:
+    body = template(description="x" * 10)
+    body["description"] = "x" * (MAX_BODY_BYTES + 1)
+    errors = errors_of("template", body)
+    assert "limit is 1 MB" in errors[""][0]
+    with pytest.raises(DefinitionInvalid):
+        parse_json(json.dumps(body))
+
+
+def test_key_must_match() -> None:
+    errors = errors_of("template", template(), key="other")
+    assert errors == {"/key": ["The key in the document must be 'other'."]}
+
+
+def test_rjsf_playground_shape_is_accepted() -> None:
+    body = {
+        "schema": {
+            "title": "A registration form",
+            "type": "object",
+            "required": ["firstName"],
+            "properties": {"firstName": {"type": "string"}},
+        },
+        "uiSchema": {"firstName": {"ui:autofocus": True}},
+        "formData": {"firstName": "Chuck"},
+    }
+    checked = check_definition("template", body, lookup, key="registration")
+    assert (checked.key, checked.title) == ("registration", "A registration form")
+
+
+def test_example_form_data_must_be_valid() -> None:
+    body = template(required=["summary"])
+    body["formData"] = {"summary": 3}
+    assert "/formData/summary" in errors_of("template", body)
+
+
+def test_unknown_kind() -> None:
+    assert "Unknown kind" in errors_of("workflow", {})[""][0]
