@@ -81,9 +81,27 @@ def parse_json(text: str | bytes) -> Any:
     if len(text) > MAX_BODY_BYTES:
         raise DefinitionInvalid({"": [f"The document is larger than {MAX_BODY_BYTES:,} bytes."]})
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_no_duplicate_members)
+    except _DuplicateMember as exc:
+        raise DefinitionInvalid({"": [str(exc)]}) from exc
     except (ValueError, RecursionError) as exc:
         raise DefinitionInvalid({"": [f"Not valid JSON: {exc}"]}) from exc
+
+
+class _DuplicateMember(ValueError):
+    """The same member name twice in one JSON object (the last would silently win)."""
+
+
+def _no_duplicate_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise _DuplicateMember(
+                f"Duplicate key {name!r}: a JSON object names it twice (next to "
+                f"{', '.join(repr(n) for n in list(result)[:3])})."
+            )
+        result[name] = value
+    return result
 
 
 def normalize(kind: str, key: str | None, body: Any) -> Any:

@@ -214,3 +214,9 @@ def test_example_form_data_must_be_valid() -> None:
 
 def test_unknown_kind() -> None:
     assert "Unknown kind" in errors_of("workflow", {})[""][0]
+
+
+def test_duplicate_member_in_a_json_object() -> None:
+    with pytest.raises(DefinitionInvalid) as caught:
+        parse_json('{"key": "a", "title": "A", "key": "b", "schema": {}}')
+    assert "Duplicate key 'key'" in caught.value.errors[""][0]
