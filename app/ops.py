@@ -20,7 +20,7 @@ from rq.registry import FailedJobRegistry
 from rq.worker import Worker
 
 from app.extensions import db
-from app.models import Department, Membership
+from app.models import AuditLog, Definition, Department, Membership
 from app.queue import queue_online, queues, redis_connection
 from app.security import security_manager
 
@@ -130,10 +130,13 @@ class TableView(OpsAccess, ModelView):
     page_size = 50
 
 
-# Raw tables shown under "Tables": (model, columns hidden from lists and forms).
-TABLES: list[tuple[Any, tuple[str, ...]]] = [
-    (Department, ()),
-    (Membership, ()),
+# Raw tables shown under "Tables": (model, columns hidden from lists, writable?). Definitions
+# and the audit log are read-only here: changes go through the store, its checks and audit.
+TABLES: list[tuple[Any, tuple[str, ...], bool]] = [
+    (Department, (), True),
+    (Membership, (), True),
+    (Definition, ("body", "pins"), False),
+    (AuditLog, ("diff",), False),
 ]
 
 
@@ -148,9 +151,16 @@ def init_ops(app: Flask) -> Admin:
         theme=Bootstrap4Theme(),
     )
     admin.add_view(FailedJobsView(name="Failed jobs", endpoint="ops_failed", url="/ops/failed"))
-    for model, hidden in TABLES:
+    for model, hidden, writable in TABLES:
         name = model.__tablename__
-        view = type(f"{model.__name__}TableView", (TableView,), {"column_exclude_list": hidden})
+        attrs = {
+            "column_exclude_list": hidden,
+            "can_create": writable,
+            "can_edit": writable,
+            "can_delete": writable,
+            "can_view_details": True,
+        }
+        view = type(f"{model.__name__}TableView", (TableView,), attrs)
         admin.add_view(
             view(model, db, name=name, category="Tables", endpoint=f"ops_table_{name}",
                  url=f"/ops/tables/{name}")

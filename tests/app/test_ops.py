@@ -92,3 +92,26 @@ def test_redis_down_shows_warning_to_admins_only(
         ops = admin.get(path)
         assert ops.status_code == 200
         assert "Job queue offline" in ops.get_data(as_text=True)
+
+
+def test_definitions_are_read_only_in_ops(
+    app: Flask, client_as: Callable[[str], FlaskClient]
+) -> None:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Definition
+
+    with app.app_context():
+        row = db.session.scalars(select(Definition).where(Definition.status == "published")).first()
+        assert row is not None
+        row_id, body = row.id, row.body
+    admin = client_as("admin")
+    assert admin.post("/ops/tables/definition/delete/", data={"id": row_id}).status_code == 302
+    assert (
+        admin.post(f"/ops/tables/definition/edit/?id={row_id}", data={"title": "x"}).status_code
+        == 302
+    )
+    with app.app_context():
+        again = db.session.get(Definition, row_id)
+        assert again is not None and again.body == body and again.title != "x"
