@@ -233,6 +233,17 @@ def _schema_errors(schema: Any, base: str) -> dict[str, list[str]]:
     return errors
 
 
+def referenced_fields(schema: Any) -> set[str]:
+    """Keys of the library fields a schema uses through {"$ref": "field:<key>"}."""
+    return {
+        node["$ref"][len(FIELD_REF_PREFIX) :]
+        for node, _ in _walk(schema, [])
+        if isinstance(node, dict)
+        and isinstance(node.get("$ref"), str)
+        and node["$ref"].startswith(FIELD_REF_PREFIX)
+    }
+
+
 def _field_refs(schema: Any, base: str) -> Iterator[str]:
     for node, path in _walk(schema, []):
         ref = node.get("$ref") if isinstance(node, dict) else None
@@ -255,7 +266,7 @@ def _resolve_fields(
             return node
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith(FIELD_REF_PREFIX):
-            return inline(node, ref[len(FIELD_REF_PREFIX):], path)
+            return inline(node, ref[len(FIELD_REF_PREFIX) :], path)
         return {name: resolve(child, [*path, name]) for name, child in node.items()}
 
     def inline(node: dict[str, Any], key: str, path: list[Any]) -> dict[str, Any]:
@@ -352,7 +363,8 @@ def _follow(resolver: Any, ref: str, chain: list[str]) -> None:
 
 def _compile(schema: dict[str, Any], ui: dict[str, Any], base: str, prefix_len: int = 0) -> None:
     try:
-        compile_form(schema, ui)
+        # Rendering too: a definition that compiles but cannot be shown must not be saved.
+        compile_form(schema, ui)(meta={"csrf": False}).render()
     except FormCompileError as exc:
         parts = [p for p in str(getattr(exc, "schema_path", "")).split("/") if p][prefix_len:]
         where = base + ("/" + "/".join(parts) if parts else "")

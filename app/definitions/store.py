@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
-from app.definitions.checks import Checked, FieldVersion, check_definition
+from app.definitions.checks import Checked, FieldVersion, check_definition, referenced_fields
 from app.definitions.errors import DefinitionConflict, DefinitionNotFound
 from app.extensions import db
 from app.models import AuditLog, Definition, DefinitionStatus, utcnow
@@ -163,7 +163,7 @@ def usages(field_key: str) -> list[tuple[Definition, int | None]]:
         if row.status == PUBLISHED or row.status == RETIRED:
             if field_key in (row.pins or {}):
                 found.append((row, row.pins[field_key]))
-        elif f'"field:{field_key}"' in json.dumps(row.body):
+        elif field_key in referenced_fields(row.body.get("schema")):
             found.append((row, None))
     return sorted(found, key=lambda item: (item[0].key, -item[0].version))
 
@@ -251,7 +251,7 @@ def _guard(session: Session, flush_context: Any, instances: Iterable[Any] | None
     for obj in session.dirty:
         if not isinstance(obj, Definition):
             continue
-        state = inspect(obj)
+        state: Any = inspect(obj)
         status = state.attrs.status.history
         was = status.deleted[0] if status.deleted else obj.status
         if was != PUBLISHED:

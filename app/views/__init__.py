@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
 
+from app.api.definitions import DefinitionsApi
+from app.views.definitions import FieldDefinitionView, TemplateDefinitionView
 from app.views.departments import DepartmentView, MembershipView
 from app.views.team import TeamView
 
@@ -18,6 +20,13 @@ def register_views(appbuilder: AppBuilder) -> None:
         category_icon="fa-cogs",
     )
     appbuilder.add_view(MembershipView, "Memberships", icon="fa-id-badge", category=CONSOLE)
+    appbuilder.add_view(
+        FieldDefinitionView, "Fields", icon="fa-puzzle-piece", category=CONSOLE
+    )
+    appbuilder.add_view(
+        TemplateDefinitionView, "Templates", icon="fa-file-text-o", category=CONSOLE
+    )
+    appbuilder.add_api(DefinitionsApi)
     appbuilder.add_link(
         "Operations", href="/ops/", icon="fa-tachometer", category=CONSOLE,
         label="Operations (/ops)",

@@ -1,0 +1,108 @@
+/* Tessera definitions console: live preview, test submit and "Format JSON".
+ * Plain JavaScript, no dependencies. The server checks, compiles and renders everything;
+ * this script only posts the editor's inputs and swaps in the HTML it gets back. */
+(function () {
+  "use strict";
+
+  var DELAY = 400;
+  var editor = document.getElementById("definition-editor");
+  var pane = document.getElementById("preview-pane");
+  var status = document.getElementById("preview-status");
+  if (!editor || !pane) { return; }
+
+  var timer = null;
+  var pending = null;
+  var sequence = 0;
+
+  function setStatus(text) { if (status) { status.textContent = text; } }
+
+  function show(html) {
+    pane.innerHTML = html;
+    var root = pane.querySelector("[data-tf-form]");
+    if (root) {
+      /* tessera-forms.js refreshes conditional fields on change events it sees bubbling. */
+      root.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+
+  function post(url, body) {
+    if (pending) { pending.abort(); }
+    pending = window.AbortController ? new AbortController() : null;
+    var mine = ++sequence;
+    setStatus("updating…");
+    return fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": editor.getAttribute("data-csrf"), "Accept": "application/json" },
+      signal: pending ? pending.signal : undefined
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (response.redirected && type.indexOf("application/json") < 0) {
+        throw new Error("the session has ended; reload the page and sign in again.");
+      }
+      if (type.indexOf("application/json") < 0) {
+        throw new Error("the server answered " + response.status + " " + response.statusText + ".");
+      }
+      return response.json();
+    }).then(function (data) {
+      if (mine !== sequence) { return; }   /* a newer request is on its way */
+      show(data.html);
+      setStatus(data.ok ? "up to date" : "has problems");
+    }).catch(function (error) {
+      if (error && error.name === "AbortError") { return; }
+      if (mine !== sequence) { return; }
+      pane.textContent = "";
+      var alert = document.createElement("div");
+      alert.className = "alert alert-danger";
+      alert.setAttribute("role", "alert");
+      alert.textContent = "The preview could not be loaded: " + (error && error.message ? error.message : error);
+      pane.appendChild(alert);
+      setStatus("failed");
+    });
+  }
+
+  function refreshPreview() {
+    timer = null;
+    post(editor.getAttribute("data-preview-url"), new FormData(editor));
+  }
+
+  function schedule() {
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(refreshPreview, DELAY);
+  }
+
+  function testSubmit(event) {
+    var form = event.target;
+    if (!form || form.id !== "preview-form") { return; }
+    event.preventDefault();
+    var body = new FormData(form);
+    new FormData(editor).forEach(function (value, name) { body.append(name, value); });
+    if (timer) { clearTimeout(timer); timer = null; }
+    post(editor.getAttribute("data-try-url"), body);
+  }
+
+  /* "Format JSON": pretty-print every JSON textarea; leave unparsable ones as typed. */
+  function formatJson() {
+    editor.querySelectorAll("textarea[data-json]").forEach(function (area) {
+      var note = area.parentNode.querySelector("[data-json-error]");
+      if (!area.value.trim()) { if (note) { note.hidden = true; } return; }
+      try {
+        area.value = JSON.stringify(JSON.parse(area.value), null, 2);
+        if (note) { note.hidden = true; }
+      } catch (error) {
+        if (note) {
+          note.textContent = "Not valid JSON: " + error.message;
+          note.hidden = false;
+        }
+      }
+    });
+    schedule();
+  }
+
+  editor.addEventListener("input", schedule);
+  document.addEventListener("submit", testSubmit);
+  var button = document.getElementById("format-json");
+  if (button) { button.addEventListener("click", formatJson); }
+  refreshPreview();
+})();

@@ -1,0 +1,331 @@
+"""The definitions console: lists, editor with live preview, publish/retire, history, usages.
+
+One `DefinitionView` serves every form-shaped kind; `FieldDefinitionView` and
+`TemplateDefinitionView` are made from it with `type(...)`, differing only in `kind`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import CombinedMultiDict
+
+import forms
+from app.definitions import store
+from app.definitions.errors import (
+    DefinitionConflict,
+    DefinitionInvalid,
+    DefinitionNotFound,
+    DefinitionStoreError,
+)
+from app.extensions import db
+from app.models import AuditLog, Definition
+from app.views import definition_editor as editor
+
+T = TypeVar("T")
+DIFF_CLASSES = (("+++", "meta"), ("---", "meta"), ("@@", "hunk"), ("+", "add"), ("-", "del"))
+
+
+def store_call(action: Callable[..., T], *args: Any) -> T:
+    """Run one store operation; a lost race on a unique constraint becomes a conflict."""
+    try:
+        return action(*args)
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise DefinitionConflict(
+            "Someone else changed this definition at the same moment; reload and try again."
+        ) from exc
+    except DefinitionStoreError:
+        db.session.rollback()
+        raise
+
+
+def diff_lines(text: str) -> list[tuple[str, str]]:
+    """(css class, line) pairs of a unified diff, for the template to escape and style."""
+    lines = []
+    for line in text.splitlines():
+        css = next((c for prefix, c in DIFF_CLASSES if line.startswith(prefix)), "same")
+        lines.append((css, line))
+    return lines
+
+
+def last_changes(kind: str, ids: list[int]) -> dict[int, AuditLog]:
+    """The newest audit entry of each definition version (who touched it last)."""
+    if not ids:
+        return {}
+    entries = db.session.scalars(
+        select(AuditLog)
+        .where(AuditLog.object_type == f"definition:{kind}", AuditLog.object_id.in_(ids))
+        .order_by(AuditLog.at, AuditLog.id)
+    )
+    return {entry.object_id: entry for entry in entries if entry.object_id is not None}
+
+
+def published_fields() -> list[Definition]:
+    """The library fields a template can use now, by key."""
+    return list(
+        db.session.scalars(
+            select(Definition)
+            .where(Definition.kind == "field", Definition.status == store.PUBLISHED)
+            .order_by(Definition.key)
+        )
+    )
+
+
+class DefinitionView(BaseView):
+    """Console pages for one kind of definition (set `kind` in a subclass)."""
+
+    kind: ClassVar[str] = ""
+    default_view = "list"
+    method_permission_name = {
+        "list": "read",
+        "history": "read",
+        "new": "write",
+        "edit": "write",
+        "preview": "write",
+        "try_submit": "write",
+        "publish": "publish",
+        "retire": "publish",
+    }
+
+    def create_blueprint(
+        self, appbuilder: Any, endpoint: Any = None, static_folder: Any = None
+    ) -> Any:
+        """Also serve the form compiler's script (`<route_base>/static/tessera-forms.js`)."""
+        return super().create_blueprint(appbuilder, endpoint, forms.STATIC_FOLDER)
+
+    # -- pages -----------------------------------------------------------------------------
+
+    @expose("/")
+    @has_access
+    def list(self):  # type: ignore[no-untyped-def]
+        """The newest version of every key, filtered by `?q=` (key or title)."""
+        query = request.args.get("q", "").strip()
+        rows = store.latest(self.kind)
+        if query:
+            needle = query.casefold()
+            rows = [r for r in rows if needle in r.key.casefold() or needle in r.title.casefold()]
+        live = {
+            r.key: r.version
+            for r in db.session.scalars(
+                select(Definition).where(
+                    Definition.kind == self.kind, Definition.status == store.PUBLISHED
+                )
+            )
+        }
+        return self.render_template(
+            "tessera/definitions/list.html",
+            rows=rows, live=live, query=query,
+            changes=last_changes(self.kind, [r.id for r in rows]),
+            **self._page_args(),
+        )
+
+    @expose("/new", methods=["GET", "POST"])
+    @has_access
+    def new(self):  # type: ignore[no-untyped-def]
+        """The editor for a new key; POST saves v1 as a draft."""
+        if request.method == "GET":
+            return self._editor(None, "", editor.split(self.kind, editor.STARTERS[self.kind]))
+        key = request.form.get("key", "").strip()
+        try:
+            if key and store.versions(self.kind, key):
+                raise DefinitionInvalid(
+                    {"/key": [f"A {self.kind} with the key {key!r} exists already: edit it."]}
+                )
+            body = editor.assemble(self.kind, key, request.form)
+            row = store_call(store.save_draft, self.kind, key, body, g.user.id)
+        except DefinitionInvalid as exc:
+            return self._editor(None, key, editor.texts_from(self.kind, request.form), exc), 422
+        flash(f"Saved {self.kind} {row.key} v{row.version} as a draft.", "success")
+        return redirect(url_for(f"{self.endpoint}.edit", pk=row.id))
+
+    @expose("/edit/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk: int):  # type: ignore[no-untyped-def]
+        """The editor for one version; POST updates the draft or starts the next one."""
+        row = self._load(pk)
+        if request.method == "GET":
+            return self._editor(row, row.key, editor.split(self.kind, row.body))
+        texts = editor.texts_from(self.kind, request.form)
+        try:
+            body = editor.assemble(self.kind, row.key, request.form)
+            if body == row.body:
+                flash(f"Nothing changed in {self.kind} {row.key} v{row.version}.", "info")
+                return redirect(url_for(f"{self.endpoint}.edit", pk=row.id))
+            if row.status == store.DRAFT:
+                saved = store_call(store.update_draft, row.id, body, g.user.id)
+            else:
+                saved = store_call(store.save_draft, self.kind, row.key, body, g.user.id)
+        except DefinitionInvalid as exc:
+            return self._editor(row, row.key, texts, exc), 422
+        except DefinitionConflict as exc:
+            flash(f"Not saved: {exc}", "danger")
+            return self._editor(row, row.key, texts), 409
+        flash(f"Saved {self.kind} {saved.key} v{saved.version} as a draft.", "success")
+        return redirect(url_for(f"{self.endpoint}.edit", pk=saved.id))
+
+    @expose("/publish/<int:pk>", methods=["POST"])
+    @has_access
+    def publish(self, pk: int):  # type: ignore[no-untyped-def]
+        """Publish a draft (the previously published version retires)."""
+        row = self._load(pk)
+        try:
+            store_call(store.publish, row.id, g.user.id)
+        except DefinitionInvalid as exc:
+            flash(f"{self.kind} {row.key} v{row.version} cannot be published yet.", "danger")
+            return self._editor(row, row.key, editor.split(self.kind, row.body), exc), 422
+        except DefinitionConflict as exc:
+            flash(f"Not published: {exc}", "danger")
+            return redirect(url_for(f"{self.endpoint}.edit", pk=row.id))
+        flash(f"Published {self.kind} {row.key} v{row.version}.", "success")
+        return redirect(url_for(f"{self.endpoint}.list"))
+
+    @expose("/retire/<int:pk>", methods=["POST"])
+    @has_access
+    def retire(self, pk: int):  # type: ignore[no-untyped-def]
+        """Retire a published version."""
+        row = self._load(pk)
+        try:
+            store_call(store.retire, row.id, g.user.id)
+        except DefinitionConflict as exc:
+            flash(f"Not retired: {exc}", "danger")
+            return redirect(url_for(f"{self.endpoint}.edit", pk=row.id))
+        flash(f"Retired {self.kind} {row.key} v{row.version}.", "success")
+        return redirect(url_for(f"{self.endpoint}.list"))
+
+    @expose("/history/<int:pk>")
+    @has_access
+    def history(self, pk: int):  # type: ignore[no-untyped-def]
+        """Every version of the key, a diff of two (`?old=&new=`), usages and the audit trail."""
+        row = self._load(pk)
+        rows = store.versions(self.kind, row.key)
+        by_version = {r.version: r for r in rows}
+        new = by_version.get(request.args.get("new", type=int) or 0, rows[0])
+        older = [r for r in rows if r.version < new.version]
+        wanted = request.args.get("old", type=int)
+        old = None if wanted == 0 else by_version.get(wanted or -1, older[0] if older else None)
+        audit = db.session.scalars(
+            select(AuditLog)
+            .where(
+                AuditLog.object_type == f"definition:{self.kind}",
+                AuditLog.object_id.in_([r.id for r in rows]),
+            )
+            .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        ).all()
+        return self.render_template(
+            "tessera/definitions/history.html",
+            row=row, rows=rows, old=old, new=new,
+            diff=diff_lines(store.diff(old, new) if old is not new else ""),
+            audit=audit, diff_lines=diff_lines,
+            usages=store.usages(row.key) if self.kind == "field" else [],
+            **self._page_args(),
+        )
+
+    # -- live preview (fetch) --------------------------------------------------------------
+
+    @expose("/preview", methods=["POST"])
+    @has_access
+    def preview(self):  # type: ignore[no-untyped-def]
+        """Check the posted editor inputs and answer the compiled form's HTML (JSON)."""
+        checked, failed = self._check_posted()
+        if failed is not None:
+            return failed
+        form_class = editor.preview_form(self.kind, checked)
+        form = form_class(
+            formdata=None, data=editor.example_of(self.kind, checked), meta={"csrf": False}
+        )
+        return self._fragment(form=form, warnings=form_class.warnings)
+
+    @expose("/try", methods=["POST"])
+    @has_access
+    def try_submit(self):  # type: ignore[no-untyped-def]
+        """Validate the preview form's posted data against the compiled form; save nothing."""
+        checked, failed = self._check_posted()
+        if failed is not None:
+            return failed
+        form_class = editor.preview_form(self.kind, checked)
+        form = form_class(
+            formdata=CombinedMultiDict([request.files, request.form]), meta={"csrf": False}
+        )
+        valid = form.validate()
+        errors = form.errors_by_pointer()
+        instance = json.dumps(form.to_instance(), indent=2, ensure_ascii=False, default=str)
+        return self._fragment(
+            form=form, warnings=form_class.warnings, tried=True, valid=valid,
+            submission_errors=errors, instance=instance,
+        )
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _load(self, pk: int) -> Definition:
+        try:
+            row = store.get(pk)
+        except DefinitionNotFound:
+            abort(404)
+        if row.kind != self.kind:
+            abort(404)
+        return row
+
+    def _page_args(self) -> dict[str, Any]:
+        return {"kind": self.kind, "ep": self.endpoint, "title": f"{self.kind.title()}s"}
+
+    def _editor(
+        self,
+        row: Definition | None,
+        key: str,
+        texts: dict[str, str],
+        error: DefinitionInvalid | None = None,
+    ) -> str:
+        errors = error.errors if error is not None else {}
+        open_draft = None
+        if row is not None and row.status != store.DRAFT:
+            open_draft = next(
+                (r for r in store.versions(self.kind, row.key) if r.status == store.DRAFT), None
+            )
+        return self.render_template(
+            "tessera/definitions/edit.html",
+            row=row, key=key, texts=texts, parts=editor.PARTS[self.kind],
+            errors=errors, grouped=editor.errors_by_part(self.kind, errors),
+            open_draft=open_draft,
+            usages=store.usages(row.key) if row is not None and self.kind == "field" else [],
+            library=published_fields() if self.kind == "template" else [],
+            forms_script=url_for(f"{self.endpoint}.static", filename=forms.SCRIPT),
+            **self._page_args(),
+        )
+
+    def _check_posted(self) -> tuple[Any, Any]:
+        """(Checked, None) for a good posted definition, else (None, a 422 response)."""
+        key = request.form.get("key", "").strip() or editor.PREVIEW_KEY
+        try:
+            body = editor.assemble(self.kind, key, request.form)
+            return store.check(self.kind, body, key), None
+        except DefinitionInvalid as exc:
+            return None, (self._fragment(errors=exc.errors, status=422))
+
+    def _fragment(self, status: int = 200, **context: Any) -> Any:
+        errors = context.get("errors") or {}
+        html = render_template("tessera/definitions/_preview.html", kind=self.kind, **context)
+        payload = {"ok": not errors, "html": html, "errors": errors}
+        if context.get("tried"):
+            payload["valid"] = context["valid"]
+            payload["submission_errors"] = context["submission_errors"]
+        response = jsonify(payload)
+        response.status_code = status
+        return response
+
+
+def definition_view(kind: str, route_base: str) -> type[DefinitionView]:
+    """A console view class for one kind of definition."""
+    name = f"{kind.title()}DefinitionView"
+    attrs = {"kind": kind, "route_base": route_base, "__doc__": f"Console pages for {kind}s."}
+    return type(name, (DefinitionView,), attrs)
+
+
+FieldDefinitionView = definition_view("field", "/definitions/fields")
+TemplateDefinitionView = definition_view("template", "/definitions/templates")

@@ -1,0 +1,256 @@
+"""Compile-time nodes for structure: objects, arrays, extra-property rows, alternatives."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from forms import names
+from forms.nodes import (
+    ABSENT,
+    JSON,
+    PRESENT_STATE,
+    AnyNode,
+    Node,
+    Pairs,
+    encode_node,
+)
+
+
+class ObjectNode(Node):
+    """An object: its properties, alternatives (oneOf/anyOf) and extra-property rows."""
+
+    kind = "object"
+
+    def __init__(self, schema: dict[str, Any], ui: dict[str, Any], path: str) -> None:
+        super().__init__(schema, ui, path)
+        self.props: dict[str, Node] = {}
+        self.members: list[Node] = []  # render order: properties, then alternatives, maps
+        self.alts: list[AltNode] = []
+        self.maps: list[MapNode] = []
+        self.root = False
+
+    def blank_state(self) -> str:
+        return PRESENT_STATE if self.required or self.root else super().blank_state()
+
+    def accepts(self, value: JSON) -> bool:
+        return isinstance(value, dict)
+
+    def claims(self, value: dict[str, Any]) -> set[str]:
+        """Keys of ``value`` that the properties and chosen alternatives take."""
+        taken = {k for k in value if k in self.props}
+        for alt in self.alts:
+            branch = alt.branches[alt.choose(value)]
+            if isinstance(branch, ObjectNode):
+                taken |= branch.claims(value)
+        return taken
+
+    def encode(self, value: JSON, name: str, out: Pairs) -> bool:
+        before = len(out)
+        base = value
+        conditional = [n for n in self.props.values() if n.condition is not None]
+        if conditional:
+            base = {
+                k: v
+                for k, v in value.items()
+                if k not in self.props
+                or self.props[k].condition is None
+                or not blank_value(self.props[k], v)
+            }
+        for key, node in self.props.items():
+            expected = None
+            if node.condition is not None and not node.condition.test(base):
+                expected = "-"
+            encode_node(node, value.get(key, ABSENT), name + node.name_suffix, out, expected)
+        for alt in self.alts:
+            alt.encode(value, name + alt.name_suffix, out)
+        for extra_map, mine in zip(self.maps, self.extras(value), strict=True):
+            if mine:
+                extra_map.encode(mine, name + extra_map.name_suffix, out)
+        return only_hints(out, before)
+
+    def extras(self, value: dict[str, Any]) -> list[dict[str, Any]]:
+        """Split the keys no property or alternative takes among the extra-property maps."""
+        taken = self.claims(value)
+        parts: list[dict[str, Any]] = [{} for _ in self.maps]
+        for key, item in value.items():
+            if key in taken:
+                continue
+            for i, extra_map in enumerate(self.maps):
+                if extra_map.matches(key):
+                    parts[i][key] = item
+                    break
+        return parts
+
+
+def only_hints(out: Pairs, start: int) -> bool:
+    """Tell whether ``out[start:]`` holds nothing but hints and selectors (a blank post)."""
+    for key, value in out[start:]:
+        if value != "" and key != names.HINT_KEY and not key.endswith(names.SELECTOR):
+            return False
+    return True
+
+
+def blank_value(node: Node, value: JSON) -> bool:
+    """Tell whether ``value`` posts as a blank input for ``node``."""
+    if value is ABSENT:
+        return True
+    scratch: Pairs = []
+    encode_node(node, value, "", scratch)
+    return only_hints(scratch, 0)
+
+
+class ArrayNode(Node):
+    """An array shown as repeatable rows (and fixed leading rows for prefixItems)."""
+
+    kind = "array"
+
+    def __init__(self, schema: dict[str, Any], ui: dict[str, Any], path: str) -> None:
+        super().__init__(schema, ui, path)
+        self.prefix: list[Node] = []
+        self.items: Node | None = None
+        self.min_items = int(schema.get("minItems", 0) or 0)
+        max_items = schema.get("maxItems")
+        self.max_items: int | None = int(max_items) if isinstance(max_items, int) else None
+        self.addable = self.options.get("addable", True) is not False
+        self.removable = self.options.get("removable", True) is not False
+        self.orderable = self.options.get("orderable", True) is not False
+
+    def blank_state(self) -> str:
+        if self.nullable:
+            return "0"
+        return PRESENT_STATE if self.required else "-"
+
+    def present_empty(self) -> JSON:
+        return []
+
+    def accepts(self, value: JSON) -> bool:
+        return isinstance(value, list)
+
+    def item_node(self, position: int) -> Node:
+        """The node for the row at ``position``."""
+        if position < len(self.prefix):
+            return self.prefix[position]
+        return self.items if self.items is not None else self.overflow
+
+    @property
+    def overflow(self) -> Node:
+        """Rows beyond what the schema allows still carry their JSON (validation rejects)."""
+        node = getattr(self, "_overflow", None)
+        if node is None:
+            node = AnyNode({}, {}, self.path + "/items")
+            node.required = True
+            self._overflow = node
+        return node
+
+    def encode(self, value: JSON, name: str, out: Pairs) -> bool:
+        rows = name + names.ROWS
+        for i, item in enumerate(value):
+            out.append((rows, str(i)))
+            encode_node(self.item_node(i), item, f"{name}/{i}", out)
+        return not value
+
+
+class MapNode(Node):
+    """Rows of (name, value) for additionalProperties / patternProperties."""
+
+    kind = "map"
+
+    def __init__(
+        self,
+        schema: dict[str, Any],
+        ui: dict[str, Any],
+        path: str,
+        index: int,
+        value: Node,
+        pattern: str | None,
+        visible: bool,
+    ) -> None:
+        super().__init__(schema, ui, path)
+        self.index = index
+        self.value = value
+        self.pattern = pattern
+        self.regex = re.compile(pattern) if pattern is not None else None
+        self.visible = visible
+        self.name_suffix = f"/~m{index}"
+
+    def matches(self, key: str) -> bool:
+        """Tell whether this map takes the extra property ``key``."""
+        return self.regex is None or self.regex.search(key) is not None
+
+    def encode(self, value: JSON, name: str, out: Pairs) -> bool:
+        base = name[: -len(self.name_suffix)]
+        for j, (key, item) in enumerate(value.items()):
+            out.append((name, str(j)))
+            out.append((f"{base}/~k{self.index}.{j}", key))
+            if key == "":
+                out.append((names.HINT_KEY, f"+{base}/~k{self.index}.{j}"))
+            encode_node(self.value, item, f"{base}/~v{self.index}.{j}", out)
+        return not value
+
+
+class AltNode(Node):
+    """oneOf/anyOf alternatives: a selector and the chosen alternative's inputs."""
+
+    kind = "alt"
+
+    def __init__(
+        self,
+        schema: dict[str, Any],
+        ui: dict[str, Any],
+        path: str,
+        branches: list[Node],
+        labels: list[str],
+        tests: list[Callable[[JSON], bool]],
+        merge: bool,
+        index: int,
+    ) -> None:
+        super().__init__(schema, ui, path)
+        self.branches = branches
+        self.labels = labels
+        self.tests = tests
+        self.merge = merge
+        self.index = index
+        self.name_suffix = f"/~a{index}" if merge else ""
+        for i, branch in enumerate(branches):
+            branch.name_suffix = f"/~b{i}"
+
+    def choose(self, value: JSON) -> int:
+        """Index of the alternative that ``value`` belongs to."""
+        if value is ABSENT:
+            return 0
+        valid = [i for i, test in enumerate(self.tests) if test(value)]
+        if not valid:
+            valid = [i for i, branch in enumerate(self.branches) if branch.accepts(value)]
+        if not valid:
+            return 0
+        if isinstance(value, dict) and len(valid) > 1:
+            # several alternatives accept the object: take the one that names most of its keys
+            return max(valid, key=lambda i: (self._overlap(i, value), -i))
+        return valid[0]
+
+    def _overlap(self, index: int, value: dict[str, Any]) -> int:
+        branch = self.branches[index]
+        if not isinstance(branch, ObjectNode):
+            return 0
+        return sum(1 for key in value if key in branch.props)
+
+    def blank_state(self) -> str:
+        return self.branches[0].blank_state() if self.branches else "-"
+
+    def accepts(self, value: JSON) -> bool:
+        return any(b.accepts(value) for b in self.branches)
+
+    def encode(self, value: JSON, name: str, out: Pairs) -> bool:
+        chosen = self.choose(value)
+        branch = self.branches[chosen]
+        out.append((name + names.SELECTOR, str(chosen)))
+        before = len(out)
+        if self.merge:
+            assert isinstance(branch, ObjectNode)
+            sub = {k: v for k, v in value.items() if k in branch.claims(value)}
+            branch.encode(sub, name + branch.name_suffix, out)
+        else:
+            encode_node(branch, value, name + branch.name_suffix, out)
+        return only_hints(out, before)

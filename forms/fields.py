@@ -1,0 +1,303 @@
+"""Runtime WTForms fields: read posted data (or a JSON value) back into JSON.
+
+Every field is built from a compile-time node (``forms.nodes``/``forms.composites``), has
+an HTML ``name`` (see ``forms.names``) and the JSON ``pointer`` of the value it holds. After
+processing, ``field.value`` is the JSON value (or ``ABSENT``) and ``field.blank`` tells
+whether the person left every input of the field empty.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from markupsafe import Markup
+from wtforms.fields.core import Field, Flags, Label
+from wtforms.utils import unset_value
+
+from forms import names
+from forms.codec import read_upload
+from forms.nodes import (
+    ABSENT,
+    JSON,
+    JSON_STATE,
+    NULL_STATE,
+    PRESENT_STATE,
+    ChoiceNode,
+    FileNode,
+    Node,
+    NumberNode,
+    TextNode,
+    encode_node,
+)
+
+Hints = dict[str, str]
+FormData = Any
+
+
+class JsonField(Field):
+    """Base of the generated fields: a node, a name, a pointer, a JSON value."""
+
+    node: Node
+    value: JSON = ABSENT
+    blank = True
+
+    def __init__(
+        self,
+        node: Node,
+        name: str,
+        pointer: str | None = None,
+        _form: Any = None,
+        _prefix: str = "",
+        _translations: Any = None,
+        _meta: Any = None,
+        **_: Any,
+    ) -> None:
+        # Lean on purpose: Field.__init__ does work (validators, label gettext) we never need.
+        if _translations is not None:
+            self._translations = _translations
+        self.meta = _meta if _meta is not None else _form.meta
+        self._form = _form
+        self.node = node
+        if name == names.ROOT_NAME:
+            name = ""
+        self.name = self.short_name = _prefix + name
+        self.pointer = name if pointer is None else pointer
+        self.id = names.html_id(names.input_name(self.name))
+        self.label = Label(self.id, node.label_text())
+        self.description = node.description or ""
+        self.default = None  # type: ignore[assignment]
+        self.render_kw = None  # type: ignore[assignment]
+        self.filters = ()
+        self.flags = Flags()
+        if node.required:
+            self.flags.required = True
+        self.type = type(self).__name__
+        self._datalist = None
+        self.errors = []
+        self.process_errors = []
+
+    @property
+    def data(self) -> JSON:  # type: ignore[override]
+        """The JSON value (None when absent), for code that expects WTForms' ``data``."""
+        return None if self.value is ABSENT else self.value
+
+    @data.setter
+    def data(self, value: JSON) -> None:
+        self.value = value
+
+    def __call__(self, **kwargs: Any) -> Markup:
+        """Render the inputs (``forms.widgets`` owns the HTML)."""
+        from forms.widgets import render_inputs
+
+        return render_inputs(self, **kwargs)
+
+    def process(
+        self, formdata: FormData, data: Any = unset_value, extra_filters: Any = None
+    ) -> None:
+        """Read the field from formdata, else from ``data`` (a JSON value) or the default."""
+        self.process_errors = []
+        if formdata is not None:
+            hints: Hints = getattr(self._form, "_tf_hints", {})
+            self.read(formdata, hints)
+            if self.node.readonly:
+                original = getattr(self._form, "_tf_original", ABSENT)
+                if original is not ABSENT:
+                    self.load(resolve(original, self.pointer))
+        else:
+            self.load(ABSENT if data is unset_value else data)
+
+    def read(self, formdata: FormData, hints: Hints) -> None:
+        """Decode posted data (JSON hint first, then the field's own decoder)."""
+        if hints and hints.get(self.name) == JSON_STATE:
+            self.blank = False
+            text = formdata.get(names.input_name(self.name), "")
+            try:
+                self.value = json.loads(text)
+            except ValueError:
+                self.fail("Not valid JSON.")
+            return
+        self.decode(formdata, hints)
+
+    def decode(self, formdata: FormData, hints: Hints) -> None:
+        """Decode this field's inputs."""
+        raise NotImplementedError
+
+    def load(self, value: JSON) -> None:
+        """Take a JSON value (the instance being edited); ABSENT means use the default."""
+        if value is ABSENT:
+            value = self.node.default
+        self.value = value
+        self.blank = value is ABSENT
+
+    def blank_value(self, hints: Hints) -> JSON:
+        """The value of a blank field: from its hint, else the node's blank state."""
+        state = hints.get(self.name) if hints else None
+        if state is None:
+            state = self.node.blank_state()
+        if state == PRESENT_STATE:
+            return self.node.present_empty()
+        if state == NULL_STATE:
+            return None
+        return ABSENT
+
+    def fail(self, message: str) -> None:
+        """Record a problem reading the input (shown on the field, makes the form invalid)."""
+        self.process_errors = [*self.process_errors, message]
+        self.value = ABSENT
+        bad: list[JsonField] | None = getattr(self._form, "_tf_bad", None)
+        if bad is not None:
+            bad.append(self)
+
+    def validate(self, form: Any, extra_validators: Any = ()) -> bool:
+        """Reading errors only; the schema itself is checked by jsonschema on the instance."""
+        self.errors = list(self.process_errors)
+        return not self.errors
+
+    def children(self) -> list[JsonField]:
+        """Sub-fields, in render order."""
+        return []
+
+    def walk(self) -> Iterator[JsonField]:
+        """This field and every field below it."""
+        yield self
+        for child in self.children():
+            yield from child.walk()
+
+
+def resolve(document: JSON, pointer: str) -> JSON:
+    """Return the value at ``pointer`` in ``document`` or ABSENT."""
+    current = document
+    for token in pointer.split("/")[1:]:
+        key = names.unescape_token(token)
+        if isinstance(current, dict) and key in current:
+            current = current[key]
+        elif isinstance(current, list) and key.isdigit() and int(key) < len(current):
+            current = current[int(key)]
+        else:
+            return ABSENT
+    return current
+
+
+# -- scalars ---------------------------------------------------------------------------
+
+
+class ScalarField(JsonField):
+    """One input (or one group of same-named inputs): text, number, choice, checkbox..."""
+
+    raw: list[Any] = []
+
+    def decode(self, formdata: FormData, hints: Hints) -> None:
+        key = names.input_name(self.name)
+        raw = formdata.getlist(key) if key in formdata else []
+        self.raw = raw
+        if not raw or (len(raw) == 1 and raw[0] == ""):
+            self.blank = True
+            self.value = self.blank_value(hints)
+            return
+        self.blank = False
+        try:
+            value = DECODERS[self.node.kind](self.node, raw)
+        except ValueError as exc:
+            self.fail(str(exc.args[0]))
+            return
+        if value is ABSENT:
+            self.blank = True
+            value = self.blank_value(hints)
+        self.value = value
+
+    def load(self, value: JSON) -> None:
+        super().load(value)
+        self.raw = []
+        if self.value is not ABSENT:
+            scratch: list[tuple[str, Any]] = []
+            encode_node(self.node, self.value, self.name, scratch)
+            key = names.input_name(self.name)
+            self.raw = [v for k, v in scratch if k == key]
+
+
+def _text(node: Node, raw: list[Any]) -> JSON:
+    value = raw[0]
+    if not isinstance(value, str):
+        raise ValueError("Not a valid text value.")
+    assert isinstance(node, TextNode)
+    if node.input_type in _LOCAL_TIME and _LOCAL_TIME[node.input_type].fullmatch(value):
+        # datetime-local/time inputs post no seconds and no zone; RFC 3339 needs both: UTC.
+        return value + (":00Z" if value.count(":") == 1 else "Z")
+    return value
+
+
+_LOCAL_TIME = {
+    "datetime-local": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?"),
+    "time": re.compile(r"\d\d:\d\d(:\d\d(\.\d+)?)?"),
+}
+
+
+def _number(node: Node, raw: list[Any]) -> JSON:
+    text = raw[0].strip() if isinstance(raw[0], str) else ""
+    assert isinstance(node, NumberNode)
+    try:
+        if text.lstrip("+-").isdigit():
+            return int(text)
+        number = float(text)
+    except ValueError:
+        raise ValueError(
+            "Not a valid whole number." if node.integer else "Not a valid number."
+        ) from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("Not a valid number.")
+    if node.integer and not number.is_integer():
+        raise ValueError("Not a valid whole number.")
+    return number
+
+
+def _boolean(node: Node, raw: list[Any]) -> JSON:
+    return raw[0] not in ("", "false", "0", "off")
+
+
+def _choice(node: Node, raw: list[Any]) -> JSON:
+    assert isinstance(node, ChoiceNode)
+    try:
+        return node.by_token[raw[0]]
+    except (KeyError, TypeError):
+        raise ValueError("Not a valid choice.") from None
+
+
+def _multi(node: Node, raw: list[Any]) -> JSON:
+    assert isinstance(node, ChoiceNode)
+    try:
+        return [node.by_token[token] for token in raw if token != ""]
+    except (KeyError, TypeError):
+        raise ValueError("Not a valid choice.") from None
+
+
+def _any(node: Node, raw: list[Any]) -> JSON:
+    text = raw[0]
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError):
+        return text
+
+
+def _file(node: Node, raw: list[Any]) -> JSON:
+    assert isinstance(node, FileNode)
+    uploads = [i for i in raw if not isinstance(i, str) and bool(getattr(i, "filename", None))]
+    if uploads:
+        return read_upload(uploads[0], node.max_size)
+    kept = [item for item in raw if isinstance(item, str) and item]
+    if kept:
+        return kept[0]
+    return ABSENT
+
+
+DECODERS: dict[str, Callable[[Node, list[Any]], JSON]] = {
+    "text": _text,
+    "number": _number,
+    "boolean": _boolean,
+    "choice": _choice,
+    "multi": _multi,
+    "any": _any,
+    "file": _file,
+}

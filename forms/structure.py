@@ -1,0 +1,303 @@
+"""Converters for structure: objects (with conditions and alternatives) and arrays."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from forms import converters, names
+from forms import schema as schemas
+from forms.composites import AltNode, ArrayNode, MapNode, ObjectNode
+from forms.errors import FormCompileError
+from forms.nodes import AnyNode, Condition, MultiChoiceNode, Node
+from forms.schema import SchemaResolver
+
+Schema = dict[str, Any]
+Context = converters.Context
+
+
+def object_(
+    schema: Schema, ui: dict[str, Any], path: str, ctx: Context, resolver: SchemaResolver
+) -> Node:
+    """An object: properties, conditional properties, alternatives and extra properties."""
+    return build_object(schema, ui, path, ctx, resolver, extras=True)
+
+
+def build_object(
+    schema: Schema,
+    ui: dict[str, Any],
+    path: str,
+    ctx: Context,
+    resolver: SchemaResolver,
+    extras: bool,
+) -> ObjectNode:
+    """Build an ObjectNode; ``extras`` adds rows for properties the schema does not name."""
+    node = ObjectNode(schema, ui, path)
+    props = schema.get("properties")
+    props = dict(props) if isinstance(props, dict) else {}
+    required_list = schema.get("required")
+    required = (
+        {r for r in required_list if isinstance(r, str)}
+        if isinstance(required_list, list)
+        else set()
+    )
+    conditional = _conditional(schema, props, required, ctx, resolver)
+    for key in required_list if isinstance(required_list, list) else []:
+        if isinstance(key, str) and key not in props and key not in conditional:
+            props[key] = {}
+    keys = _ordered([*props, *(k for k in conditional if k not in props)], ui, path, ctx)
+    for key in keys:
+        sub, condition = (props[key], None) if key in props else conditional[key]
+        if key in props and key in conditional:
+            condition = conditional[key][1]
+        child = converters.convert(
+            sub, ui.get(key), f"{path}/properties/{names.escape_token(key)}", ctx, resolver
+        )
+        child.key = key
+        child.name_suffix = child.ptr_suffix = "/" + names.escape_token(key)
+        set_required(child, key in required)
+        child.condition = condition
+        inherit(node, child)
+        node.props[key] = child
+        node.members.append(child)
+    for index, key in enumerate(k for k in ("oneOf", "anyOf") if _object_alternatives(schema, k)):
+        alt = _merge_alternatives(schema, key, ui, path, ctx, resolver, index, node)
+        node.alts.append(alt)
+        node.members.append(alt)
+    if extras:
+        _extra_maps(node, schema, ui, path, ctx, resolver)
+    return node
+
+
+def set_required(node: Node, required: bool) -> None:
+    """Mark a node (and, for value alternatives, each alternative) required or optional."""
+    node.required = required
+    if isinstance(node, AltNode) and not node.merge:
+        for branch in node.branches:
+            set_required(branch, required)
+            branch.nullable = branch.nullable or node.nullable
+
+
+def inherit(parent: Node, child: Node) -> None:
+    """Pass readOnly/disabled down to children (a read-only object is read-only inside)."""
+    child.readonly = child.readonly or parent.readonly
+    child.disabled = child.disabled or parent.disabled
+    for sub in _children(child):
+        inherit(child, sub)
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, ObjectNode):
+        return node.members
+    if isinstance(node, ArrayNode):
+        return [*node.prefix, *([node.items] if node.items is not None else [])]
+    if isinstance(node, AltNode):
+        return node.branches
+    if isinstance(node, MapNode):
+        return [node.value]
+    return []
+
+
+def _ordered(keys: list[str], ui: dict[str, Any], path: str, ctx: Context) -> list[str]:
+    order = ui.get("ui:order")
+    if not isinstance(order, list):
+        return keys
+    known = [k for k in order if k in keys or k == "*"]
+    for k in order:
+        if k not in keys and k != "*":
+            ctx.warn(f"ui:order names {k!r} at {path or '/'}, which is not a property.")
+    rest = [k for k in keys if k not in known]
+    if "*" in known:
+        star = known.index("*")
+        return [*known[:star], *rest, *(k for k in known[star + 1 :] if k != "*")]
+    return [*known, *rest]
+
+
+def _present(key: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda value: key in value
+
+
+def _conditional(
+    schema: Schema,
+    props: dict[str, Any],
+    required: set[str],
+    ctx: Context,
+    resolver: SchemaResolver,
+) -> dict[str, tuple[Any, Condition]]:
+    """Properties that only apply under if/then/else or a dependency, with their condition."""
+    found: dict[str, tuple[Any, Condition]] = {}
+    parts = schema.get("x-tessera-parts")
+    for part in parts if isinstance(parts, list) else [schema]:
+        if not isinstance(part, dict):
+            continue
+        if isinstance(part.get("if"), dict | bool):
+            test = ctx.test(part["if"], resolver)
+            for branch_key, negate in (("then", False), ("else", True)):
+                branch = part.get(branch_key)
+                sub_props = branch.get("properties") if isinstance(branch, dict) else None
+                for name, sub in (sub_props or {}).items():
+                    if name in props or name in found:
+                        continue
+
+                    def when(value: dict[str, Any], t: Any = test, n: bool = negate) -> bool:
+                        return bool(t(value)) != n
+
+                    describe = {"if": part["if"], "negate": negate}
+                    found[name] = (sub, Condition(when, describe))
+        dep_schemas = part.get("dependentSchemas")
+        for trigger, dep in (dep_schemas if isinstance(dep_schemas, dict) else {}).items():
+            sub_props = dep.get("properties") if isinstance(dep, dict) else None
+            for name, sub in (sub_props or {}).items():
+                if name not in props and name not in found:
+                    found[name] = (sub, Condition(_present(trigger), {"present": trigger}))
+        dep_required = part.get("dependentRequired")
+        for trigger, needed in (dep_required if isinstance(dep_required, dict) else {}).items():
+            for name in needed if isinstance(needed, list) else []:
+                if not isinstance(name, str) or name in required or name in found:
+                    continue
+                condition = Condition(_present(trigger), {"present": trigger})
+                found[name] = (props.get(name, {}), condition)
+    return found
+
+
+def _object_alternatives(schema: Schema, key: str) -> bool:
+    alternatives = schema.get(key)
+    if not isinstance(alternatives, list) or not alternatives:
+        return False
+    if converters._const_options(alternatives) is not None:
+        return False
+    return all(isinstance(a, dict) for a in alternatives)
+
+
+def _merge_alternatives(
+    schema: Schema,
+    key: str,
+    ui: dict[str, Any],
+    path: str,
+    ctx: Context,
+    resolver: SchemaResolver,
+    index: int,
+    parent: ObjectNode,
+) -> AltNode:
+    branches: list[Node] = []
+    labels: list[str] = []
+    tests = []
+    for i, alternative in enumerate(schema[key]):
+        sub_path = f"{path}/{key}/{i}"
+        expanded, sub_resolver, _ = converters._expand(alternative, sub_path, ctx, resolver)
+        expanded = expanded if expanded is not None else {}
+        branch = build_object(expanded, ui, sub_path, ctx, sub_resolver, extras=False)
+        for prop in list(branch.props):
+            if prop in parent.props:
+                duplicate = branch.props.pop(prop)
+                branch.members.remove(duplicate)
+        branch.required = True
+        branches.append(branch)
+        labels.append(str(expanded.get("title", f"Option {i + 1}")))
+        tests.append(ctx.test(alternative, resolver))
+    alt = AltNode({}, {}, f"{path}/{key}", branches, labels, tests, merge=True, index=index)
+    alt.title = str(ui.get("ui:alternativesTitle", "Type"))
+    return alt
+
+
+def alternatives(
+    schema: Schema, ui: dict[str, Any], path: str, ctx: Context, resolver: SchemaResolver
+) -> Node:
+    """A value that is one of several shapes (oneOf/anyOf): selector plus one field each."""
+    key = "oneOf" if isinstance(schema.get("oneOf"), list) else "anyOf"
+    base = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf", "title", "description")}
+    branches: list[Node] = []
+    labels: list[str] = []
+    tests = []
+    for i, alternative in enumerate(schema[key]):
+        sub_path = f"{path}/{key}/{i}"
+        merged = alternative
+        if isinstance(alternative, dict) and base:
+            merged = schemas.merge_two(base, alternative)
+        child = converters.convert(merged, {}, sub_path, ctx, resolver)
+        child.required = True
+        branches.append(child)
+        title = alternative.get("title") if isinstance(alternative, dict) else None
+        kind = alternative.get("type") if isinstance(alternative, dict) else None
+        labels.append(str(title or kind or f"Option {i + 1}"))
+        tests.append(ctx.test(alternative, resolver))
+    return AltNode(schema, ui, path, branches, labels, tests, merge=False, index=0)
+
+
+def _extra_maps(
+    node: ObjectNode,
+    schema: Schema,
+    ui: dict[str, Any],
+    path: str,
+    ctx: Context,
+    resolver: SchemaResolver,
+) -> None:
+    patterns = schema.get("patternProperties")
+    for pattern, sub in (patterns if isinstance(patterns, dict) else {}).items():
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise FormCompileError(
+                f"{path}/patternProperties", f"invalid regular expression {pattern!r}"
+            ) from exc
+        value = converters.convert(sub, {}, f"{path}/patternProperties/{pattern}", ctx, resolver)
+        value.required = True
+        extra = MapNode({}, ui, path, len(node.maps), value, pattern, visible=True)
+        extra.title = pattern
+        node.maps.append(extra)
+        node.members.append(extra)
+    additional = schema.get("additionalProperties")
+    if isinstance(additional, dict) or additional is True:
+        value = converters.convert(
+            additional,
+            ui.get("additionalProperties"),
+            f"{path}/additionalProperties",
+            ctx,
+            resolver,
+        )
+        visible = True
+    else:
+        value, visible = AnyNode({}, {}, f"{path}/additionalProperties"), False
+    value.required = True
+    extra = MapNode({}, ui, path, len(node.maps), value, None, visible=visible)
+    node.maps.append(extra)
+    node.members.append(extra)
+
+
+def array(
+    schema: Schema, ui: dict[str, Any], path: str, ctx: Context, resolver: SchemaResolver
+) -> Node:
+    """An array: a multi-select for unique enum items, otherwise repeatable rows."""
+    items = schema.get("items")
+    prefix = schema.get("prefixItems")
+    item_ui = ui.get("items")
+    widget = ui.get("ui:widget")
+    if isinstance(items, dict) and not prefix:
+        expanded, _, _ = converters._expand(items, f"{path}/items", ctx, resolver)
+        choices = converters._choices(expanded or {}, item_ui if isinstance(item_ui, dict) else {})
+        multi_widget = widget in ("checkboxes", "select")
+        if choices is not None and (schema.get("uniqueItems") or multi_widget):
+            multi = MultiChoiceNode(schema, ui, path, *choices)
+            multi.widget = "checkboxes" if widget == "checkboxes" else "multiselect"
+            return multi
+    node = ArrayNode(schema, ui, path)
+    for i, sub in enumerate(prefix if isinstance(prefix, list) else []):
+        sub_ui = item_ui[i] if isinstance(item_ui, list) and i < len(item_ui) else item_ui
+        child = converters.convert(sub, sub_ui, f"{path}/prefixItems/{i}", ctx, resolver)
+        child.required = True
+        node.prefix.append(child)
+    if items is False:
+        node.items = None
+    elif isinstance(items, dict) or items is True:
+        extra_ui = ui.get("additionalItems") if isinstance(item_ui, list) else item_ui
+        node.items = converters.convert(items, extra_ui, f"{path}/items", ctx, resolver)
+    else:
+        node.items = AnyNode({}, {}, f"{path}/items")
+    if node.items is not None:
+        node.items.required = True
+    return node
+
+
+converters.CONVERTERS["object"] = object_
+converters.CONVERTERS["array"] = array

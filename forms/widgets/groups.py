@@ -1,0 +1,265 @@
+"""Groups: a field with label, help and errors; fieldsets, rows, alternatives; the form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from forms import codec, names
+from forms.composites import AltNode, ArrayNode, MapNode, ObjectNode
+from forms.fields import JsonField, ScalarField
+from forms.nodes import ABSENT
+from forms.rows import AltField, ArrayField, MapField, ObjectField
+from forms.widgets.html import (
+    Attrs,
+    described_by,
+    join,
+    label_for,
+    notes,
+    tag,
+    wrapper,
+)
+from forms.widgets.inputs import widget_of
+
+# -- the whole form ----------------------------------------------------------------------
+
+
+def render_form(form: Any, **options: Any) -> Markup:
+    """The form body: CSRF token, empty-state hints, form errors and every field."""
+    parts: list[Any] = []
+    if form.meta.csrf:
+        parts.append(form.hidden_tag())
+    hints = [f"{state}{name}" for name, state in form._tf_hints.items()]
+    if not hints and form._tf_original is not ABSENT:
+        hints = codec.hints_for(form._tf_root, form.to_instance())
+    for hint in hints:
+        parts.append(tag("input", {"type": "hidden", "name": names.HINT_KEY, "value": hint}))
+    if form.form_errors:
+        items = join(tag("li", {}, e) for e in form.form_errors)
+        alert = {"class": "alert alert-danger", "role": "alert"}
+        parts.append(tag("div", alert, tag("ul", {}, items)))
+    root = form._tf_root
+    if root.description and isinstance(root, ObjectNode):
+        intro = {"class": "help-block tf-form-description"}
+        parts.append(tag("p", intro, root.description))
+    for field in form._tf_fields:
+        parts.append(render_group(field))
+    body = join(parts)
+    return tag("div", {"class": "tessera-form", "data-tf-form": True}, body)
+
+
+def render_inputs(field: JsonField, **kwargs: Any) -> Markup:
+    """What ``field()`` renders: the inputs only for scalars, the whole group otherwise."""
+    if isinstance(field, ScalarField):
+        return widget_of(field)(field, kwargs)
+    return render_group(field)
+
+
+def render_group(field: JsonField) -> Markup:
+    """A field with its label, description, help and errors."""
+    render = GROUPS.get(type(field), _scalar_group)
+    return render(field)
+
+
+# -- groups ------------------------------------------------------------------------------
+
+
+def _scalar_group(field: JsonField) -> Markup:
+    assert isinstance(field, ScalarField)
+    node = field.node
+    widget = widget_of(field)
+    desc, after = notes(field)
+    if node.widget in ("radio", "checkboxes"):
+        legend = tag("legend", {"class": "control-label"}, field.label.text)
+        body = join([legend, desc, widget(field, {}), after])
+        return tag("fieldset", wrapper(field, "form-group tf-choices"), body)
+    if node.kind == "boolean":
+        box = widget(field, {})
+        label = tag("label", {"for": field.id}, box + " " + escape(field.label.text))
+        body = join([tag("div", {"class": "checkbox"}, label), desc, after])
+        return tag("div", wrapper(field, "form-group"), body)
+    body = join([label_for(field), desc, widget(field, {}), after])
+    return tag("div", wrapper(field, "form-group"), body)
+
+
+def _object_group(field: JsonField) -> Markup:
+    assert isinstance(field, ObjectField)
+    return _fieldset(field, "tf-object", [render_group(m) for m in field.members])
+
+
+def _fieldset(
+    field: JsonField, kind: str, inner: list[Markup], extra: Attrs | None = None
+) -> Markup:
+    node = field.node
+    desc, after = notes(field)
+    legend_text = field.label.text
+    legend = tag("legend", {}, legend_text) if legend_text and node.show_label else Markup("")
+    values = wrapper(field, f"tf-group {kind}")
+    values["id"] = field.id
+    values["aria-describedby"] = described_by(field)
+    if extra:
+        values.update(extra)
+    return tag("fieldset", values, join([legend, desc, *inner, after]))
+
+
+def _placeholder(field: JsonField) -> str:
+    """Row-key placeholder of a template; nesting depth keeps inner templates apart."""
+    return f"__tf{field.name.count('/')}__"
+
+
+def _array_group(field: JsonField) -> Markup:
+    assert isinstance(field, ArrayField)
+    node = field.node
+    assert isinstance(node, ArrayNode)
+    key = _placeholder(field)
+    rows = [_row(field, row, str(row.name.rsplit("/", 1)[1]), node) for row in field.rows]
+    minimum = max(node.min_items, len(node.prefix)) if node.required else 0
+    while len(rows) < minimum:
+        extra = field.row(len(rows), str(len(rows)))
+        extra.load(ABSENT)
+        rows.append(_row(field, extra, str(len(rows)), node))
+    inner = [tag("div", {"class": "tf-rows", "data-tf-rows": True}, join(rows))]
+    if node.addable and (node.items is not None or len(field.rows) < len(node.prefix)):
+        template_field = field.row(len(field.rows), key)
+        template_field.load(ABSENT)
+        template = _row(field, template_field, key, node)
+        inner.append(tag("template", {"data-tf-template": True}, template))
+        label = "Add " + (node.items.label_text() if node.items and node.items.title else "item")
+        inner.append(
+            tag(
+                "button",
+                {"type": "button", "class": "btn btn-default btn-sm", "data-tf-add": True},
+                label,
+            )
+        )
+    data: Attrs = {
+        "data-tf-array": names.input_name(field.name),
+        "data-tf-min": node.min_items,
+        "data-tf-max": node.max_items,
+        "data-tf-placeholder": key,
+        "data-tf-next": len(rows),
+    }
+    return _fieldset(field, "tf-array", inner, data)
+
+
+def _row(field: JsonField, row: JsonField, key: str, node: ArrayNode | MapNode) -> Markup:
+    marker = field.name + names.ROWS if isinstance(field, ArrayField) else field.name
+    parts = [tag("input", {"type": "hidden", "name": marker, "value": key})]
+    parts.extend(row_content(row))
+    removable = node.removable if isinstance(node, ArrayNode) else True
+    button = {"type": "button", "class": "btn btn-link btn-sm"}
+    if isinstance(node, ArrayNode) and node.orderable and not node.prefix:
+        parts.append(tag("button", {**button, "data-tf-up": True}, "Move up"))
+        parts.append(tag("button", {**button, "data-tf-down": True}, "Move down"))
+    if removable:
+        parts.append(tag("button", {**button, "data-tf-remove": True}, "Remove"))
+    return tag("div", {"class": "tf-row", "data-tf-row": key}, join(parts))
+
+
+def row_content(row: JsonField) -> list[Markup]:
+    """The inputs of one row."""
+    if isinstance(row, tuple):
+        return [render_group(f) for f in row]
+    return [render_group(row)]
+
+
+def _map_group(field: JsonField) -> Markup:
+    assert isinstance(field, MapField)
+    node = field.node
+    assert isinstance(node, MapNode)
+    if not node.visible and not field.rows:
+        return Markup("")
+    rows = []
+    for key_field, value_field in field.rows:
+        key = key_field.name.rsplit(".", 1)[1]
+        rows.append(_map_row(field, key_field, value_field, key))
+    inner = [tag("div", {"class": "tf-rows", "data-tf-rows": True}, join(rows))]
+    key = _placeholder(field)
+    if node.visible:
+        key_field, value_field = field.row(key, "")
+        key_field.load(ABSENT)
+        value_field.load(ABSENT)
+        inner.append(
+            tag(
+                "template", {"data-tf-template": True}, _map_row(field, key_field, value_field, key)
+            )
+        )
+        inner.append(
+            tag(
+                "button",
+                {"type": "button", "class": "btn btn-default btn-sm", "data-tf-add": True},
+                "Add field",
+            )
+        )
+    extra = {
+        "data-tf-array": names.input_name(field.name),
+        "data-tf-placeholder": key,
+        "data-tf-next": len(rows),
+    }
+    return _fieldset(field, "tf-map", inner, extra)
+
+
+def _map_row(field: MapField, key_field: JsonField, value_field: JsonField, key: str) -> Markup:
+    key_field.label.text = "Name"
+    value_field.label.text = "Value"
+    parts = [
+        tag("input", {"type": "hidden", "name": field.name, "value": key}),
+        render_group(key_field),
+        render_group(value_field),
+        tag(
+            "button",
+            {"type": "button", "class": "btn btn-link btn-sm", "data-tf-remove": True},
+            "Remove",
+        ),
+    ]
+    return tag("div", {"class": "tf-row", "data-tf-row": key}, join(parts))
+
+
+def _alt_group(field: JsonField) -> Markup:
+    assert isinstance(field, AltField)
+    node = field.node
+    assert isinstance(node, AltNode)
+    selector_id = f"{field.id}-choice"
+    options = [
+        tag("option", {"value": str(i), "selected": i == field.selected}, label)
+        for i, label in enumerate(node.labels)
+    ]
+    select = tag(
+        "select",
+        {
+            "class": "form-control",
+            "id": selector_id,
+            "name": field.name + names.SELECTOR,
+            "data-tf-selector": True,
+        },
+        join(options),
+    )
+    label_text = node.title or node.label_text() or "Type"
+    chooser = tag(
+        "div",
+        {"class": "form-group"},
+        join([tag("label", {"class": "control-label", "for": selector_id}, label_text), select]),
+    )
+    branches = []
+    for i, branch in enumerate(field.branches):
+        content = (
+            join(render_group(m) for m in branch.members)
+            if isinstance(branch, ObjectField)
+            else render_group(branch)
+        )
+        branches.append(tag("div", {"class": "tf-branch", "data-tf-branch": str(i)}, content))
+    inner = [chooser, *branches]
+    if node.merge:
+        return tag("div", {"class": "tf-alt", "data-tf-alt": True}, join(inner))
+    return _fieldset(field, "tf-alt", inner, {"data-tf-alt": True})
+
+
+GROUPS: dict[type, Callable[[JsonField], Markup]] = {
+    ScalarField: _scalar_group,
+    ObjectField: _object_group,
+    ArrayField: _array_group,
+    MapField: _map_group,
+    AltField: _alt_group,
+}

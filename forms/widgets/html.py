@@ -1,0 +1,151 @@
+"""HTML building blocks shared by the inputs and the groups."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from forms import names
+from forms.fields import JsonField, ScalarField
+from forms.nodes import ChoiceNode
+
+Attrs = dict[str, Any]
+
+
+def attrs(values: Attrs) -> Markup:
+    """HTML attributes: True → bare attribute, False/None → left out, values escaped."""
+    parts = []
+    for key, value in values.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            parts.append(Markup(" ") + Markup(key))
+        else:
+            parts.append(Markup(' {}="{}"').format(Markup(key), str(value)))
+    return Markup("").join(parts)
+
+
+def tag(name: str, values: Attrs, content: Any = None) -> Markup:
+    """One element; ``content`` None means a void element."""
+    if content is None:
+        return Markup("<{}{}>").format(Markup(name), attrs(values))
+    return Markup("<{0}{1}>{2}</{0}>").format(Markup(name), attrs(values), content)
+
+
+def join(parts: Iterable[Any]) -> Markup:
+    """Concatenate markup fragments."""
+    return Markup("\n").join(p for p in parts if p)
+
+
+# -- shared pieces -----------------------------------------------------------------------
+
+
+def ids(field: JsonField) -> tuple[str, str, str]:
+    """Ids of the description, help and error blocks of a field."""
+    return f"{field.id}-desc", f"{field.id}-help", f"{field.id}-err"
+
+
+def described_by(field: JsonField) -> str | None:
+    """The aria-describedby value: description, help and errors that exist."""
+    desc, help_id, err = ids(field)
+    node = field.node
+    found = [
+        desc if node.description else "",
+        help_id if node.help else "",
+        err if field.errors else "",
+    ]
+    return " ".join(i for i in found if i) or None
+
+
+def notes(field: JsonField) -> tuple[Markup, Markup]:
+    """(description, help + errors) blocks of a field."""
+    desc_id, help_id, err_id = ids(field)
+    node = field.node
+    desc = (
+        tag("p", {"class": "help-block tf-description", "id": desc_id}, node.description)
+        if node.description
+        else Markup("")
+    )
+    after = []
+    if node.help:
+        after.append(tag("p", {"class": "help-block tf-help", "id": help_id}, node.help))
+    if field.errors:
+        items = Markup("<br>").join(escape(e) for e in field.errors)
+        error_attrs = {"class": "help-block tf-error", "id": err_id, "role": "alert"}
+        after.append(tag("p", error_attrs, items))
+    return desc, join(after)
+
+
+def wrapper(field: JsonField, classes: str) -> Attrs:
+    """Attributes of the element around a field (classes, data-tf-* for the script)."""
+    node = field.node
+    values: Attrs = {
+        "class": " ".join(
+            c for c in (classes, "has-error" if field.errors else "", node.classnames) if c
+        ),
+        "data-tf-field": names.input_name(field.name),
+        "data-tf-type": node.kind,
+    }
+    if isinstance(node, ChoiceNode) and node.tokens != node.values:
+        values["data-tf-json"] = True
+    if node.condition is not None:
+        values["data-tf-when"] = json.dumps(node.condition.describe, sort_keys=True)
+        values["data-tf-base"] = field.name[: len(field.name) - len(node.name_suffix)]
+    if node.widget == "hidden":
+        values["hidden"] = True
+    return values
+
+
+def label_for(field: JsonField, for_id: str | None = None) -> Markup:
+    """The <label> of a field (with a required marker), or nothing."""
+    node = field.node
+    text = field.label.text
+    if not node.show_label or not text:
+        return Markup("")
+    star = (
+        Markup(' <span class="tf-required" aria-hidden="true">*</span>')
+        if node.required and node.kind not in ("boolean", "object", "map", "alt")
+        else Markup("")
+    )
+    return tag("label", {"class": "control-label", "for": for_id or field.id}, escape(text) + star)
+
+
+def common(field: JsonField, kwargs: Attrs) -> Attrs:
+    """Attributes every control carries: id, name, aria, autofocus, disabled."""
+    node = field.node
+    values: Attrs = {
+        "id": field.id,
+        "name": names.input_name(field.name),
+        "aria-describedby": described_by(field),
+        "aria-invalid": "true" if field.errors else None,
+        "autofocus": node.autofocus,
+        "disabled": node.disabled,
+        "aria-label": None if node.show_label else (field.label.text or None),
+    }
+    values.update(kwargs)
+    return values
+
+
+def raw_values(field: ScalarField) -> list[Any]:
+    """The values to show in a scalar's inputs (posted text, or the loaded value's tokens)."""
+    return list(field.raw) if field.raw else []
+
+
+def first_value(field: ScalarField) -> str:
+    """The first value to show in a single-value input."""
+    raw = raw_values(field)
+    return raw[0] if raw and isinstance(raw[0], str) else ""
+
+
+def keep(field: ScalarField) -> Markup:
+    """Hidden copies of a value whose visible input is disabled (so the value still posts)."""
+    node = field.node
+    if not (node.readonly or node.disabled):
+        return Markup("")
+    name = names.input_name(field.name)
+    return join(
+        tag("input", {"type": "hidden", "name": name, "value": v}) for v in raw_values(field)
+    )

@@ -1,0 +1,192 @@
+"""jsonschema errors land on JSON pointers with sentences people can read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from forms import FormCompileError, compile_form
+from forms.errors import FormsError, SchemaRefError
+
+
+def errors(schema: Any, instance: Any, ui: Any = None) -> dict[str, list[str]]:
+    form_cls = compile_form(schema, ui)
+    form = form_cls(formdata=form_cls.encode(instance))
+    assert form.validate() is False
+    return form.errors_by_pointer()
+
+
+def obj(**props: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": props}
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "message"),
+    [
+        ({"type": "string", "minLength": 3}, "ab", "Must be at least 3 characters."),
+        ({"type": "string", "minLength": 1}, "", "Must be at least 1 character."),
+        ({"type": "string", "maxLength": 2}, "abc", "Must be at most 2 characters."),
+        ({"type": "string", "pattern": "^[A-Z]+$"}, "ab", "Must match the pattern ^[A-Z]+$."),
+        ({"type": "string", "format": "email"}, "nope", "Not a valid email address."),
+        ({"type": "string", "format": "date"}, "2024-13-01", "Not a valid date (YYYY-MM-DD)."),
+        ({"type": "string", "format": "uri"}, "not a uri", "Not a valid URL."),
+        ({"type": "integer", "minimum": 1}, 0, "Must be at least 1."),
+        ({"type": "integer", "maximum": 1}, 2, "Must be at most 1."),
+        ({"type": "number", "exclusiveMinimum": 0}, 0, "Must be greater than 0."),
+        ({"type": "number", "exclusiveMaximum": 1}, 1, "Must be less than 1."),
+        ({"type": "number", "multipleOf": 0.5}, 0.3, "Must be a multiple of 0.5."),
+        ({"enum": ["a", "b"]}, "c", "Must be one of: a, b."),
+        (
+            {"type": "string", "enum": ["a", "b"], "not": {"const": "a"}},
+            "a",
+            "This value is not allowed.",
+        ),
+        ({"const": 3}, 4, "Must be 3."),
+        (
+            {"type": "array", "minItems": 2, "items": {"type": "string"}},
+            ["a"],
+            "Must have at least 2 items.",
+        ),
+        (
+            {"type": "array", "maxItems": 1, "items": {"type": "string"}},
+            ["a", "b"],
+            "Must have at most 1 item.",
+        ),
+        (
+            {"type": "array", "uniqueItems": True, "items": {"type": "string"}},
+            ["a", "a"],
+            "Items must not repeat.",
+        ),
+    ],
+)
+def test_messages(schema: Any, value: Any, message: str) -> None:
+    assert errors(obj(x=schema), {"x": value}) == {"/x": [message]}
+
+
+def test_tampered_choice_is_a_field_error() -> None:
+    from werkzeug.datastructures import MultiDict
+
+    form_cls = compile_form(obj(x={"enum": ["a", "b"]}))
+    form = form_cls(formdata=MultiDict([("/x", "zzz")]))
+    assert form.validate() is False
+    assert form.errors_by_pointer() == {"/x": ["Not a valid choice."]}
+
+
+def test_enum_message_from_jsonschema() -> None:
+    from jsonschema import Draft202012Validator
+
+    from forms.messages import collect
+
+    found = collect(Draft202012Validator({"enum": ["a", 1, None]}).iter_errors("z"))
+    assert found == {"": ["Must be one of: a, 1, null."]}
+
+
+def test_required_points_at_missing_property() -> None:
+    schema = {
+        "type": "object",
+        "required": ["a", "b"],
+        "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+    }
+    assert errors(schema, {}) == {
+        "/a": ["This field is required."],
+        "/b": ["This field is required."],
+    }
+
+
+def test_nested_and_array_pointers() -> None:
+    schema = obj(
+        contact=obj(email={"type": "string", "format": "email"}),
+        items={
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["qty"],
+                "properties": {"qty": {"type": "integer", "minimum": 1}},
+            },
+        },
+    )
+    found = errors(schema, {"contact": {"email": "x"}, "items": [{"qty": 1}, {"qty": 0}, {}]})
+    assert found == {
+        "/contact/email": ["Not a valid email address."],
+        "/items/1/qty": ["Must be at least 1."],
+        "/items/2/qty": ["This field is required."],
+    }
+
+
+def test_dependent_required_points_at_dependent() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"card": {"type": "string"}, "cvc": {"type": "string"}},
+        "dependentRequired": {"card": ["cvc"]},
+    }
+    assert errors(schema, {"card": "4111"}) == {
+        "/cvc": ["This field is required when card is filled in."]
+    }
+
+
+def test_then_errors_land_on_the_field() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"kind": {"enum": ["a", "b"]}},
+        "if": {"properties": {"kind": {"const": "b"}}, "required": ["kind"]},
+        "then": {"properties": {"why": {"type": "string", "minLength": 2}}, "required": ["why"]},
+    }
+    assert errors(schema, {"kind": "b"}) == {"/why": ["This field is required."]}
+    assert errors(schema, {"kind": "b", "why": "x"}) == {"/why": ["Must be at least 2 characters."]}
+
+
+def test_form_level_errors_use_empty_pointer() -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "minProperties": 1}
+    assert errors(schema, {}) == {"": ["Must have at least 1 field."]}
+
+
+def test_errors_are_also_on_fields() -> None:
+    form_cls = compile_form(obj(a=obj(b={"type": "integer", "minimum": 5})))
+    form = form_cls(formdata=form_cls.encode({"a": {"b": 1}}))
+    assert not form.validate()
+    inner = next(f for top in form for f in top.walk() if f.pointer == "/a/b")
+    assert inner.errors == ["Must be at least 5."]
+    assert "has-error" in str(form.render())
+
+
+def test_messages_never_show_python_reprs() -> None:
+    schema = obj(
+        a={"type": "string"},
+        b={"type": "object", "additionalProperties": False},
+        c={"oneOf": [{"type": "integer"}, {"type": "number", "minimum": 0}]},
+    )
+    found = errors(schema, {"a": 1, "b": {"x": 1}, "c": 1})
+    text = " ".join(m for ms in found.values() for m in ms)
+    assert "'" not in text and "{" not in text and "[" not in text
+
+
+def test_one_of_matching_both() -> None:
+    schema = obj(c={"oneOf": [{"type": "integer"}, {"type": "number", "minimum": 0}]})
+    assert errors(schema, {"c": 1}) == {"/c": ["Must match exactly one of the options."]}
+
+
+def test_compile_errors_say_where() -> None:
+    with pytest.raises(FormCompileError) as info:
+        compile_form({"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}})
+    assert info.value.schema_path == "/properties/a"
+    assert "missing" in info.value.message
+    assert isinstance(info.value, SchemaRefError)
+    assert isinstance(info.value, FormsError)
+    with pytest.raises(FormCompileError) as info:
+        compile_form({"type": "object", "properties": {"a": 3}})
+    assert info.value.schema_path == "/properties/a"
+    with pytest.raises(FormCompileError):
+        compile_form(["not", "a", "schema"])
+    with pytest.raises(FormCompileError):
+        compile_form({"type": "object", "patternProperties": {"(": {}}})
+    with pytest.raises(FormCompileError):
+        compile_form({"type": "object"}, ui_schema=["bad"])
+
+
+def test_python_incompatible_pattern_is_a_compile_error() -> None:
+    with pytest.raises(FormCompileError) as info:
+        compile_form(
+            {"type": "object", "properties": {"a": {"type": "string", "pattern": "\\p{L}"}}}
+        )
+    assert info.value.schema_path == "/properties/a/pattern"

@@ -1,0 +1,298 @@
+"""Rendered HTML: labels for every input, names, escaping, required, fieldsets."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from typing import Any
+
+from forms import compile_form
+
+EVIL = '<script>alert("x")</script>'
+
+
+class Page(HTMLParser):
+    """Collects the controls, labels and fieldsets outside <template> elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[dict[str, str | None]] = []
+        self.labels: list[str] = []
+        self.wrapped: set[str] = set()
+        self.ids: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts = 0
+        self.template_depth = 0
+        self.label_stack: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "template":
+            self.template_depth += 1
+        if self.template_depth:
+            return
+        self.tags.append((tag, values))
+        if tag == "script":
+            self.scripts += 1
+        if values.get("id"):
+            self.ids.append(str(values["id"]))
+        if tag == "label":
+            self.labels.append(str(values.get("for")))
+            self.label_stack.append(values.get("for"))
+        if tag in ("input", "select", "textarea"):
+            self.controls.append(values)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "template":
+            self.template_depth -= 1
+        elif tag == "label" and not self.template_depth and self.label_stack:
+            self.label_stack.pop()
+
+
+def parse(html: str) -> Page:
+    page = Page()
+    page.feed(html)
+    return page
+
+
+def visible_controls(page: Page) -> list[dict[str, str | None]]:
+    return [c for c in page.controls if c.get("type") != "hidden"]
+
+
+def render(schema: Any, ui: Any = None, data: Any = None) -> str:
+    form_cls = compile_form(schema, ui)
+    form = form_cls(data=data) if data is not None else form_cls()
+    return str(form.render())
+
+
+BIG = {
+    "type": "object",
+    "title": "Ticket",
+    "required": ["subject", "priority"],
+    "properties": {
+        "subject": {"type": "string", "title": "Subject", "description": "Short summary"},
+        "body": {"type": "string"},
+        "priority": {"enum": ["low", "high"]},
+        "urgent": {"type": "boolean"},
+        "count": {"type": "integer", "minimum": 0},
+        "kind": {"oneOf": [{"const": "a", "title": "A"}, {"const": "b", "title": "B"}]},
+        "tags": {"type": "array", "uniqueItems": True, "items": {"enum": ["x", "y"]}},
+        "contact": {
+            "type": "object",
+            "title": "Contact",
+            "description": "Who to call",
+            "properties": {"email": {"type": "string", "format": "email"}},
+        },
+        "lines": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"qty": {"type": "integer"}}},
+        },
+        "extra": {"type": "object", "additionalProperties": {"type": "string"}},
+        "pay": {
+            "oneOf": [
+                {"title": "Card", "type": "object", "properties": {"no": {"type": "string"}}},
+                {"title": "Cash", "type": "object", "properties": {"amount": {"type": "number"}}},
+            ]
+        },
+        "file": {"type": "string", "format": "data-url"},
+        "json": {},
+    },
+}
+BIG_UI = {
+    "body": {"ui:widget": "textarea", "ui:help": "Be precise", "ui:placeholder": "Type here"},
+    "kind": {"ui:widget": "radio"},
+    "tags": {"ui:widget": "checkboxes"},
+}
+DATA = {"lines": [{"qty": 1}, {"qty": 2}], "extra": {"k": "v"}, "tags": ["x"]}
+
+
+def test_every_control_has_a_label_and_unique_id() -> None:
+    page = parse(render(BIG, BIG_UI, DATA))
+    controls = visible_controls(page)
+    assert len(controls) > 10
+    for control in controls:
+        assert control.get("id"), control
+        assert control["id"] in page.labels, control
+    assert len(page.ids) == len(set(page.ids))
+
+
+def test_names_are_pointers() -> None:
+    page = parse(render(BIG, BIG_UI, DATA))
+    names = {c.get("name") for c in page.controls}
+    for expected in (
+        "/subject",
+        "/contact/email",
+        "/lines/0/qty",
+        "/lines/1/qty",
+        "/lines/~r",
+        "/extra/~m0",
+        "/extra/~k0.0",
+        "/extra/~v0.0",
+        "/pay/~a0/~c",
+        "/kind",
+        "/tags",
+    ):
+        assert expected in names, expected
+
+
+def test_required_and_described_by() -> None:
+    page = parse(render(BIG, BIG_UI))
+    by_name = {c.get("name"): c for c in page.controls}
+    assert "required" in by_name["/subject"]
+    assert "required" in by_name["/priority"]
+    assert "required" not in by_name["/body"]
+    assert by_name["/subject"]["aria-describedby"] == "tf--2f-subject-desc"
+    assert by_name["/body"]["aria-describedby"] == "tf--2f-body-help"
+    assert by_name["/body"]["placeholder"] == "Type here"
+    assert by_name["/contact/email"]["type"] == "email"
+    assert page.ids.count("tf--2f-subject-desc") == 1
+
+
+def test_fieldsets_with_legend_and_description() -> None:
+    html = render(BIG, BIG_UI)
+    assert "<legend>Contact</legend>" in html
+    assert "Who to call" in html
+    page = parse(html)
+    fieldsets = [attrs for tag, attrs in page.tags if tag == "fieldset"]
+    assert any(a.get("data-tf-array") == "/lines" for a in fieldsets)
+    assert any(a.get("aria-describedby") == "tf--2f-contact-desc" for a in fieldsets)
+
+
+def test_schema_text_is_escaped_everywhere() -> None:
+    schema = {
+        "type": "object",
+        "title": EVIL,
+        "description": EVIL,
+        "properties": {
+            EVIL: {"type": "string", "title": EVIL, "description": EVIL},
+            "c": {"enum": ["a", EVIL]},
+            "d": {"oneOf": [{"const": 1, "title": EVIL}]},
+            "o": {"type": "object", "title": EVIL, "properties": {}},
+            "alt": {"oneOf": [{"title": EVIL, "type": "object"}, {"type": "integer"}]},
+        },
+    }
+    ui = {
+        "c": {"ui:enumNames": ["ok", EVIL], "ui:help": EVIL, "ui:placeholder": EVIL},
+        EVIL: {"ui:help": EVIL, "ui:classNames": '"><script>'},
+    }
+    html = render(schema, ui, {EVIL: EVIL, "c": EVIL})
+    assert "<script>" not in html
+    assert parse(html).scripts == 0
+    assert "&lt;script&gt;" in html
+
+
+def test_errors_render_with_alert_and_aria() -> None:
+    form_cls = compile_form(BIG, BIG_UI)
+    form = form_cls(formdata=form_cls.encode({"subject": "s", "priority": "low", "count": -1}))
+    assert not form.validate()
+    page = parse(str(form.render()))
+    count = next(c for c in page.controls if c.get("name") == "/count")
+    assert count["aria-invalid"] == "true"
+    assert "tf--2f-count-err" in str(count["aria-describedby"])
+
+
+def test_conditional_fields_carry_data_attributes() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"kind": {"enum": ["a", "b"]}, "card": {"type": "string"}},
+        "if": {"properties": {"kind": {"const": "b"}}},
+        "then": {"properties": {"why": {"type": "string"}}},
+        "dependentRequired": {"card": ["cvc"]},
+    }
+    page = parse(render(schema))
+    groups = {a.get("data-tf-field"): a for _, a in page.tags if a.get("data-tf-field")}
+    assert '"const": "b"' in str(groups["/why"]["data-tf-when"])
+    assert groups["/why"]["data-tf-base"] == ""
+    assert groups["/cvc"]["data-tf-when"] == '{"present": "card"}'
+    assert "data-tf-when" not in groups["/kind"]
+
+
+def test_array_templates_and_limits() -> None:
+    schema = {
+        "type": "object",
+        "required": ["rows"],
+        "properties": {
+            "rows": {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "string"}}
+        },
+    }
+    html = render(schema)
+    page = parse(html)
+    assert [c.get("name") for c in page.controls if c.get("type") != "hidden"] == [
+        "/rows/0",
+        "/rows/1",
+    ]
+    fieldset = next(a for t, a in page.tags if a.get("data-tf-array") == "/rows")
+    assert fieldset["data-tf-min"] == "2" and fieldset["data-tf-max"] == "3"
+    assert "<template data-tf-template>" in html and "/rows/__tf1__" in html
+
+
+def test_ui_options_and_widgets() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"type": "string"},
+            "b": {"type": "integer"},
+            "c": {"type": "boolean"},
+            "d": {"type": "string"},
+            "e": {"type": "string"},
+        },
+    }
+    ui = {
+        "ui:order": ["e", "*", "a"],
+        "a": {"ui:widget": "password", "ui:autofocus": True, "ui:classNames": "wide"},
+        "b": {"ui:widget": "range"},
+        "c": {"ui:widget": "radio"},
+        "d": {"ui:widget": "hidden"},
+        "e": {"ui:disabled": True, "ui:readonly": True, "ui:options": {"label": False}},
+    }
+    page = parse(render(schema, ui))
+    by_name: dict[str, Any] = {}
+    for c in page.controls:
+        by_name.setdefault(c.get("name"), c)
+    assert by_name["/a"]["type"] == "password" and "autofocus" in by_name["/a"]
+    assert by_name["/b"]["type"] == "range"
+    assert by_name["/c"]["type"] == "radio"
+    assert by_name["/d"]["type"] == "hidden"
+    assert "disabled" in by_name["/e"] and "readonly" in by_name["/e"]
+    order = [c.get("name") for c in page.controls if c.get("name", "").startswith("/")]
+    assert order[0] == "/e" and order[-1] == "/a"
+    assert any("wide" in str(a.get("class")) for _, a in page.tags)
+
+
+def test_field_call_renders_inputs_for_fab_templates() -> None:
+    form_cls = compile_form(
+        {"type": "object", "properties": {"a": {"type": "string", "title": "A"}}}
+    )
+    form = form_cls()
+    field = next(iter(form))
+    assert 'name="/a"' in str(field())
+    assert str(field.label) == '<label for="tf--2f-a">A</label>'
+    assert form.hidden_tag() == ""
+
+
+def test_row_buttons_follow_ui_options() -> None:
+    schema = {"type": "object", "properties": {"t": {"type": "array", "items": {"type": "string"}}}}
+    html = render(schema, None, {"t": ["a"]})
+    assert "data-tf-up" in html and "data-tf-remove" in html and "data-tf-add" in html
+    ui = {"t": {"ui:options": {"orderable": False, "removable": False, "addable": False}}}
+    html = render(schema, ui, {"t": ["a"]})
+    assert "data-tf-up" not in html and "data-tf-remove" not in html
+    assert "data-tf-add" not in html and "<template" not in html
+
+
+def test_edit_form_renders_empty_state_hints() -> None:
+    schema = {"type": "object", "properties": {"b": {"type": "boolean"}, "s": {"type": "string"}}}
+    page = parse(render(schema, None, {"s": ""}))
+    hints = [c.get("value") for c in page.controls if c.get("name") == "~e"]
+    assert hints == ["-/b", "+/s"]
+
+
+def test_hidden_widget_on_choices_and_booleans() -> None:
+    schema = {"type": "object", "properties": {"c": {"enum": [1, 2]}, "b": {"type": "boolean"}}}
+    ui = {"c": {"ui:widget": "hidden"}, "b": {"ui:widget": "hidden"}}
+    form_cls = compile_form(schema, ui)
+    page = parse(str(form_cls(data={"c": 2, "b": True}).render()))
+    by_name = {c.get("name"): c for c in page.controls}
+    assert by_name["/c"] == {"type": "hidden", "name": "/c", "id": "tf--2f-c", "value": "2"}
+    assert by_name["/b"]["value"] == "true"
+    form = form_cls(formdata=form_cls.encode({"c": 2, "b": True}))
+    assert form.validate() and form.to_instance() == {"c": 2, "b": True}
