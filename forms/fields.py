@@ -68,7 +68,7 @@ class JsonField(Field):
         self.id = names.html_id(names.input_name(self.name))
         self.label = Label(self.id, node.label_text())
         self.description = node.description or ""
-        self.default = None  # type: ignore[assignment]
+        self.default = None
         self.render_kw = None  # type: ignore[assignment]
         self.filters = ()
         self.flags = Flags()
@@ -80,7 +80,7 @@ class JsonField(Field):
         self.process_errors = []
 
     @property
-    def data(self) -> JSON:  # type: ignore[override]
+    def data(self) -> JSON:
         """The JSON value (None when absent), for code that expects WTForms' ``data``."""
         return None if self.value is ABSENT else self.value
 

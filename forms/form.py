@@ -20,7 +20,7 @@ from forms.nodes import ABSENT, JSON, JSON_STATE, Node
 from forms.rows import assemble, load_members
 
 
-class TesseraMeta(FlaskForm.Meta):  # type: ignore[misc,name-defined]
+class TesseraMeta(FlaskForm.Meta):  # type: ignore[misc]
     """FlaskForm's Meta, usable without a Flask app: CSRF only inside an app context."""
 
     @cached_property
@@ -116,7 +116,7 @@ class TesseraForm(FlaskForm):  # type: ignore[misc]
         return None if value is ABSENT else value
 
     @property
-    def data(self) -> JSON:  # type: ignore[override]
+    def data(self) -> JSON:
         """The JSON instance (WTForms' per-field dict would be keyed by generated names)."""
         return self.to_instance()
 
