@@ -220,3 +220,18 @@ def test_duplicate_member_in_a_json_object() -> None:
     with pytest.raises(DefinitionInvalid) as caught:
         parse_json('{"key": "a", "title": "A", "key": "b", "schema": {}}')
     assert "Duplicate key 'key'" in caught.value.errors[""][0]
+
+
+def test_form_compile_error_lands_at_its_schema_pointer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiler's own refusals (shapes it cannot render) reach the admin with a pointer."""
+    from app.definitions import checks
+    from forms import FormCompileError
+
+    def refuse(schema: Any, ui: Any = None, resolver: Any = None) -> Any:
+        raise FormCompileError("/properties/summary", "this shape cannot be rendered")
+
+    monkeypatch.setattr(checks, "compile_form", refuse)
+    errors = errors_of("template", template())
+    assert errors == {
+        "/schema/properties/summary": ["The form cannot be built: this shape cannot be rendered"]
+    }
