@@ -199,3 +199,6 @@ class AuditLog(Model):
 
     def __repr__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_id}"
+
+
+from app.tickets import models as _ticket_models  # noqa: E402, F401  (ticket tables, for Alembic)

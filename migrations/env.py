@@ -50,6 +50,14 @@ def get_metadata():
     return Model.metadata
 
 
+def include_name(name, type_, parent_names):
+    # Per-field ticket indexes are built at run time (app.tickets.fields.ensure_field_index),
+    # not by migrations: autogenerate must neither create nor drop them.
+    from app.tickets.fields import is_field_index
+
+    return not (type_ == "index" and is_field_index(name))
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -92,6 +100,8 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    if conf_args.get("include_name") is None:
+        conf_args["include_name"] = include_name
 
     connectable = get_engine()
 

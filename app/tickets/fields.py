@@ -1,0 +1,240 @@
+"""Custom-field expressions over `ticket.data`, and the per-field indexes that serve them.
+
+One SQL construct per way of reading a field, compiled per dialect: on PostgreSQL exactly the
+expression the index is built on (`data ->> 'f'`, the field name a literal so generic prepared
+plans still match), on SQLite the JSON1 equivalent. The index DDL is produced from the same
+text (`pg_field_sql`), so query and index cannot drift apart.
+
+Index design (STACK.md, "Measured: ticket list pages at 1,000,000 tickets"): one btree per
+field name (not per template: per-template partial indexes get no statistics and break generic
+plans), led by `template`, plus `CREATE STATISTICS` on (template, expression).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+from typing import Any
+
+from sqlalchemy import Numeric, String, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from app.tickets.errors import BadFilter
+
+FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+class FieldKind(enum.StrEnum):
+    """How a custom field is filtered, hence which index serves it."""
+
+    ENUM = "enum"
+    NUMBER = "number"
+    DATE = "date"
+    TEXT = "text"
+    BOOLEAN = "boolean"
+
+
+def check_field_name(name: str) -> str:
+    """The name itself if it may appear in SQL text as a literal; BadFilter otherwise."""
+    if not FIELD_NAME.match(name):
+        raise BadFilter(f"Field name {name!r} cannot be filtered on (letters, digits, _ only).")
+    return name
+
+
+def pg_field_sql(name: str, reading: str, column: str = "data") -> str:
+    """PostgreSQL text of one reading of a field: 'text' or 'number'."""
+    check_field_name(name)
+    if reading == "number":
+        # Never raises on a non-number (a field name may be a number in one template and a
+        # string in another): CASE evaluates the cast only for JSON numbers.
+        return (
+            f"(CASE WHEN jsonb_typeof({column} -> '{name}') = 'number' "
+            f"THEN ({column} ->> '{name}')::numeric END)"
+        )
+    return f"({column} ->> '{name}')"
+
+
+class _FieldExpr(ColumnElement[Any]):
+    inherit_cache = True
+    # The name is part of the statement cache key (it is SQL text, not a bound parameter).
+    _traverse_internals = [
+        ("name", InternalTraversal.dp_string),
+        ("data", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, name: str, data: ColumnElement[Any] | None = None) -> None:
+        """`data`: the JSON column to read (default `ticket.data`; a subquery's column too)."""
+        self.name = check_field_name(name)
+        if data is None:
+            from app.tickets.models import Ticket
+
+            data = Ticket.__table__.c.data
+        self.data = data
+
+
+class FieldText(_FieldExpr):
+    """The field as text: `data ->> 'f'` (enums, ISO dates, text, booleans as 'true')."""
+
+    inherit_cache = True
+    type = String()
+
+
+class FieldNumber(_FieldExpr):
+    """The field as a number, NULL when it is absent or not a JSON number."""
+
+    inherit_cache = True
+    type = Numeric()
+
+
+class FieldFlag(_FieldExpr):
+    """'true' / 'false' for JSON booleans, else something else or NULL."""
+
+    inherit_cache = True
+    type = String()
+
+
+def _data(element: _FieldExpr, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.data, **kw))
+
+
+@compiles(FieldText, "postgresql")
+@compiles(FieldFlag, "postgresql")
+def _pg_text(element: _FieldExpr, compiler: SQLCompiler, **kw: Any) -> str:
+    return pg_field_sql(element.name, "text", _data(element, compiler, **kw))
+
+
+@compiles(FieldNumber, "postgresql")
+def _pg_number(element: _FieldExpr, compiler: SQLCompiler, **kw: Any) -> str:
+    return pg_field_sql(element.name, "number", _data(element, compiler, **kw))
+
+
+def _path(name: str) -> str:
+    return f"'$.\"{name}\"'"
+
+
+@compiles(FieldText, "sqlite")
+def _sqlite_text(element: _FieldExpr, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(json_extract({_data(element, compiler, **kw)}, {_path(element.name)}) AS TEXT)"
+
+
+@compiles(FieldFlag, "sqlite")
+def _sqlite_flag(element: _FieldExpr, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_type({_data(element, compiler, **kw)}, {_path(element.name)})"
+
+
+@compiles(FieldNumber, "sqlite")
+def _sqlite_number(element: _FieldExpr, compiler: SQLCompiler, **kw: Any) -> str:
+    data, path = _data(element, compiler, **kw), _path(element.name)
+    return (
+        f"(CASE WHEN json_type({data}, {path}) IN ('integer', 'real') "
+        f"THEN json_extract({data}, {path}) END)"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-field indexes (PostgreSQL)
+
+# Index shape per kind: (name prefix, reading, key after `template`, extra keys).
+_SHAPES: dict[FieldKind, tuple[str, str, str, str]] = {
+    # Equality and ISO-date ranges: the ordered tail lets equality pages skip the sort.
+    FieldKind.ENUM: ("fv", "text", "{expr}", ", created_at DESC, id DESC"),
+    FieldKind.DATE: ("fv", "text", "{expr}", ", created_at DESC, id DESC"),
+    FieldKind.BOOLEAN: ("fv", "text", "{expr}", ", created_at DESC, id DESC"),
+    FieldKind.NUMBER: ("fn", "number", "{expr}", ""),
+    # Prefix search: byte-wise order, so `~>=~` / `~<~` ranges use it under any collation.
+    FieldKind.TEXT: ("fp", "text", "{expr} text_pattern_ops", ""),
+}
+
+
+FIELD_INDEX_PREFIXES = ("ix_ticket_fv_", "ix_ticket_fn_", "ix_ticket_fp_")
+
+
+def is_field_index(name: str | None) -> bool:
+    """True for the indexes `ensure_field_index` builds (migrations/env.py leaves them alone)."""
+    return bool(name) and str(name).startswith(FIELD_INDEX_PREFIXES)
+
+
+def _object_name(prefix: str, field: str) -> str:
+    name = f"{prefix}_{field}"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha256(field.encode()).hexdigest()[:8]
+    return f"{name[: 63 - 9]}_{digest}"
+
+
+def field_index_names(field: str, kind: FieldKind | str) -> tuple[str, str]:
+    """(index name, statistics name) that `ensure_field_index` uses for this field and kind."""
+    prefix = _SHAPES[FieldKind(kind)][0]
+    check_field_name(field)
+    return _object_name(f"ix_ticket_{prefix}", field), _object_name(f"st_ticket_{prefix}", field)
+
+
+def field_index_ddl(field: str, kind: FieldKind | str) -> list[str]:
+    """The PostgreSQL statements that build the index and statistics for one field."""
+    shape = _SHAPES[FieldKind(kind)]
+    expr = pg_field_sql(field, shape[1])
+    index, stats = field_index_names(field, kind)
+    key = shape[2].format(expr=expr)
+    return [
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {index} ON ticket "
+        f"(template, {key}{shape[3]}) WHERE {expr} IS NOT NULL",
+        f"CREATE STATISTICS IF NOT EXISTS {stats} ON template, {expr} FROM ticket",
+    ]
+
+
+def ensure_field_index(bind: Engine | Connection, field: str, kind: FieldKind | str) -> str | None:
+    """Build (once) the index and statistics for a filterable field; no-op on SQLite.
+
+    Runs `CREATE INDEX CONCURRENTLY` (inserts and updates go on meanwhile), so `bind` must be an
+    Engine or a Connection that is not inside a transaction. An index left INVALID by an
+    interrupted build is dropped and rebuilt. Run ANALYZE afterwards for the statistics to fill.
+    Returns the index name, or None where there is nothing to do.
+    """
+    if bind.dialect.name != "postgresql":
+        return None
+    index, _ = field_index_names(field, kind)
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            _build(conn.execution_options(isolation_level="AUTOCOMMIT"), index, field, kind)
+    else:
+        _build(bind.execution_options(isolation_level="AUTOCOMMIT"), index, field, kind)
+    return index
+
+
+def _build(conn: Connection, index: str, field: str, kind: FieldKind | str) -> None:
+    valid = conn.execute(
+        text(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = :name"
+        ),
+        {"name": index},
+    ).scalar()
+    if valid is False:
+        conn.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {index}"))
+    for statement in field_index_ddl(field, kind):
+        conn.execute(text(statement))
+
+
+def drop_field_index(bind: Engine | Connection, field: str, kind: FieldKind | str) -> None:
+    """Drop the index and statistics of a field that is no longer filterable; no-op on SQLite."""
+    if bind.dialect.name != "postgresql":
+        return
+    index, stats = field_index_names(field, kind)
+    statements = [
+        f"DROP INDEX CONCURRENTLY IF EXISTS {index}",
+        f"DROP STATISTICS IF EXISTS {stats}",
+    ]
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+            for statement in statements:
+                auto.execute(text(statement))
+    else:
+        auto = bind.execution_options(isolation_level="AUTOCOMMIT")
+        for statement in statements:
+            auto.execute(text(statement))

@@ -1,0 +1,507 @@
+"""Ticket list pages at a million tickets: p50/p95 without and with the per-field indexes.
+
+    .venv/bin/python bench/list_bench.py [--tickets 1000000] [--runs 200] [--reuse] [--explain]
+
+Builds its own PostgreSQL database `tessera_bench` (dropped and created again unless --reuse)
+through the migrations, loads tickets across 5 templates with COPY, ANALYZEs, then times list
+pages with exactly what the views will run: `app.tickets.query.list_tickets` and
+`count_tickets` on an ORM session. Each run draws fresh filter values (another model, another
+window), so the figures cover plan choice for varying parameters, not one cached answer.
+
+The admin DSN comes from TESSERA_BENCH_PG (default postgresql://postgres@127.0.0.1:5432/postgres).
+The machine is small and shared: read the medians, and compare the two columns of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from app.tickets.fields import FieldKind, ensure_field_index  # noqa: E402
+from app.tickets.query import (  # noqa: E402
+    UNASSIGNED,
+    DateRange,
+    EnumIs,
+    FlagIs,
+    NumberRange,
+    TextPrefix,
+    TicketFilters,
+    count_tickets,
+    explain,
+    list_statement,
+    list_tickets,
+)
+
+ADMIN_DSN = os.environ.get("TESSERA_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+DB_NAME = "tessera_bench"
+GOAL_MS = 50.0
+SIZE = "SELECT pg_size_pretty(pg_total_relation_size('ticket'))"
+PAGE = 50
+
+# key, share of tickets, main department (by demo key)
+TEMPLATES = [
+    ("repair", 0.35, "repair"),
+    ("refund", 0.25, "billing"),
+    ("it_support", 0.20, "technical"),
+    ("complaint", 0.12, "frontline"),
+    ("warranty", 0.08, "repair"),
+]
+MODELS = [f"M-{n:02d}" for n in range(50)]  # enum: ~2% each
+STATES = [("new", 5), ("open", 20), ("pending", 10), ("solved", 25), ("closed", 40)]
+WORDS = (
+    "printer paper jam toner laptop screen flicker router wifi drops refund invoice charge "
+    "twice courier pickup warranty expired broken hinge battery swollen noise fan overheats "
+    "customer called again urgent please asap order number missing parcel damaged box"
+).split()
+START = datetime(2023, 11, 22, tzinfo=UTC)
+SPAN = timedelta(days=3 * 365)
+# The filterable fields and how they are indexed.
+FIELDS = [
+    ("product_model", FieldKind.ENUM),
+    ("amount", FieldKind.NUMBER),
+    ("purchase_date", FieldKind.DATE),
+    ("serial_number", FieldKind.TEXT),
+    ("vip", FieldKind.BOOLEAN),
+]
+
+
+def database_url(dsn: str) -> str:
+    base = dsn.rsplit("/", 1)[0]
+    return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{DB_NAME}"
+
+
+def psycopg_dsn(dsn: str) -> str:
+    return f"{dsn.rsplit('/', 1)[0]}/{DB_NAME}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema and data
+
+
+def build_schema(url: str) -> None:
+    """Drop and create the database, run the migrations, sync roles, load the demo users."""
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    os.environ["TESSERA_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="tessera-bench-")
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.demo import load_demo
+    from app.extensions import db
+    from config import Config
+
+    def config(update_perms: bool) -> type[Config]:
+        attrs = {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "FAB_UPDATE_PERMS": update_perms,
+            "SECRET_KEY": "bench-" + "x" * 40,
+            "TESTING": True,
+        }
+        return type("BenchConfig", (Config,), attrs)
+
+    app = create_app(config(False))
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
+    app = create_app(config(True))
+    with app.app_context():
+        app.appbuilder.add_permissions(update_perms=True)
+        load_demo()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def ticket_rows(
+    n: int, departments: dict[str, int], agents: list[int], seed: int = 7
+) -> Iterator[tuple[Any, ...]]:
+    """Tickets in creation order; custom data like the demo templates' fields."""
+    rng = random.Random(seed)
+    keys = [t[0] for t in TEMPLATES]
+    weights = [t[1] for t in TEMPLATES]
+    home = {t[0]: departments[t[2]] for t in TEMPLATES}
+    all_departments = list(departments.values())
+    states = [s for s, _ in STATES]
+    state_weights = [w for _, w in STATES]
+    step = SPAN / n
+    for i in range(1, n + 1):
+        created = START + step * i + timedelta(seconds=rng.random())
+        template = rng.choices(keys, weights)[0]
+        data: dict[str, Any] = {
+            "summary": _sentence(rng, 6),
+            "description": _sentence(rng, rng.randint(12, 30)),
+            # A purchase (or incident) date shortly before the ticket: dates follow creation.
+            "purchase_date": (created.date() - timedelta(days=rng.randint(0, 60))).isoformat(),
+            "serial_number": f"SN{rng.randrange(10**8):08d}",
+            "vip": rng.random() < 0.1,
+        }
+        if rng.random() < 0.95:
+            data["product_model"] = rng.choice(MODELS)
+        if rng.random() < 0.9:
+            data["amount"] = round(rng.uniform(0, 10000), 2)
+        department = home[template] if rng.random() < 0.8 else rng.choice(all_departments)
+        assignee = None if rng.random() < 0.15 else rng.choice(agents)
+        name = f"Customer {rng.randrange(100000)}"
+        yield (
+            f"TS-{i:06d}",
+            template,
+            1,
+            f"{template} #{i}: {data['summary']}",
+            rng.choices(states, state_weights)[0],
+            rng.choice(["low", "normal", "normal", "normal", "high", "urgent"]),
+            department,
+            assignee,
+            name,
+            f"c{i}@example.test",
+            rng.choice(["agent", "web", "web", "email", "api"]),
+            json.dumps(data, ensure_ascii=False),
+            created,
+            created,
+            1,
+        )
+
+
+COPY_COLUMNS = (
+    "number, template, template_version, subject, state, priority, department_id, "
+    "assignee_id, requester_name, requester_email, channel, data, created_at, updated_at, "
+    "lock_version"
+)
+STATIC_INDEXES = [
+    "ix_ticket_template_created",
+    "ix_ticket_created",
+    "ix_ticket_department_created",
+    "ix_ticket_assignee_created",
+    "ix_ticket_group_queue",
+]
+
+
+def load_tickets(engine: Engine, dsn: str, n: int) -> dict[str, float]:
+    """COPY n tickets (list indexes dropped meanwhile, rebuilt after), then ANALYZE."""
+    from app.tickets.models import Ticket
+
+    with engine.connect() as conn:
+        departments = dict(conn.execute(text("SELECT key, id FROM department")).all())
+        agents = list(
+            conn.execute(
+                text(
+                    "SELECT u.id FROM ab_user u JOIN ab_user_role ur ON ur.user_id = u.id "
+                    "JOIN ab_role r ON r.id = ur.role_id WHERE r.name = 'Agent' ORDER BY u.id"
+                )
+            ).scalars()
+        )
+    indexes = [ix for ix in Ticket.__table__.indexes if ix.name in STATIC_INDEXES]
+    timings: dict[str, float] = {}
+    with engine.begin() as conn:
+        for ix in indexes:
+            ix.drop(conn)
+    started = time.perf_counter()
+    with psycopg.connect(dsn) as pg, pg.cursor() as cur:
+        with cur.copy(f"COPY ticket ({COPY_COLUMNS}) FROM STDIN") as copy:
+            for row in ticket_rows(n, departments, agents):
+                copy.write_row(row)
+        cur.execute("UPDATE ticket_counter SET value = %s WHERE name = 'ticket'", (n,))
+    timings["copy"] = time.perf_counter() - started
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for ix in indexes:
+            ix.create(conn)
+    timings["list indexes"] = time.perf_counter() - started
+    started = time.perf_counter()
+    analyze(engine)
+    timings["analyze"] = time.perf_counter() - started
+    return timings
+
+
+def analyze(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE ticket"))
+
+
+def drop_field_indexes(engine: Engine) -> None:
+    """Leave the database as the migrations made it (no per-field indexes or statistics)."""
+    with engine.connect() as conn:
+        auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+        names = auto.execute(
+            text("SELECT relname FROM pg_class WHERE relname LIKE 'ix\\_ticket\\_f%'")
+        ).scalars()
+        for name in list(names):
+            auto.execute(text(f"DROP INDEX IF EXISTS {name}"))
+        stats = auto.execute(
+            text("SELECT stxname FROM pg_statistic_ext WHERE stxname LIKE 'st\\_ticket\\_f%'")
+        ).scalars()
+        for name in list(stats):
+            auto.execute(text(f"DROP STATISTICS IF EXISTS {name}"))
+    analyze(engine)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases
+
+
+@dataclass
+class Case:
+    """A list page; `make` draws the filters of one run."""
+
+    name: str
+    make: Callable[[random.Random], TicketFilters]
+    second_page: bool = False
+
+
+def _window(rng: random.Random, days: int, recent: bool = False) -> tuple[str, str]:
+    # By default a window in the older part: the newest tickets do not match, the hard case
+    # for a walk down the created_at index. `recent`: a window ending about now.
+    last_day = (START + SPAN).date()
+    if recent:
+        first = last_day - timedelta(days=days - 1 + rng.randint(0, 30))
+    else:
+        first = START.date() + timedelta(days=rng.randint(60, 1095 - 60 - days))
+    return first.isoformat(), (first + timedelta(days=days - 1)).isoformat()
+
+
+def _amounts(rng: random.Random) -> tuple[Decimal, Decimal]:
+    low = Decimal(rng.randrange(0, 9500))
+    return low, low + 500
+
+
+def cases(departments: dict[str, int]) -> list[Case]:
+    def tpl(**kw: Any) -> Callable[[random.Random], TicketFilters]:
+        def make(rng: random.Random) -> TicketFilters:
+            fields = tuple(f(rng) for f in kw.get("fields", ()))
+            return TicketFilters(template="repair", fields=fields)
+
+        return make
+
+    def enum(rng: random.Random) -> EnumIs:
+        return EnumIs("product_model", (rng.choice(MODELS),))
+
+    def number(rng: random.Random) -> NumberRange:
+        return NumberRange("amount", *_amounts(rng))
+
+    def dates(rng: random.Random) -> DateRange:
+        return DateRange("purchase_date", *_window(rng, 33))
+
+    def recent_dates(rng: random.Random) -> DateRange:
+        return DateRange("purchase_date", *_window(rng, 33, recent=True))
+
+    def wide_dates(rng: random.Random) -> DateRange:
+        return DateRange("purchase_date", *_window(rng, 330))
+
+    def wide_recent_dates(rng: random.Random) -> DateRange:
+        return DateRange("purchase_date", *_window(rng, 330, recent=True))
+
+    def prefix(rng: random.Random) -> TextPrefix:
+        return TextPrefix("serial_number", f"SN{rng.randrange(10**4):04d}")
+
+    def flag(rng: random.Random) -> FlagIs:
+        return FlagIs("vip", True)
+
+    def queue(rng: random.Random) -> TicketFilters:
+        department = rng.choice(list(departments.values()))
+        return TicketFilters(
+            states=("new", "open"), department_ids=[department], assignee=UNASSIGNED
+        )
+
+    return [
+        Case("template only", tpl()),
+        Case("enum equality (~2%)", tpl(fields=[enum])),
+        Case("enum equality, page 2 (keyset)", tpl(fields=[enum]), second_page=True),
+        Case("number range (~5%)", tpl(fields=[number])),
+        Case("date range (~3%, older window)", tpl(fields=[dates])),
+        Case("date range (~3%, recent window)", tpl(fields=[recent_dates])),
+        Case("date range (~30%, older wide window)", tpl(fields=[wide_dates])),
+        Case("date range (~30%, recent wide window)", tpl(fields=[wide_recent_dates])),
+        Case("text prefix (~0.01%)", tpl(fields=[prefix])),
+        Case("boolean (~10%)", tpl(fields=[flag])),
+        Case("enum + number range", tpl(fields=[enum, number])),
+        Case("group queue (state, dept, unassigned)", queue),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+@dataclass
+class Result:
+    matched: int
+    page_ms: list[float]
+    count_ms: list[float]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def exact_count(engine: Engine, filters: TicketFilters) -> int:
+    from sqlalchemy import func, select
+
+    from app.tickets.models import Ticket
+    from app.tickets.query import conditions
+
+    with engine.connect() as conn:
+        stmt = select(func.count()).select_from(Ticket).where(*conditions(filters))
+        return int(conn.execute(stmt).scalar() or 0)
+
+
+def measure(
+    engine: Engine, case: Case, runs: int, seed: int, show_plan: bool, counts: bool
+) -> Result:
+    rng = random.Random(seed)
+    matched = exact_count(engine, case.make(random.Random(seed)))
+    page_ms: list[float] = []
+    count_ms: list[float] = []
+    for run in range(runs + 5):  # 5 warm-up runs
+        filters = case.make(rng)
+        with Session(engine) as session:
+            after = None
+            if case.second_page:
+                after = list_tickets(filters, limit=PAGE, session=session).next_cursor
+                session.expunge_all()
+            started = time.perf_counter()
+            page = list_tickets(filters, after=after, limit=PAGE, session=session)
+            elapsed = (time.perf_counter() - started) * 1000
+            counted = 0.0
+            if counts:
+                started = time.perf_counter()
+                count_tickets(filters, cap=1000, session=session)
+                counted = (time.perf_counter() - started) * 1000
+        assert len(page.tickets) <= PAGE
+        if run >= 5:
+            page_ms.append(elapsed)
+            count_ms.append(counted)
+    if show_plan:
+        filters = case.make(random.Random(seed))
+        with engine.connect() as conn:
+            print(f"\n-- {case.name}\n{explain(conn, list_statement(filters), analyze=True)}")
+    return Result(matched, page_ms, count_ms)
+
+
+def fmt(values: list[float]) -> str:
+    return f"{statistics.median(values):.1f} / {percentile(values, 95):.1f}"
+
+
+def print_table(
+    all_cases: list[Case], without: dict[str, Result], with_: dict[str, Result], n: int
+) -> None:
+    print(
+        f"\nList page ({PAGE} rows, newest first) at {n:,} tickets; template 'repair' ≈ 35%. "
+        f"p50 / p95 in ms; goal p95 ≤ {GOAL_MS:.0f} ms with indexes."
+    )
+    header = (
+        "| filter | rows matched | without field indexes | with field indexes "
+        "| goal | capped count (≤1000) with |"
+    )
+    print(header)
+    print("|---|---:|---:|---:|:-:|---:|")
+    for case in all_cases:
+        before, after = without[case.name], with_[case.name]
+        ok = "ok" if percentile(after.page_ms, 95) <= GOAL_MS else "MISSED"
+        print(
+            f"| {case.name} | {after.matched:,} | {fmt(before.page_ms)} | {fmt(after.page_ms)} "
+            f"| {ok} | {fmt(after.count_ms)} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
+    parser.add_argument("--only", default="", help="run only the cases whose name has this")
+    args = parser.parse_args()
+
+    url, dsn = database_url(ADMIN_DSN), psycopg_dsn(ADMIN_DSN)
+    began = time.perf_counter()
+    if not args.reuse:
+        print(f"Building {DB_NAME} through the migrations ...", flush=True)
+        build_schema(url)
+    from flask_appbuilder.security.sqla import models as _fab_models  # noqa: F401
+
+    import app.models  # noqa: F401  (maps the tables, FAB's User included)
+
+    engine = create_engine(url, pool_size=2)
+    if not args.reuse:
+        print(f"Loading {args.tickets:,} tickets with COPY ...", flush=True)
+        timings = load_tickets(engine, dsn, args.tickets)
+        rate = args.tickets / timings["copy"]
+        print(
+            "Load: COPY {copy:.1f} s ({rate:,.0f} rows/s), list indexes {ix:.1f} s, "
+            "ANALYZE {an:.1f} s".format(
+                copy=timings["copy"],
+                rate=rate,
+                ix=timings["list indexes"],
+                an=timings["analyze"],
+            ),
+            flush=True,
+        )
+    with engine.connect() as conn:
+        n = int(conn.execute(text("SELECT count(*) FROM ticket")).scalar() or 0)
+        size = conn.execute(
+            text("SELECT pg_size_pretty(pg_total_relation_size('ticket'))")
+        ).scalar()
+        departments = dict(conn.execute(text("SELECT key, id FROM department")).all())
+    print(f"{n:,} tickets, table + indexes {size}.", flush=True)
+
+    all_cases = [c for c in cases(departments) if args.only in c.name]
+    drop_field_indexes(engine)
+    without: dict[str, Result] = {}
+    for i, case in enumerate(all_cases):
+        without[case.name] = measure(
+            engine, case, args.runs, seed=100 + i, show_plan=args.explain, counts=False
+        )
+        print(f"  without: {case.name}: {fmt(without[case.name].page_ms)}", flush=True)
+
+    started = time.perf_counter()
+    for field, kind in FIELDS:
+        ensure_field_index(engine, field, kind)
+    built = time.perf_counter() - started
+    analyze(engine)
+    with engine.connect() as conn:
+        size = conn.execute(
+            text("SELECT pg_size_pretty(pg_total_relation_size('ticket'))")
+        ).scalar()
+    print(f"Field indexes + statistics built CONCURRENTLY in {built:.1f} s; now {size}.")
+    with_: dict[str, Result] = {}
+    for i, case in enumerate(all_cases):
+        with_[case.name] = measure(
+            engine, case, args.runs, seed=100 + i, show_plan=args.explain, counts=True
+        )
+        print(f"  with: {case.name}: {fmt(with_[case.name].page_ms)}", flush=True)
+
+    print_table(all_cases, without, with_, n)
+    print(
+        f"\n{args.runs} runs per case after 5 warm-up runs, fresh filter values each run; "
+        f"total {time.perf_counter() - began:.0f} s on {os.cpu_count()} CPUs "
+        f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)."
+    )
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
