@@ -10,7 +10,17 @@ Pure: no Flask app, no database.
     Form.warnings                                 # unknown ui:widget names, risky patterns...
 
 Editing a stored instance: ``Form(data=instance)`` renders it; on submit use
-``Form(data=stored)`` too, so ``readOnly`` fields keep the stored value whatever is posted.
+``Form(formdata=..., data=stored)`` too. Read-only fields (``readOnly``, ``ui:readonly``,
+``ui:disabled``) never take a posted value, like Django's disabled fields: their value is the
+stored one (``data=``), else the schema ``default`` (or ``const``), else absent. So on a new
+form (no ``data=``) ``Form(formdata=Form.encode(x)).to_instance() == x`` only holds when
+``x``'s read-only values equal their defaults.
+
+Arrays without JavaScript: each array that can grow renders one spare blank row
+(``data-tf-spare``, posted under ``<name>/~s``); the script removes it. A spare row posted as
+rendered (blank, or only its defaults) is no item; a filled one is one more item, so a person
+without JavaScript adds one row per submit. (Keep ``novalidate`` on the ``<form>``: the spare
+row's inputs carry the item schema's ``required`` attributes.)
 
 Rendering: ``form.render()`` returns the form *body* as Markup (CSRF token when an app
 context has CSRF on, hidden empty-state hints, form errors, every field). Wrap it::
@@ -23,7 +33,9 @@ context has CSRF on, hidden empty-state hints, form errors, every field). Wrap i
 
 and serve ``STATIC_FOLDER`` (e.g. ``Blueprint("tessera_forms", __name__,
 static_folder=forms.STATIC_FOLDER, static_url_path="/static/tessera-forms")``). The script
-is optional: without it every field shows and the server decides.
+is optional: without it every field shows and the server decides. Form HTML inserted after
+page load (a live preview pane) is bound by ``window.TesseraForms.refresh(element)``; calling
+it again, or loading the script twice, is harmless.
 """
 
 from __future__ import annotations

@@ -14,7 +14,17 @@ reads as, in order:
 
 ``j<name>`` marks a posted value written as JSON text because the instance held a value
 the input cannot show (a number where the schema wants a string, say); it keeps invalid
-instances invalid on the way back instead of silently coercing them.
+instances invalid on the way back instead of silently coercing them. It is honoured only
+for such values: JSON text the inputs could carry is ignored and the inputs are read.
+
+Read-only values: ``encode`` writes them like any other (a browser posts them too), but
+the form never reads them back: a read-only (``readOnly``, ``ui:readonly``, ``ui:disabled``)
+field takes the stored value (``Form(data=...)``), else its ``default`` or ``const``, else
+is absent. So ``to_instance(encode(x)) == x`` on a new form only when ``x``'s read-only
+values equal their defaults.
+
+Arrays: the no-JavaScript spare row posts its key under ``<name>/~s`` (``names.SPARE``);
+posted as rendered (blank, or only its defaults) it is no item. ``encode`` never writes it.
 """
 
 from __future__ import annotations

@@ -32,7 +32,10 @@ class ObjectNode(Node):
         self.root = False
 
     def blank_state(self) -> str:
-        return PRESENT_STATE if self.required or self.root else super().blank_state()
+        """The root is always an object; otherwise a blank fieldset is null when nullable."""
+        if self.root or (self.required and not self.nullable):
+            return PRESENT_STATE
+        return super().blank_state()
 
     def accepts(self, value: JSON) -> bool:
         return isinstance(value, dict)

@@ -102,24 +102,41 @@ class JsonField(Field):
         if formdata is not None:
             hints: Hints = getattr(self._form, "_tf_hints", {})
             self.read(formdata, hints)
-            if self.node.readonly:
-                original = getattr(self._form, "_tf_original", ABSENT)
-                if original is not ABSENT:
-                    self.load(resolve(original, self.pointer))
         else:
             self.load(ABSENT if data is unset_value else data)
 
     def read(self, formdata: FormData, hints: Hints) -> None:
-        """Decode posted data (JSON hint first, then the field's own decoder)."""
+        """Decode posted data (JSON hint first, then the field's own decoder).
+
+        Read-only and disabled fields ignore what is posted: see ``keep_fixed``.
+        """
+        if self.node.readonly or self.node.disabled:
+            self.keep_fixed()
+            return
         if hints and hints.get(self.name) == JSON_STATE:
-            self.blank = False
             text = formdata.get(names.input_name(self.name), "")
             try:
-                self.value = json.loads(text)
+                value = json.loads(text)
             except ValueError:
+                self.blank = False
                 self.fail("Not valid JSON.")
-            return
+                return
+            if not self.node.accepts(value):  # what encode writes; else read the inputs
+                self.blank = False
+                self.value = value
+                return
         self.decode(formdata, hints)
+
+    def keep_fixed(self) -> None:
+        """A read-only/disabled field's value: stored (``data=``), else default/const, else absent.
+
+        Like Django's disabled fields, the posted value is never looked at.
+        """
+        original = getattr(self._form, "_tf_original", ABSENT)
+        value = resolve(original, self.pointer) if original is not ABSENT else ABSENT
+        if value is ABSENT and self.node.default is ABSENT:
+            value = self.node.schema.get("const", ABSENT)
+        self.load(value)
 
     def decode(self, formdata: FormData, hints: Hints) -> None:
         """Decode this field's inputs."""

@@ -86,15 +86,28 @@ class TesseraForm(FlaskForm):  # type: ignore[misc]
             self._load(self._tf_original)
             return
         hints = self._tf_hints = codec.parse_hints(formdata)
-        if hints and hints.get("") == JSON_STATE:
-            try:
-                self._tf_root_json = json.loads(formdata.get(names.ROOT_NAME, ""))
-            except ValueError:
-                self.form_errors.append("Not valid JSON.")
-                self._tf_root_json = None
+        if hints and hints.get("") == JSON_STATE and self._read_root_json(formdata):
             return
         for field in fields:
             field.process(formdata)
+
+    def _read_root_json(self, formdata: Any) -> bool:
+        """Take the whole instance from JSON text (a root value no input can show).
+
+        Only for what ``encode`` writes that way: a value the root's inputs can carry, or a
+        read-only root, is read from the inputs instead (so no read-only value slips in).
+        """
+        root = self._tf_root
+        try:
+            value = json.loads(formdata.get(names.ROOT_NAME, ""))
+        except ValueError:
+            self.form_errors.append("Not valid JSON.")
+            self._tf_root_json = None
+            return True
+        if root.accepts(value) or root.readonly or root.disabled:
+            return False
+        self._tf_root_json = value
+        return True
 
     def _load(self, value: JSON) -> None:
         root = self._tf_root

@@ -6,6 +6,8 @@ Keys that are not values use a ``~`` followed by a letter, which can never occur
 JSON pointer (``~`` is always escaped as ``~0`` or ``~1`` there):
 
 * ``<ptr>/~r`` - one hidden input per array row (value: row key), keeps row order;
+* ``<ptr>/~s`` - the same for the spare blank row rendered for browsers without
+  JavaScript (the script removes it); a spare row left as rendered is no item;
 * ``<ptr>/~k<row>`` / ``<ptr>/~v<row>`` - key and value of an extra-property row;
 * ``<ptr>/~c`` - selected alternative of a oneOf/anyOf selector;
 * ``<ptr>/~b<n>`` - prefix of the inputs of alternative ``n``;
@@ -21,6 +23,7 @@ import re
 ROOT_NAME = "$"
 HINT_KEY = "~e"
 ROWS = "/~r"
+SPARE = "/~s"
 SELECTOR = "/~c"
 
 _ID_SAFE = re.compile(r"[A-Za-z0-9_]")

@@ -188,6 +188,8 @@ class NumberNode(Node):
         self.integer = False
 
     def accepts(self, value: JSON) -> bool:
+        if isinstance(value, float) and self.integer:
+            return value.is_integer()  # 3.0 is an integer to JSON Schema; posted as "3.0"
         if self.integer:
             return isinstance(value, int) and not isinstance(value, bool)
         return is_number(value) and bool(value == value) and abs(value) != float("inf")

@@ -7,7 +7,7 @@ from typing import Any
 from forms import names
 from forms.composites import AltNode, ArrayNode, MapNode, ObjectNode
 from forms.fields import FormData, Hints, JsonField, ScalarField
-from forms.nodes import ABSENT, JSON, NULL_STATE, PRESENT_STATE, Node, TextNode
+from forms.nodes import ABSENT, JSON, NULL_STATE, PRESENT_STATE, Node, TextNode, same
 
 
 def make_field(node: Node, name: str, pointer: str, form: Any) -> JsonField:
@@ -111,20 +111,31 @@ class ArrayField(JsonField):
         return field
 
     def decode(self, formdata: FormData, hints: Hints) -> None:
-        keys = formdata.getlist(self.name + names.ROWS)
+        posted = [(k, False) for k in formdata.getlist(self.name + names.ROWS)]
+        posted += [(k, True) for k in formdata.getlist(self.name + names.SPARE)]
         self.rows = []
         values = []
-        for position, key in enumerate(dict.fromkeys(keys)):
-            if not isinstance(key, str) or not key.isdigit():
+        seen: set[str] = set()
+        for key, spare in posted:
+            if not isinstance(key, str) or not key.isdigit() or key in seen:
                 continue
-            field = self.row(position, key)
+            seen.add(key)
+            field = self.row(len(self.rows), key)
             field.read(formdata, hints)
+            if spare and as_rendered(field, self.spare(len(self.rows), key)):
+                continue  # the no-JavaScript spare row, left as it was: no item
             if field.value is ABSENT and not field.process_errors:
                 field.fail("This field is required.")
             self.rows.append(field)
             values.append(None if field.value is ABSENT else field.value)
         self.blank = not self.rows
         self.value = self.blank_value(hints) if self.blank else values
+
+    def spare(self, position: int, key: str) -> JsonField:
+        """The blank row rendered after the rows for browsers without JavaScript."""
+        field = self.row(position, key)
+        field.load(ABSENT)
+        return field
 
     def load(self, value: JSON) -> None:
         super().load(value)
@@ -134,6 +145,30 @@ class ArrayField(JsonField):
                 field = self.row(position, str(position))
                 field.load(item)
                 self.rows.append(field)
+
+
+def as_rendered(row: JsonField, shown: JsonField) -> bool:
+    """Tell whether a posted row is as ``shown`` rendered it: blank, or only its defaults.
+
+    Inputs that post a value nobody typed (a const, a read-only or disabled field, an
+    alternative left at its first choice) do not count as filled in.
+    """
+    before = {f.name: f for f in shown.walk()}
+    for field in row.walk():
+        old = before.get(field.name)
+        if isinstance(field, AltField):
+            if field.selected != (old.selected if isinstance(old, AltField) else 0):
+                return False
+        elif isinstance(field, ScalarField) and not _unchanged(field, old):
+            return False
+    return True
+
+
+def _unchanged(field: ScalarField, old: JsonField | None) -> bool:
+    node = field.node
+    if field.blank or node.widget == "const" or node.readonly or node.disabled:
+        return True
+    return old is not None and old.value is not ABSENT and same(field.value, old.value)
 
 
 class MapField(JsonField):

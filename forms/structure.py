@@ -275,7 +275,7 @@ def array(
     widget = ui.get("ui:widget")
     if isinstance(items, dict) and not prefix:
         expanded, _, _ = converters._expand(items, f"{path}/items", ctx, resolver)
-        choices = converters._choices(expanded or {}, item_ui if isinstance(item_ui, dict) else {})
+        choices = converters._choices(expanded or {}, _labels_ui(ui, item_ui))
         multi_widget = widget in ("checkboxes", "select")
         if choices is not None and (schema.get("uniqueItems") or multi_widget):
             multi = MultiChoiceNode(schema, ui, path, *choices)
@@ -297,6 +297,16 @@ def array(
     if node.items is not None:
         node.items.required = True
     return node
+
+
+def _labels_ui(ui: dict[str, Any], item_ui: Any) -> dict[str, Any]:
+    """Where a multi-select's option labels are: ``items`` first, else the array (RJSF v5)."""
+    items: dict[str, Any] = item_ui if isinstance(item_ui, dict) else {}
+    for source in (items, ui):
+        options = source.get("ui:options")
+        if "ui:enumNames" in source or (isinstance(options, dict) and "enumNames" in options):
+            return source
+    return items
 
 
 converters.CONVERTERS["object"] = object_

@@ -1,8 +1,18 @@
 /* Tessera forms: progressive enhancement for server-rendered JSON Schema forms.
  * Driven only by data-tf-* attributes written by forms/widgets.py. Without this script
- * every field is shown and the server validates everything. No dependencies. */
+ * every field is shown, each array has one spare blank row ([data-tf-spare]) and the
+ * server validates everything. No dependencies.
+ *
+ * window.TesseraForms.refresh(root) binds the forms inside root (default: document), or
+ * the form around it: call it after inserting form HTML (a live preview pane, say).
+ * Safe to call any number of times, and loading this file twice binds once. */
 (function () {
   "use strict";
+
+  if (window.TesseraForms) {  /* loaded again: the first copy already listens */
+    window.TesseraForms.refresh();
+    return;
+  }
 
   function esc(key) { return key.replace(/~/g, "~0").replace(/\//g, "~1"); }
 
@@ -108,7 +118,10 @@
     return false;
   }
 
-  function refresh(root) {
+  function update(root) {
+    root.querySelectorAll("[data-tf-spare]").forEach(function (row) {
+      row.parentNode.removeChild(row);  /* the no-JavaScript spare row: rows come from "Add" */
+    });
     root.querySelectorAll("[data-tf-alt]").forEach(function (alt) {
       var select = alt.querySelector("[data-tf-selector]");
       if (!select) { return; }
@@ -168,7 +181,7 @@
     var root = target.closest("[data-tf-form]");
     if (!root) { return; }
     var add = target.closest("[data-tf-add]");
-    if (add) { addRow(add.closest("[data-tf-array]")); refresh(root); return; }
+    if (add) { addRow(add.closest("[data-tf-array]")); update(root); return; }
     var up = target.closest("[data-tf-up]"), down = target.closest("[data-tf-down]");
     if (up || down) {
       var moving = (up || down).closest("[data-tf-row]");
@@ -182,7 +195,7 @@
     if (remove) {
       var row = remove.closest("[data-tf-row]");
       if (row) { row.parentNode.removeChild(row); }
-      refresh(root);
+      update(root);
     }
   }
 
@@ -194,15 +207,34 @@
       var max = parseInt(target.getAttribute("data-tf-max-size") || "0", 10);
       target.setCustomValidity(max && target.files[0].size > max ? "This file is too large." : "");
     }
-    refresh(root);
+    update(root);
   }
 
-  function init() {
-    document.querySelectorAll("[data-tf-form]").forEach(refresh);
-    document.addEventListener("click", onClick);
-    document.addEventListener("change", onChange);
-    document.addEventListener("input", onChange);
+  /* Bind every form inside root (an element or a document), and the form around it. */
+  function refresh(root) {
+    root = root || document;
+    var forms = [];
+    var around = root.closest ? root.closest("[data-tf-form]") : null;
+    if (around) { forms.push(around); }
+    if (root.querySelectorAll) {
+      root.querySelectorAll("[data-tf-form]").forEach(function (form) { forms.push(form); });
+    }
+    forms.forEach(update);
   }
+
+  var listening = false;
+
+  function init() {
+    if (!listening) {  /* delegated: one set of listeners serves forms inserted later too */
+      listening = true;
+      document.addEventListener("click", onClick);
+      document.addEventListener("change", onChange);
+      document.addEventListener("input", onChange);
+    }
+    refresh(document);
+  }
+
+  window.TesseraForms = {refresh: refresh};
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);

@@ -114,15 +114,14 @@ def _array_group(field: JsonField) -> Markup:
     node = field.node
     assert isinstance(node, ArrayNode)
     key = _placeholder(field)
-    rows = [_row(field, row, str(row.name.rsplit("/", 1)[1]), node) for row in field.rows]
-    minimum = max(node.min_items, len(node.prefix)) if node.required else 0
-    while len(rows) < minimum:
-        extra = field.row(len(rows), str(len(rows)))
-        extra.load(ABSENT)
-        rows.append(_row(field, extra, str(len(rows)), node))
+    rows, next_key = _rows(field, node)
+    count = len(rows)
+    if _has_spare(node, count):
+        spare = field.spare(count, str(next_key))
+        rows.append(_row(field, spare, str(next_key), node, spare=True))
     inner = [tag("div", {"class": "tf-rows", "data-tf-rows": True}, join(rows))]
-    if node.addable and (node.items is not None or len(field.rows) < len(node.prefix)):
-        template_field = field.row(len(field.rows), key)
+    if node.addable and (node.items is not None or count < len(node.prefix)):
+        template_field = field.row(count, key)
         template_field.load(ABSENT)
         template = _row(field, template_field, key, node)
         inner.append(tag("template", {"data-tf-template": True}, template))
@@ -139,15 +138,45 @@ def _array_group(field: JsonField) -> Markup:
         "data-tf-min": node.min_items,
         "data-tf-max": node.max_items,
         "data-tf-placeholder": key,
-        "data-tf-next": len(rows),
+        "data-tf-next": next_key,
     }
     return _fieldset(field, "tf-array", inner, data)
 
 
-def _row(field: JsonField, row: JsonField, key: str, node: ArrayNode | MapNode) -> Markup:
+def _rows(field: ArrayField, node: ArrayNode) -> tuple[list[Markup], int]:
+    """The rows (blank ones up to the minimum a required array needs) and the next row key."""
+    keys = [str(row.name.rsplit("/", 1)[1]) for row in field.rows]
+    rows = [_row(field, row, k, node) for row, k in zip(field.rows, keys, strict=True)]
+    next_key = 1 + max((int(k) for k in keys if k.isdigit()), default=-1)
+    minimum = max(node.min_items, len(node.prefix)) if node.required else 0
+    while len(rows) < minimum:
+        extra = field.row(len(rows), str(next_key))
+        extra.load(ABSENT)
+        rows.append(_row(field, extra, str(next_key), node))
+        next_key += 1
+    return rows, next_key
+
+
+def _has_spare(node: ArrayNode, count: int) -> bool:
+    """One blank row to fill in without JavaScript: while rows can be added."""
+    if not node.addable or node.readonly or node.disabled:
+        return False
+    if node.max_items is not None and count >= node.max_items:
+        return False
+    return node.items is not None or count < len(node.prefix)
+
+
+def _row(
+    field: JsonField, row: JsonField, key: str, node: ArrayNode | MapNode, spare: bool = False
+) -> Markup:
     marker = field.name + names.ROWS if isinstance(field, ArrayField) else field.name
+    marker = field.name + names.SPARE if spare else marker
     parts = [tag("input", {"type": "hidden", "name": marker, "value": key})]
     parts.extend(row_content(row))
+    if spare:  # no buttons: without JavaScript they do nothing, with it the row is removed
+        return tag(
+            "div", {"class": "tf-row", "data-tf-row": key, "data-tf-spare": True}, join(parts)
+        )
     removable = node.removable if isinstance(node, ArrayNode) else True
     button = {"type": "button", "class": "btn btn-link btn-sm"}
     if isinstance(node, ArrayNode) and node.orderable and not node.prefix:

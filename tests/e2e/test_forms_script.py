@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -86,4 +87,88 @@ def test_script_in_headless_chromium(tmp_path: Path) -> None:
         "branch1-hidden=true",
         "branch1-hidden-after=false",
         "branch0-disabled=true",
+    ]
+
+
+REFRESH_PROBE = """<script>
+window.addEventListener("load", function () {
+  var out = [];
+  function q(s, root) { return (root || document).querySelector(s); }
+  function count(s, root) { return (root || document).querySelectorAll(s).length; }
+  out.push("spares=" + count("[data-tf-spare]"));
+  out.push("rows=" + count('[name="/lines/~r"]'));
+  q('[data-tf-array="/lines"] > [data-tf-add]').click();
+  out.push("rows-after-add=" + count('[name="/lines/~r"]'));
+  out.push("next-name=" + !!q('[name="/lines/1/qty"]'));
+  var pane = document.getElementById("pane");
+  pane.innerHTML = JSON.parse(document.getElementById("later").textContent);
+  out.push("pane-spares=" + count("[data-tf-spare]", pane));
+  out.push("pane-why-hidden=" + q('[data-tf-field="/why"]', pane).hasAttribute("hidden"));
+  window.TesseraForms.refresh(pane);
+  window.TesseraForms.refresh(pane);
+  window.TesseraForms.refresh();
+  out.push("pane-spares-after=" + count("[data-tf-spare]", pane));
+  out.push("pane-why-hidden-after=" + q('[data-tf-field="/why"]', pane).hasAttribute("hidden"));
+  q('[data-tf-array="/tags"] > [data-tf-add]', pane).click();
+  out.push("pane-rows=" + count('[name="/tags/~r"]', pane));
+  out.push("pane-new-row=" + !!q('[name="/tags/0"]', pane));
+  var pre = document.createElement("pre"); pre.id = "result"; pre.textContent = out.join(" ");
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def test_refresh_binds_inserted_forms_and_init_is_idempotent(tmp_path: Path) -> None:
+    if CHROMIUM is None:
+        pytest.fail("Chromium is missing: run `bash .ci/install-chromium`.")
+    lines = {
+        "type": "object",
+        "properties": {
+            "lines": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"qty": {"type": "integer"}}},
+            }
+        },
+    }
+    first = compile_form(lines)(data={"lines": [{"qty": 1}]}).render()
+    assert str(first).count("data-tf-spare") == 1
+    later_schema = {
+        "type": "object",
+        "properties": {
+            "kind": {"enum": ["a", "b"]},
+            "tags": {"type": "array", "items": {"type": "string"}},
+        },
+        "if": {"properties": {"kind": {"const": "b"}}, "required": ["kind"]},
+        "then": {"properties": {"why": {"type": "string"}}},
+    }
+    later = str(compile_form(later_schema)(data={"kind": "a"}).render())
+    script = (Path(STATIC_FOLDER) / SCRIPT).read_text(encoding="utf-8")
+    later_json = json.dumps(later).replace("</", "<\\/")
+    page = tmp_path / "page.html"
+    page.write_text(
+        f"<!doctype html><html><body><form>{first}</form><form><div id=pane></div></form>"
+        f'<script type="application/json" id="later">{later_json}</script>'
+        f"<script>{script}</script><script>{script}</script>{REFRESH_PROBE}</body></html>",
+        encoding="utf-8",
+    )
+    dom = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom)
+    assert found, dom[-2000:]
+    assert found.group(1).split() == [
+        "spares=0",
+        "rows=1",
+        "rows-after-add=2",  # one row per click: loading the script twice binds once
+        "next-name=true",
+        "pane-spares=1",
+        "pane-why-hidden=false",
+        "pane-spares-after=0",
+        "pane-why-hidden-after=true",
+        "pane-rows=1",
+        "pane-new-row=true",
     ]

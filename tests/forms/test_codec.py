@@ -297,8 +297,90 @@ def test_readonly_keeps_stored_value() -> None:
     assert form.to_instance() == {"id": "T-1"}
     form = form_cls(formdata=tampered, data={})
     assert form.to_instance() == {}
-    ok, back = round_trip(schema, {"id": "T-1"})
-    assert ok and back == {"id": "T-1"}
+    form = form_cls(formdata=form_cls.encode({"id": "T-1"}))  # new form: the post is ignored
+    assert form.to_instance() == {}
+
+
+@pytest.mark.parametrize(
+    ("prop", "ui", "stored", "expected"),
+    [
+        ({"type": "integer", "readOnly": True, "default": 3}, None, None, {"ro": 3}),
+        ({"type": "integer", "readOnly": True, "default": 3}, None, {"ro": 5}, {"ro": 5}),
+        ({"type": "integer", "readOnly": True}, None, None, {}),
+        ({"type": "integer", "readOnly": True, "const": 4}, None, None, {"ro": 4}),
+        ({"type": "integer", "default": 3}, {"ui:readonly": True}, None, {"ro": 3}),
+        ({"type": "integer", "default": 3}, {"ui:disabled": True}, None, {"ro": 3}),
+        ({"type": "integer", "default": 3}, {"ui:disabled": True}, {"ro": 1}, {"ro": 1}),
+    ],
+)
+def test_readonly_post_is_never_stored(
+    prop: dict[str, Any], ui: Any, stored: Any, expected: dict[str, Any]
+) -> None:
+    schema = {"type": "object", "properties": {"ro": prop, "n": {"type": "string"}}}
+    form_cls = compile_form(schema, {"ro": ui} if ui else None)
+    posted = MultiDict([("/ro", "7"), ("/n", "x")])
+    form = form_cls(formdata=posted, data=stored)
+    assert form.to_instance() == {**expected, "n": "x"}
+
+
+def test_readonly_inside_objects_rows_and_json_text() -> None:
+    item = {"type": "object", "properties": {"id": {"type": "string", "readOnly": True}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "c": {"type": "object", "properties": {"id": {"type": "string", "readOnly": True}}},
+            "rows": {"type": "array", "items": item},
+            "meta": {"type": "object", "readOnly": True, "default": {"v": 1}},
+        },
+    }
+    form_cls = compile_form(schema)
+    stored = {"c": {"id": "C-1"}, "rows": [{"id": "R-1"}], "meta": {"v": 2}}
+    posted = MultiDict(
+        [("/c/id", "x"), ("/rows/~r", "0"), ("/rows/0/id", "x"), ("/rows/~r", "1")]
+        + [("/rows/1/id", "x"), ("/meta", '{"v": 9}'), ("~e", "j/meta")]
+    )
+    assert form_cls(formdata=posted, data=stored).to_instance() == {
+        "c": {"id": "C-1"},
+        "rows": [{"id": "R-1"}, {}],
+        "meta": {"v": 2},
+    }
+    # JSON text is only taken for what the inputs cannot carry: a posted object is read
+    # from its inputs, so it cannot smuggle in a read-only member
+    smuggled = MultiDict([("/c", '{"id": "x"}'), ("~e", "j/c")])
+    assert form_cls(formdata=smuggled).to_instance() == {"meta": {"v": 1}}
+    root = MultiDict([("$", '{"c": {"id": "x"}}'), ("~e", "j")])
+    assert form_cls(formdata=root).to_instance() == {"meta": {"v": 1}}
+    ok, back = round_trip(schema, [1])  # a root value no input can show still round-trips
+    assert not ok and back == [1]
+
+
+def test_blank_nullable_fieldset_is_null() -> None:
+    company = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+    for prop in (
+        {**company, "type": ["object", "null"]},
+        {"anyOf": [company, {"type": "null"}]},
+    ):
+        schema = {"type": "object", "properties": {"co": prop}, "required": ["co"]}
+        form_cls = compile_form(schema)
+        assert form_cls(formdata=MultiDict([("/co/name", "")])).to_instance() == {"co": None}
+        assert form_cls(formdata=MultiDict([("/co/name", "A")])).to_instance() == {
+            "co": {"name": "A"}
+        }
+        for instance in ({"co": None}, {"co": {"name": "A"}}, {"co": {"name": ""}}):
+            ok, back = round_trip(schema, instance)
+            assert ok and same(back, instance)
+        assert "~e" not in form_cls.encode({"co": None})
+
+
+def test_whole_float_posts_as_an_integer() -> None:
+    schema = {"type": "object", "properties": {"i": {"type": "integer"}}}
+    form_cls = compile_form(schema)
+    posted = form_cls.encode({"i": 3.0})
+    assert list(posted.items(multi=True)) == [("/i", "3.0")]
+    ok, back = round_trip(schema, {"i": 3.0})
+    assert ok and same(back, {"i": 3.0})
+    ok, back = round_trip(schema, {"i": 3.5})  # not whole: JSON text, stays invalid
+    assert not ok and same(back, {"i": 3.5})
 
 
 def test_defaults_fill_a_new_form() -> None:
@@ -372,3 +454,90 @@ def test_alternative_chosen_by_the_keys_it_names() -> None:
     assert posted["/pay/~a0/~c"] == "1"
     assert posted["/pay/~a0/~b1/amt"] == "2"
     assert "/pay/~m0" not in posted
+
+
+SPARE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "parts": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 2,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "sku": {"type": "string"},
+                    "qty": {"type": "integer", "default": 1},
+                    "kind": {"const": "part"},
+                    "ok": {"type": "boolean"},
+                },
+                "required": ["sku"],
+            },
+        },
+        "tags": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["parts"],
+}
+
+
+def _spare_post(*pairs: tuple[str, str], qty: str = "1") -> MultiDict[str, str]:
+    """What a browser without JavaScript posts: one real row plus the spare rows."""
+    return MultiDict(
+        [("/parts/~r", "0"), ("/parts/0/sku", "A"), ("/parts/0/qty", "2")]
+        + [("/parts/0/kind", "part"), ("/parts/~s", "1"), ("/parts/1/qty", qty)]
+        + [("/parts/1/kind", "part"), ("/tags/~s", "0"), *pairs]
+    )
+
+
+def test_blank_spare_row_is_no_item() -> None:
+    form = compile_form(SPARE_SCHEMA)(formdata=_spare_post(("/parts/1/sku", ""), ("/tags/0", "")))
+    assert form.validate()
+    assert form.to_instance() == {"parts": [{"sku": "A", "qty": 2, "kind": "part", "ok": False}]}
+
+
+def test_filled_spare_row_becomes_an_item() -> None:
+    form_cls = compile_form(SPARE_SCHEMA)
+    form = form_cls(formdata=_spare_post(("/parts/1/sku", "B"), ("/tags/0", "x")))
+    assert form.validate()
+    assert form.to_instance() == {
+        "parts": [
+            {"sku": "A", "qty": 2, "kind": "part", "ok": False},
+            {"sku": "B", "qty": 1, "kind": "part", "ok": False},
+        ],
+        "tags": ["x"],
+    }
+    form = form_cls(formdata=_spare_post(("/parts/1/ok", "true")))  # a box ticked: an item
+    assert [p.get("sku") for p in form.to_instance()["parts"]] == ["A", ""]
+    form = form_cls(formdata=_spare_post(qty="5"))  # a default changed: an item
+    assert len(form.to_instance()["parts"]) == 2
+
+
+def test_spare_rows_still_validated_by_min_and_max_items() -> None:
+    form_cls = compile_form(SPARE_SCHEMA)
+    only_spare = MultiDict([("/parts/~s", "0"), ("/parts/0/sku", "")])
+    form = form_cls(formdata=only_spare)
+    assert not form.validate()
+    assert form.to_instance() == {"parts": []}
+    assert "/parts" in form.errors_by_pointer()
+    rows = [("/parts/~r", "0"), ("/parts/0/sku", "A"), ("/parts/~r", "1"), ("/parts/1/sku", "B")]
+    full = MultiDict([*rows, ("/parts/~s", "2"), ("/parts/2/sku", "C")])
+    form = form_cls(formdata=full)
+    assert not form.validate()
+    assert len(form.to_instance()["parts"]) == 3
+    assert "/parts" in form.errors_by_pointer()
+
+
+def test_rendered_spare_row_posts_back_as_no_item() -> None:
+    form_cls = compile_form(SPARE_SCHEMA)
+    html = str(form_cls(data={"parts": [{"sku": "A"}]}).render())
+    assert 'name="/parts/~s" value="1"' in html and "data-tf-spare" in html
+    # the inputs a browser posts for that page, untouched
+    posted = MultiDict(
+        [("/parts/~r", "0"), ("/parts/0/sku", "A"), ("/parts/0/qty", "1")]
+        + [("/parts/0/kind", "part"), ("/parts/~s", "1"), ("/parts/1/sku", "")]
+        + [("/parts/1/qty", "1"), ("/parts/1/kind", "part"), ("/tags/~s", "0"), ("/tags/0", "")]
+    )
+    for name, value in posted.items(multi=True):
+        assert f'name="{name}"' in html and f'value="{value}"' in html
+    form = form_cls(formdata=posted)
+    assert form.to_instance() == {"parts": [{"sku": "A", "qty": 1, "kind": "part", "ok": False}]}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from typing import Any
 
+from werkzeug.datastructures import MultiDict
+
 from forms import compile_form
 
 EVIL = '<script>alert("x")</script>'
@@ -219,10 +221,57 @@ def test_array_templates_and_limits() -> None:
     assert [c.get("name") for c in page.controls if c.get("type") != "hidden"] == [
         "/rows/0",
         "/rows/1",
+        "/rows/2",  # the spare row for browsers without JavaScript
     ]
     fieldset = next(a for t, a in page.tags if a.get("data-tf-array") == "/rows")
     assert fieldset["data-tf-min"] == "2" and fieldset["data-tf-max"] == "3"
+    assert fieldset["data-tf-next"] == "2"
     assert "<template data-tf-template>" in html and "/rows/__tf1__" in html
+
+
+def test_one_spare_row_below_max_items() -> None:
+    def spares(rows: list[str], **limits: Any) -> list[tuple[str | None, str | None]]:
+        schema = {
+            "type": "object",
+            "properties": {"rows": {"type": "array", "items": {"type": "string"}, **limits}},
+        }
+        page = parse(render(schema, data={"rows": rows}))
+        spare_rows = [a.get("data-tf-row") for t, a in page.tags if "data-tf-spare" in a]
+        markers = [c.get("value") for c in page.controls if c.get("name") == "/rows/~s"]
+        return list(zip(spare_rows, markers, strict=True))
+
+    assert spares([]) == [("0", "0")]
+    assert spares(["a", "b"]) == [("2", "2")]
+    assert spares(["a", "b"], maxItems=3) == [("2", "2")]
+    assert spares(["a", "b", "c"], maxItems=3) == []
+    html = render(
+        {
+            "type": "object",
+            "properties": {"t": {"type": "array", "prefixItems": [{}], "items": False}},
+        },
+        data={"t": [1]},
+    )
+    assert "data-tf-spare" not in html  # nothing can be added
+    no_add = {"rows": {"ui:options": {"addable": False}}}
+    schema = {"type": "object", "properties": {"rows": {"type": "array", "items": {}}}}
+    assert "data-tf-spare" not in render(schema, no_add, data={})
+    read_only = {"rows": {"ui:readonly": True}}
+    assert "data-tf-spare" not in render(schema, read_only, data={})
+
+
+def test_rows_after_a_post_with_gaps_get_fresh_keys() -> None:
+    schema = {
+        "type": "object",
+        "required": ["rows"],
+        "properties": {"rows": {"type": "array", "minItems": 3, "items": {"type": "string"}}},
+    }
+    form_cls = compile_form(schema)
+    posted = MultiDict([("/rows/~r", "1"), ("/rows/1", "a"), ("/rows/~r", "2"), ("/rows/2", "b")])
+    page = parse(str(form_cls(formdata=posted).render()))
+    markers = [c.get("value") for c in page.controls if c.get("name") in ("/rows/~r", "/rows/~s")]
+    assert markers == ["1", "2", "3", "4"]  # min-fill row "3", spare "4": no key used twice
+    fieldset = next(a for t, a in page.tags if a.get("data-tf-array") == "/rows")
+    assert fieldset["data-tf-next"] == "4"
 
 
 def test_ui_options_and_widgets() -> None:
@@ -296,3 +345,43 @@ def test_hidden_widget_on_choices_and_booleans() -> None:
     assert by_name["/b"]["value"] == "true"
     form = form_cls(formdata=form_cls.encode({"c": 2, "b": True}))
     assert form.validate() and form.to_instance() == {"c": 2, "b": True}
+
+
+def test_enum_names_on_the_array_label_multi_select_options() -> None:
+    items = {"type": "string", "enum": ["no_power", "noise"]}
+    prop = {"type": "array", "uniqueItems": True, "items": items}
+    schema = {"type": "object", "properties": {"fault_symptom": prop}}
+    names = ["Does not power on", "Makes noise"]
+    for ui in (
+        {"ui:widget": "checkboxes", "ui:enumNames": names},  # RJSF v5: on the array
+        {"ui:widget": "checkboxes", "items": {"ui:enumNames": names}},
+        {"ui:enumNames": names},  # multi-select
+        {"items": {"ui:enumNames": ["x", "y"]}, "ui:enumNames": ["a", "b"]},  # items first
+    ):
+        html = render(schema, {"fault_symptom": ui})
+        expected = ["x", "y"] if "items" in ui and "ui:enumNames" in ui else names
+        for label in expected:
+            assert label in html
+        assert "no_power" in html  # the posted token stays the value
+
+
+def test_spare_row_and_template_follow_the_filled_tuple_rows() -> None:
+    tuple_array = {
+        "type": "array",
+        "prefixItems": [{"type": "string"}, {"type": "integer"}],
+        "items": {"type": "boolean"},
+    }
+    schema = {"type": "object", "required": ["t"], "properties": {"t": tuple_array}}
+    form_cls = compile_form(schema)
+    page = parse(str(form_cls().render()))
+    by_name = {c.get("name"): c for c in page.controls}
+    assert by_name["/t/0"]["type"] == "text" and by_name["/t/1"]["type"] == "number"
+    assert by_name["/t/2"]["type"] == "checkbox"  # the spare row is the third position
+    assert by_name["/t/~s"]["value"] == "2"
+    html = str(form_cls().render())
+    template = html.split("<template data-tf-template>", 1)[1].split("</template>", 1)[0]
+    assert 'type="checkbox"' in template  # the next row added is a third-position row
+    posted = MultiDict([("/t/~r", "0"), ("/t/0", "a"), ("/t/~r", "1"), ("/t/1", "2")])
+    posted.add("/t/~s", "2")
+    posted.add("/t/2", "true")
+    assert form_cls(formdata=posted).to_instance() == {"t": ["a", 2, True]}

@@ -18,11 +18,8 @@
 
   function show(html) {
     pane.innerHTML = html;
-    var root = pane.querySelector("[data-tf-form]");
-    if (root) {
-      /* tessera-forms.js refreshes conditional fields on change events it sees bubbling. */
-      root.dispatchEvent(new Event("change", { bubbles: true }));
-    }
+    /* Bind conditions, rows and selectors of the form just inserted. */
+    if (window.TesseraForms) { window.TesseraForms.refresh(pane); }
   }
 
   function post(url, body) {
