@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from forms import SCRIPT, STATIC_FOLDER, compile_form
+from tests.e2e.conftest import CHROMIUM_ARGS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -38,9 +39,23 @@ window.addEventListener("load", function () {
 </script>"""
 
 
-def test_script_in_headless_chromium(tmp_path: Path) -> None:
+def probe_result(page: Path) -> list[str]:
+    """Load `page` in headless Chromium and return the words its probe wrote to #result."""
     if CHROMIUM is None:
         pytest.fail("Chromium is missing: run `bash .ci/install-chromium`.")
+    dom = subprocess.run(
+        [str(CHROMIUM), *CHROMIUM_ARGS, "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom)
+    assert found, dom[-2000:]
+    return found.group(1).split()
+
+
+def test_script_in_headless_chromium(tmp_path: Path) -> None:
     schema = {
         "type": "object",
         "properties": {
@@ -68,16 +83,7 @@ def test_script_in_headless_chromium(tmp_path: Path) -> None:
         f"<script>{script}</script>{PROBE}</body></html>",
         encoding="utf-8",
     )
-    dom = subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    ).stdout
-    found = re.search(r'<pre id="result">(.*?)</pre>', dom)
-    assert found, dom[-2000:]
-    assert found.group(1).split() == [
+    assert probe_result(page) == [
         "why-hidden=true",
         "why-disabled=true",
         "why-hidden-after=false",
@@ -119,8 +125,6 @@ window.addEventListener("load", function () {
 
 
 def test_refresh_binds_inserted_forms_and_init_is_idempotent(tmp_path: Path) -> None:
-    if CHROMIUM is None:
-        pytest.fail("Chromium is missing: run `bash .ci/install-chromium`.")
     lines = {
         "type": "object",
         "properties": {
@@ -151,16 +155,7 @@ def test_refresh_binds_inserted_forms_and_init_is_idempotent(tmp_path: Path) -> 
         f"<script>{script}</script><script>{script}</script>{REFRESH_PROBE}</body></html>",
         encoding="utf-8",
     )
-    dom = subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    ).stdout
-    found = re.search(r'<pre id="result">(.*?)</pre>', dom)
-    assert found, dom[-2000:]
-    assert found.group(1).split() == [
+    assert probe_result(page) == [
         "spares=0",
         "rows=1",
         "rows-after-add=2",  # one row per click: loading the script twice binds once
