@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask import g, request
@@ -33,6 +35,23 @@ def detail(row: Definition) -> dict[str, Any]:
     return {**summary(row), "body": row.body, "pins": row.pins}
 
 
+def answers_errors(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn bad requests and store errors into their JSON status (400/404/409/422)."""
+
+    @functools.wraps(method)
+    def wrapper(self: DefinitionsApi, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except _BadRequest as exc:
+            return self.response(400, message=str(exc))
+        except DefinitionInvalid as exc:
+            return self.response(422, message="The definition is invalid.", errors=exc.errors)
+        except DefinitionStoreError as exc:
+            return self.response(exc.status, message=str(exc))
+
+    return wrapper
+
+
 class DefinitionsApi(BaseApi):
     """Versioned field and template definitions."""
 
@@ -59,15 +78,6 @@ class DefinitionsApi(BaseApi):
             raise _BadRequest("The request body is too large.")
         return payload
 
-    def _error(self, exc: Exception) -> Any:
-        if isinstance(exc, _BadRequest):
-            return self.response(400, message=str(exc))
-        if isinstance(exc, DefinitionInvalid):
-            return self.response(422, message="The definition is invalid.", errors=exc.errors)
-        if isinstance(exc, DefinitionStoreError):
-            return self.response(exc.status, message=str(exc))
-        raise exc
-
     @expose("/", methods=["GET"])
     @protect()
     def list_(self) -> Any:
@@ -90,6 +100,7 @@ class DefinitionsApi(BaseApi):
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
+    @answers_errors
     def get_(self, pk: int) -> Any:
         """One version with its body.
         ---
@@ -101,13 +112,11 @@ class DefinitionsApi(BaseApi):
             200: {description: The version}
             404: {description: No such version}
         """
-        try:
-            return self.response(200, result=detail(store.get(pk)))
-        except DefinitionStoreError as exc:
-            return self._error(exc)
+        return self.response(200, result=detail(store.get(pk)))
 
     @expose("/", methods=["POST"])
     @protect()
+    @answers_errors
     def post(self) -> Any:
         """Create a draft (v1, or the next version of a key).
         ---
@@ -129,20 +138,18 @@ class DefinitionsApi(BaseApi):
             400: {description: Not a JSON object}
             422: {description: "{errors: {json-pointer: [message]}}"}
         """
-        try:
-            payload = self._json()
-            kind, key, body = payload.get("kind"), payload.get("key"), payload.get("body")
-            if not isinstance(key, str) or not key:
-                raise DefinitionInvalid({"/key": ["A key is required."]})
-            if not isinstance(kind, str):
-                raise DefinitionInvalid({"/kind": [f"kind must be one of {', '.join(KINDS)}."]})
-            row = store.save_draft(kind, key, body, g.user.id)
-        except (_BadRequest, DefinitionStoreError) as exc:
-            return self._error(exc)
+        payload = self._json()
+        kind, key, body = payload.get("kind"), payload.get("key"), payload.get("body")
+        if not isinstance(key, str) or not key:
+            raise DefinitionInvalid({"/key": ["A key is required."]})
+        if not isinstance(kind, str):
+            raise DefinitionInvalid({"/kind": [f"kind must be one of {', '.join(KINDS)}."]})
+        row = store.save_draft(kind, key, body, g.user.id)
         return self.response(201, **summary(row))
 
     @expose("/<int:pk>", methods=["PUT"])
     @protect()
+    @answers_errors
     def put(self, pk: int) -> Any:
         """Replace the body of a draft.
         ---
@@ -161,14 +168,12 @@ class DefinitionsApi(BaseApi):
             409: {description: Not a draft}
             422: {description: "{errors: {json-pointer: [message]}}"}
         """
-        try:
-            row = store.update_draft(pk, self._json().get("body"), g.user.id)
-        except (_BadRequest, DefinitionStoreError) as exc:
-            return self._error(exc)
+        row = store.update_draft(pk, self._json().get("body"), g.user.id)
         return self.response(200, **summary(row))
 
     @expose("/<int:pk>/publish", methods=["POST"])
     @protect()
+    @answers_errors
     def publish(self, pk: int) -> Any:
         """Publish a draft.
         ---
@@ -182,13 +187,11 @@ class DefinitionsApi(BaseApi):
             409: {description: Not a draft}
             422: {description: The draft no longer passes the checks}
         """
-        try:
-            return self.response(200, **summary(store.publish(pk, g.user.id)))
-        except DefinitionStoreError as exc:
-            return self._error(exc)
+        return self.response(200, **summary(store.publish(pk, g.user.id)))
 
     @expose("/<int:pk>/retire", methods=["POST"])
     @protect()
+    @answers_errors
     def retire(self, pk: int) -> Any:
         """Retire a published version.
         ---
@@ -201,13 +204,11 @@ class DefinitionsApi(BaseApi):
             404: {description: No such version}
             409: {description: Not published}
         """
-        try:
-            return self.response(200, **summary(store.retire(pk, g.user.id)))
-        except DefinitionStoreError as exc:
-            return self._error(exc)
+        return self.response(200, **summary(store.retire(pk, g.user.id)))
 
     @expose("/import", methods=["POST"])
     @protect()
+    @answers_errors
     def import_(self) -> Any:
         """Import definition files, all or nothing.
         ---
@@ -228,18 +229,15 @@ class DefinitionsApi(BaseApi):
             400: {description: Not a JSON object}
             422: {description: "{errors: {file#pointer: [message]}}; nothing was written"}
         """
-        try:
-            payload = self._json()
-            files = payload.get("files")
-            if not isinstance(files, dict) or not files:
-                raise DefinitionInvalid({"/files": ["Give a non-empty object of files."]})
-            texts = {
-                str(name): body if isinstance(body, str) else store.canonical_json(body)
-                for name, body in files.items()
-            }
-            report = io.import_texts(texts, bool(payload.get("publish")), g.user.id)
-        except (_BadRequest, DefinitionStoreError) as exc:
-            return self._error(exc)
+        payload = self._json()
+        files = payload.get("files")
+        if not isinstance(files, dict) or not files:
+            raise DefinitionInvalid({"/files": ["Give a non-empty object of files."]})
+        texts = {
+            str(name): body if isinstance(body, str) else store.canonical_json(body)
+            for name, body in files.items()
+        }
+        report = io.import_texts(texts, bool(payload.get("publish")), g.user.id)
         return self.response(200, created=report.created, unchanged=report.unchanged)
 
     @expose("/export", methods=["GET"])
