@@ -57,11 +57,13 @@ FAB_ROLES = {
         *_SELF_SERVICE,
         ["^TeamView$", "^can_(list|availability)$"],
         ["^Team$", "^menu_access$"],
+        ["^Tickets$", "^can_(get|post|put)$"],
     ],
     "DepartmentHead": [
         *_SELF_SERVICE,
         ["^TeamView$", "^can_(list|availability)$"],
         ["^Team$", "^menu_access$"],
+        ["^Tickets$", "^can_(get|post|put)$"],
     ],
 }
 

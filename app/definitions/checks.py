@@ -364,7 +364,8 @@ def _follow(resolver: Any, ref: str, chain: list[str]) -> None:
 def _compile(schema: dict[str, Any], ui: dict[str, Any], base: str, prefix_len: int = 0) -> None:
     try:
         # Rendering too: a definition that compiles but cannot be shown must not be saved.
-        compile_form(schema, ui)(meta={"csrf": False}).render()
+        # formdata=None: never read the body of whatever request is in progress.
+        compile_form(schema, ui)(formdata=None, meta={"csrf": False}).render()
     except FormCompileError as exc:
         parts = [p for p in str(getattr(exc, "schema_path", "")).split("/") if p][prefix_len:]
         where = base + ("/" + "/".join(parts) if parts else "")

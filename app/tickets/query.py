@@ -382,7 +382,12 @@ def _date_range_statement(
 
 def count_statement(filters: TicketFilters, cap: int) -> Select[int]:
     """SELECT count(*) over at most `cap + 1` matching rows (never an unbounded count)."""
-    capped = select(literal(1).label("one")).where(*conditions(filters)).limit(_rows(cap + 1))
+    capped = (
+        select(literal(1).label("one"))
+        .select_from(Ticket)  # custom-field conditions alone name no table
+        .where(*conditions(filters))
+        .limit(_rows(cap + 1))
+    )
     return select(func.count()).select_from(capped.subquery("capped"))
 
 

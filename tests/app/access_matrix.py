@@ -37,6 +37,13 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/api/v1/definitions/<int:pk>/retire"): (401, 403, 403, 404),
     ("POST", "/api/v1/definitions/import"): (401, 403, 403, 400),
     ("GET", "/api/v1/definitions/export"): (401, 403, 403, 200),
+    # Tickets API (Agent, DepartmentHead, Admin; scoped by department): a bodiless create is
+    # 400, an unknown (or invisible) ticket 404 before its body is read.
+    ("GET", "/api/v1/tickets/"): (401, 200, 200, 200),
+    ("POST", "/api/v1/tickets/"): (401, 400, 400, 400),
+    ("GET", "/api/v1/tickets/<int:pk>"): (401, 404, 404, 404),
+    ("PATCH", "/api/v1/tickets/<int:pk>"): (401, 404, 404, 404),
+    ("POST", "/api/v1/tickets/<int:pk>/comments"): (401, 404, 404, 404),
     ("POST", "/api/v1/security/login"): (400, 400, 400, 400),
     ("POST", "/api/v1/security/refresh"): (401, 401, 401, 401),
     ("GET", "/back"): (302, 302, 302, 302),

@@ -1,0 +1,807 @@
+"""Tickets API: create, read, list, edit (JSON merge patch) and comment, scoped by department.
+
+Who sees what: Admins every ticket; everyone else (Agent, DepartmentHead) the tickets of the
+departments they are a member of. A ticket outside the caller's scope answers 404, exactly like
+one that does not exist. Creating is not scoped: an agent may open a ticket for any template; it
+goes to the template's default department, unassigned, in state "new".
+
+Bad input never reaches the database: the body is size-checked before it is read (413), parsed
+strictly (400: not JSON, duplicate members, NaN/Infinity, not an object), walked for depth
+(> 32 levels), NUL characters and lone surrogates (422), checked member by member (422 naming
+each unknown or wrong member by JSON pointer), and the custom data is validated against the
+template version's schema (422, pointers under /data). Writes go through `app.tickets.service`,
+one transaction each.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any, Literal
+
+from flask import g, request
+from flask_appbuilder.api import BaseApi, expose, protect
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.extensions import db
+from app.models import Department, Membership
+from app.security import ROLE_ADMIN
+from app.tickets import query
+from app.tickets.errors import StaleTicket, TicketError, TicketInvalid, TicketNotFound
+from app.tickets.models import Channel, Comment, Priority, Ticket, TicketEvent
+from app.tickets.service import Requester, add_comment, create_ticket, update_ticket
+from app.tickets.templates import TemplateForm, TemplateUnavailable, published_template
+from app.tickets.templates import template_version as template_version_form
+
+MAX_BODY_BYTES = 1_000_000
+MAX_DEPTH = 32
+MAX_COMMENT_CHARS = 50_000
+MAX_ID = 2**31 - 1
+COUNT_CAP = 1000
+
+SUBJECT_MAX = 300
+REQUESTER_LIMITS = {"name": 200, "email": 254, "phone": 64}
+CREATE_MEMBERS = ("template", "data", "requester", "subject", "priority", "channel")
+PATCH_MEMBERS = ("lock_version", "data", "requester", "subject", "priority")
+COMMENT_MEMBERS = ("body", "internal")
+LIST_PARAMS = ("template", "state", "department", "assignee", "cursor", "limit")
+FIELD_PARAM = re.compile(r"^f\.([^.]+)(?:\.(min|max|from|to|prefix|is))?$")
+NUMBER_TEXT = re.compile(r"^-?\d{1,30}(\.\d{1,30})?$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+class ApiError(Exception):
+    """An answer other than success: status, message and optional pointer errors."""
+
+    def __init__(
+        self, status: int, message: str, errors: dict[str, list[str]] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors
+
+
+def _invalid(errors: dict[str, list[str]]) -> ApiError:
+    return ApiError(422, "The request is invalid.", errors)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a body
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise ValueError(f"duplicate member {name!r}")
+        result[name] = value
+    return result
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def read_body() -> dict[str, Any]:
+    """The request body as a JSON object, or ApiError (400, 413, 422)."""
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        raise ApiError(413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes.")
+    try:
+        raw = request.stream.read(MAX_BODY_BYTES + 1)
+    except RequestEntityTooLarge as exc:
+        raise ApiError(413, "The request body is too large.") from exc
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes.")
+    if not raw.strip():
+        raise ApiError(400, "The request body must be a JSON object.")
+    try:
+        payload = json.loads(
+            raw.decode("utf-8"),
+            object_pairs_hook=_unique_members,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+        )
+    except RecursionError as exc:
+        raise _invalid({"": [f"Nesting deeper than {MAX_DEPTH} levels."]}) from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"The request body is not valid JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise ApiError(400, "The request body must be a JSON object.")
+    problems = dict(_scan(payload))
+    if problems:
+        raise _invalid(problems)
+    return payload
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _bad_text(text: str) -> str | None:
+    if "\x00" in text:
+        return "Must not contain NUL characters."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Must not contain unpaired surrogates."
+    return None
+
+
+def _scan(document: Any) -> Iterator[tuple[str, list[str]]]:
+    """(pointer, [message]) for nesting beyond MAX_DEPTH and text the databases refuse."""
+    stack: list[tuple[Any, str, int]] = [(document, "", 0)]
+    while stack:
+        node, pointer, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            yield pointer, [f"Nesting deeper than {MAX_DEPTH} levels."]
+            return
+        if isinstance(node, dict):
+            for name, child in node.items():
+                where = f"{pointer}/{_escape(name)}"
+                problem = _bad_text(name)
+                if problem:
+                    yield pointer or "", [f"A member name: {problem}"]
+                    return
+                stack.append((child, where, depth + 1))
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                stack.append((child, f"{pointer}/{index}", depth + 1))
+        elif isinstance(node, str):
+            problem = _bad_text(node)
+            if problem:
+                yield pointer, [problem]
+                return
+
+
+def _unknown(payload: dict[str, Any], known: Sequence[str]) -> dict[str, list[str]]:
+    return {
+        f"/{_escape(name)}": [f"Unknown member; use {', '.join(known)}."]
+        for name in payload
+        if name not in known
+    }
+
+
+def _text(
+    errors: dict[str, list[str]], pointer: str, value: Any, limit: int, nullable: bool = False
+) -> str | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str):
+        errors[pointer] = ["Must be text" + (" or null." if nullable else ".")]
+        return None
+    if len(value) > limit:
+        errors[pointer] = [f"Must be at most {limit} characters."]
+        return None
+    return value
+
+
+def _requester(errors: dict[str, list[str]], value: Any) -> dict[str, str | None]:
+    """The requester members given (all optional; null clears one)."""
+    if not isinstance(value, dict):
+        errors["/requester"] = ["Must be an object with name, email and phone."]
+        return {}
+    out: dict[str, str | None] = {}
+    for name, member in value.items():
+        pointer = f"/requester/{_escape(name)}"
+        if name not in REQUESTER_LIMITS:
+            errors[pointer] = ["Unknown member; use name, email, phone."]
+            continue
+        text = _text(errors, pointer, member, REQUESTER_LIMITS[name], nullable=True)
+        if pointer in errors:
+            continue
+        text = text.strip() if text is not None else None
+        if name == "email" and text and not EMAIL.match(text):
+            errors[pointer] = ["Not a valid email address."]
+            continue
+        out[name] = text or None
+    return out
+
+
+def _subject(errors: dict[str, list[str]], value: Any) -> str | None:
+    text = _text(errors, "/subject", value, SUBJECT_MAX)
+    if text is not None and not text.strip():
+        errors["/subject"] = ["Must not be empty."]
+        return None
+    return text.strip() if text is not None else None
+
+
+def _priority(errors: dict[str, list[str]], value: Any) -> str | None:
+    if not isinstance(value, str) or value not in set(Priority):
+        errors["/priority"] = [f"Must be one of: {', '.join(Priority)}."]
+        return None
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Scope and representation
+
+
+def visible_departments() -> set[int] | None:
+    """Department ids the current user may see tickets of; None = every department (Admin)."""
+    user = g.user
+    if any(role.name == ROLE_ADMIN for role in getattr(user, "roles", [])):
+        return None
+    return set(
+        db.session.scalars(select(Membership.department_id).where(Membership.user_id == user.id))
+    )
+
+
+def visible_ticket(pk: int) -> Ticket:
+    """The ticket if it exists and the user may see it; otherwise 404 (existence not leaked)."""
+    ticket = db.session.get(Ticket, pk) if 1 <= pk <= MAX_ID else None
+    scope = visible_departments()
+    if ticket is None or (scope is not None and ticket.department_id not in scope):
+        raise ApiError(404, f"No ticket with id {pk}.")
+    return ticket
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _users(ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
+    from flask_appbuilder.security.sqla.models import User
+
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = db.session.scalars(select(User).where(User.id.in_(sorted(wanted))))
+    return {
+        u.id: {"id": u.id, "username": u.username, "name": f"{u.first_name} {u.last_name}".strip()}
+        for u in rows
+    }
+
+
+def _departments(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    rows = db.session.scalars(select(Department).where(Department.id.in_(sorted(set(ids)))))
+    return {d.id: {"id": d.id, "key": d.key, "name": d.name} for d in rows}
+
+
+def represent(tickets: Sequence[Ticket]) -> list[dict[str, Any]]:
+    """The JSON of tickets (departments and assignees loaded in two queries, not per row)."""
+    departments = _departments(t.department_id for t in tickets)
+    users = _users(t.assignee_id for t in tickets)
+    return [
+        {
+            "id": t.id,
+            "number": t.number,
+            "template": t.template,
+            "template_version": t.template_version,
+            "subject": t.subject,
+            "state": t.state,
+            "priority": t.priority,
+            "department": departments.get(t.department_id),
+            "assignee": users.get(t.assignee_id) if t.assignee_id is not None else None,
+            "requester": {
+                "name": t.requester_name,
+                "email": t.requester_email,
+                "phone": t.requester_phone,
+            },
+            "channel": t.channel,
+            "data": t.data,
+            "lock_version": t.lock_version,
+            "created_at": _iso(t.created_at),
+            "updated_at": _iso(t.updated_at),
+            "first_response_at": _iso(t.first_response_at),
+            "resolved_at": _iso(t.resolved_at),
+            "closed_at": _iso(t.closed_at),
+        }
+        for t in tickets
+    ]
+
+
+def represent_comment(comment: Comment, users: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "ticket_id": comment.ticket_id,
+        "body": comment.body,
+        "internal": comment.internal,
+        "channel": comment.channel,
+        "author": users.get(comment.author_id) if comment.author_id is not None else None,
+        "created_at": _iso(comment.created_at),
+    }
+
+
+def represent_event(event: TicketEvent, users: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "pointer": event.pointer,
+        "old": event.old,
+        "new": event.new,
+        "channel": event.channel,
+        "actor": users.get(event.actor_id) if event.actor_id is not None else None,
+        "at": _iso(event.at),
+        "note": event.note,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON merge patch (RFC 7386)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """Apply an RFC 7386 merge patch: objects merge, null removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
+        if value is None:
+            result.pop(name, None)
+        else:
+            result[name] = merge_patch(result.get(name), value)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# List filters
+
+
+def _one(name: str) -> str | None:
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ApiError(400, f"Give {name} once.")
+    return values[0] if values else None
+
+
+def _digits(value: str) -> bool:
+    """ASCII digits only (str.isdigit also accepts "²", which int() refuses)."""
+    return value.isascii() and value.isdigit()
+
+
+def _department_id(value: str) -> int:
+    if _digits(value):
+        number = int(value)
+        if number > MAX_ID:
+            raise ApiError(400, f"No department {value!r}.")
+        found = db.session.get(Department, number)
+    else:
+        found = db.session.scalar(select(Department).where(Department.key == value))
+    if found is None:
+        raise ApiError(400, f"No department {value!r}.")
+    return found.id
+
+
+def _field_filters() -> tuple[query.FieldFilter, ...]:
+    filters: list[query.FieldFilter] = []
+    ranges: dict[tuple[str, str], dict[str, str]] = {}
+    for name in request.args:
+        match = FIELD_PARAM.match(name)
+        if not match:
+            continue
+        field, kind = match.group(1), match.group(2)
+        query.check_field_name(field)
+        values = request.args.getlist(name)
+        if kind is None:
+            filters.append(query.EnumIs(field, tuple(values)))
+            continue
+        if len(values) > 1:
+            raise ApiError(400, f"Give {name} once.")
+        value = values[0]
+        if kind in ("min", "max"):
+            if not NUMBER_TEXT.match(value):
+                raise ApiError(400, f"{name} must be a decimal number.")
+            ranges.setdefault((field, "number"), {})[kind] = value
+        elif kind in ("from", "to"):
+            try:
+                date.fromisoformat(value[:10])
+            except ValueError as exc:
+                raise ApiError(400, f"{name} must be an ISO date (YYYY-MM-DD...).") from exc
+            ranges.setdefault((field, "date"), {})[kind] = value
+        elif kind == "prefix":
+            filters.append(query.TextPrefix(field, value))
+        elif kind == "is":
+            if value not in ("true", "false"):
+                raise ApiError(400, f"{name} must be true or false.")
+            filters.append(query.FlagIs(field, value == "true"))
+    for (field, reading), bounds in ranges.items():
+        if reading == "number":
+            filters.append(
+                query.NumberRange(
+                    field, query.as_decimal(bounds.get("min")), query.as_decimal(bounds.get("max"))
+                )
+            )
+        else:
+            filters.append(query.DateRange(field, bounds.get("from"), bounds.get("to")))
+    return tuple(filters)
+
+
+def list_filters() -> tuple[query.TicketFilters, str | None, int]:
+    """(filters in the user's scope, cursor, limit) from the query string; 400 when bad."""
+    for name in request.args:
+        if name not in LIST_PARAMS and not FIELD_PARAM.match(name):
+            raise ApiError(400, f"Unknown query parameter {name!r}.")
+        for value in request.args.getlist(name):
+            if "\x00" in value or len(value) > 500:
+                raise ApiError(400, f"Bad value for {name!r}.")
+    scope = visible_departments()
+    department = _one("department")
+    departments: set[int] | None = scope
+    if department is not None:
+        wanted = _department_id(department)
+        departments = {wanted} if scope is None or wanted in scope else set()
+    assignee_text = _one("assignee")
+    assignee: int | Literal["unassigned"] | None = None
+    if assignee_text == "me":
+        assignee = int(g.user.id)
+    elif assignee_text == query.UNASSIGNED:
+        assignee = "unassigned"
+    elif assignee_text is not None:
+        if not _digits(assignee_text) or int(assignee_text) > MAX_ID:
+            raise ApiError(400, "assignee must be a user id, 'me' or 'unassigned'.")
+        assignee = int(assignee_text)
+    states = [s for value in request.args.getlist("state") for s in value.split(",") if s]
+    limit_text = _one("limit")
+    limit = query.DEFAULT_LIMIT
+    if limit_text is not None:
+        if not _digits(limit_text) or not 1 <= int(limit_text) <= query.MAX_LIMIT:
+            raise ApiError(400, f"limit must be between 1 and {query.MAX_LIMIT}.")
+        limit = int(limit_text)
+    cursor = _one("cursor")
+    if cursor is not None:
+        _, after_id = query.decode_cursor(cursor)
+        if not 0 <= after_id <= MAX_ID:
+            raise ApiError(400, "Not a valid page cursor.")
+    filters = query.TicketFilters(
+        template=_one("template"),
+        states=tuple(states) if states else None,
+        department_ids=departments,
+        assignee=assignee,
+        fields=_field_filters(),
+    )
+    return filters, cursor, limit
+
+
+# ---------------------------------------------------------------------------------------------
+# The API
+
+
+class TicketsApi(BaseApi):
+    """Tickets: create, read, list, edit and comment; scoped to the caller's departments."""
+
+    resource_name = "tickets"
+    class_permission_name = "Tickets"
+    allow_browser_login = True
+    openapi_spec_tag = "Tickets"
+    method_permission_name = {
+        "list_": "get",
+        "get_": "get",
+        "post": "post",
+        "patch": "put",
+        "comment": "post",
+    }
+
+    def _fail(self, exc: Exception) -> Any:
+        if isinstance(exc, ApiError):
+            body: dict[str, Any] = {"message": exc.message}
+            if exc.errors is not None:
+                body["errors"] = exc.errors
+            return self.response(exc.status, **body)
+        if isinstance(exc, StaleTicket):
+            users = _users([exc.changed_by_id])
+            return self.response(
+                409,
+                message="The ticket was changed since you read it; nothing was saved.",
+                current_lock_version=exc.current_version,
+                changed_by=users.get(exc.changed_by_id) if exc.changed_by_id else None,
+                changed_at=_iso(exc.changed_at),
+            )
+        if isinstance(exc, TicketInvalid):
+            return self.response(422, message="The request is invalid.", errors=exc.errors)
+        if isinstance(exc, TemplateUnavailable):
+            return self.response(exc.status, message=str(exc))
+        if isinstance(exc, TicketNotFound):
+            return self.response(404, message=str(exc))
+        if isinstance(exc, TicketError):
+            return self.response(exc.status, message=str(exc))
+        raise exc
+
+    @expose("/", methods=["GET"])
+    @protect()
+    def list_(self) -> Any:
+        """Tickets the caller may see, newest first, one page at a time.
+        ---
+        get:
+          summary: List tickets (scoped to your departments; Admins see all), newest first
+          description: >-
+            Custom-field filters (repeatable for several fields):
+            `f.<field>=v` equality (repeat for any of several values),
+            `f.<field>.min=` / `f.<field>.max=` number range,
+            `f.<field>.from=` / `f.<field>.to=` ISO date range,
+            `f.<field>.prefix=` text prefix (case-sensitive),
+            `f.<field>.is=true|false` boolean.
+            Pass `next_cursor` back as `cursor` for the next page.
+          parameters:
+          - {in: query, name: template, schema: {type: string}}
+          - {in: query, name: state, description: "comma-separated", schema: {type: string}}
+          - {in: query, name: department, description: "id or key", schema: {type: string}}
+          - {in: query, name: assignee, description: "user id, me or unassigned",
+             schema: {type: string}}
+          - {in: query, name: cursor, schema: {type: string}}
+          - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 500}}
+          responses:
+            200: {description: "{result: [ticket], next_cursor, count, count_capped}"}
+            400: {description: "Unknown parameter or bad value: {message}"}
+            401: {description: Not signed in}
+        """
+        try:
+            filters, cursor, limit = list_filters()
+            page = query.list_tickets(filters, cursor, limit)
+            count, capped = query.count_tickets(filters, cap=COUNT_CAP)
+        except (ApiError, TicketError) as exc:
+            db.session.rollback()
+            return self._fail(exc)
+        return self.response(
+            200,
+            result=represent(page.tickets),
+            next_cursor=page.next_cursor,
+            count=count,
+            count_capped=capped,
+        )
+
+    @expose("/<int:pk>", methods=["GET"])
+    @protect()
+    def get_(self, pk: int) -> Any:
+        """One ticket with its comments and history.
+        ---
+        get:
+          summary: One ticket, with comments and history
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200: {description: "{result: ticket + comments + history}"}
+            404: {description: "No such ticket, or not in your departments"}
+        """
+        try:
+            ticket = visible_ticket(pk)
+        except ApiError as exc:
+            return self._fail(exc)
+        users = _users([c.author_id for c in ticket.comments] + [e.actor_id for e in ticket.events])
+        result = represent([ticket])[0]
+        result["comments"] = [represent_comment(c, users) for c in ticket.comments]
+        result["history"] = [represent_event(e, users) for e in ticket.events]
+        return self.response(200, result=result)
+
+    @expose("/", methods=["POST"])
+    @protect()
+    def post(self) -> Any:
+        """Create a ticket from a published template.
+        ---
+        post:
+          summary: Create a ticket (to the template's default department, unassigned, new)
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  additionalProperties: false
+                  required: [template, data]
+                  properties:
+                    template: {type: string, description: "A published template's key"}
+                    data: {type: object, description: "Valid under the template's schema"}
+                    requester:
+                      type: object
+                      additionalProperties: false
+                      properties:
+                        name: {type: string, maxLength: 200, nullable: true}
+                        email: {type: string, format: email, maxLength: 254, nullable: true}
+                        phone: {type: string, maxLength: 64, nullable: true}
+                    subject: {type: string, maxLength: 300}
+                    priority: {type: string, enum: [low, normal, high, urgent]}
+                    channel: {type: string, enum: [agent, web, email, api, import]}
+          responses:
+            201: {description: "The ticket: {id, number, state, lock_version, data, ...}"}
+            400: {description: "Not a JSON object"}
+            404: {description: "No such template"}
+            409: {description: "The template is retired, or has no usable default department"}
+            413: {description: "Body larger than 1 MB"}
+            422: {description: "{errors: {json-pointer: [message]}}"}
+        """
+        try:
+            ticket = self._create(read_body())
+        except (ApiError, TicketError, TemplateUnavailable) as exc:
+            db.session.rollback()
+            return self._fail(exc)
+        return self.response(201, **represent([ticket])[0])
+
+    def _create(self, payload: dict[str, Any]) -> Ticket:
+        errors = _unknown(payload, CREATE_MEMBERS)
+        key = payload.get("template")
+        if not isinstance(key, str) or not key.strip():
+            errors["/template"] = ["A template key is required."]
+        elif len(key) > 64:
+            errors["/template"] = ["Must be at most 64 characters."]
+        data = payload.get("data")
+        if not isinstance(data, dict):
+            errors["/data"] = ["Must be an object."]
+        requester = _requester(errors, payload["requester"]) if "requester" in payload else {}
+        subject = _subject(errors, payload["subject"]) if "subject" in payload else None
+        priority = (
+            _priority(errors, payload["priority"])
+            if "priority" in payload
+            else Priority.NORMAL.value
+        )
+        channel = payload.get("channel", Channel.API.value)
+        if not isinstance(channel, str) or channel not in set(Channel):
+            errors["/channel"] = [f"Must be one of: {', '.join(Channel)}."]
+        if errors:
+            raise _invalid(errors)
+        assert isinstance(key, str) and isinstance(data, dict) and priority is not None
+        template = published_template(key)
+        found = template.errors(data, "/data")
+        if found:
+            raise _invalid(found)
+        department_id = self._default_department(template)
+        subject = subject or template.subject_from(data) or template.title.strip()
+        return create_ticket(
+            template=template.key,
+            template_version=template.version,
+            subject=subject[:SUBJECT_MAX],
+            department_id=department_id,
+            data=data,
+            requester=Requester(**requester),
+            priority=priority,
+            channel=channel,
+            actor_id=g.user.id,
+        )
+
+    @staticmethod
+    def _default_department(template: TemplateForm) -> int:
+        key = template.settings.get("default_department")
+        department = (
+            db.session.scalar(select(Department).where(Department.key == key))
+            if isinstance(key, str)
+            else None
+        )
+        if department is None:
+            raise ApiError(
+                409,
+                f"The template {template.key!r} names no existing default department; "
+                "tickets cannot be routed.",
+            )
+        return department.id
+
+    @expose("/<int:pk>", methods=["PATCH"])
+    @protect()
+    def patch(self, pk: int) -> Any:
+        """Edit a ticket with optimistic locking.
+        ---
+        patch:
+          summary: Edit a ticket; `data` is a JSON merge patch (RFC 7386) of the custom data
+          description: >-
+            Give the `lock_version` you read. `data` merges into the stored document (null
+            removes a member) and the result must be valid under the template version the
+            ticket was created with. `requester` merges the same way. Every changed value is
+            recorded in the ticket's history.
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  additionalProperties: false
+                  required: [lock_version]
+                  properties:
+                    lock_version: {type: integer}
+                    data: {type: object}
+                    requester: {type: object}
+                    subject: {type: string, maxLength: 300}
+                    priority: {type: string, enum: [low, normal, high, urgent]}
+          responses:
+            200: {description: The ticket after the edit}
+            400: {description: "Not a JSON object"}
+            404: {description: "No such ticket, or not in your departments"}
+            409: {description: "{message, current_lock_version, changed_by, changed_at}"}
+            413: {description: "Body larger than 1 MB"}
+            422: {description: "{errors: {json-pointer: [message]}}"}
+        """
+        try:
+            ticket = self._patch(pk)
+        except (ApiError, TicketError, TemplateUnavailable) as exc:
+            db.session.rollback()
+            return self._fail(exc)
+        return self.response(200, **represent([ticket])[0])
+
+    def _patch(self, pk: int) -> Ticket:
+        length = request.content_length
+        if length is not None and length > MAX_BODY_BYTES:
+            raise ApiError(413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes.")
+        ticket = visible_ticket(pk)
+        payload = read_body()
+        errors = _unknown(payload, PATCH_MEMBERS)
+        expected = payload.get("lock_version")
+        if (
+            not isinstance(expected, int)
+            or isinstance(expected, bool)
+            or not 0 <= expected <= MAX_ID
+        ):
+            errors["/lock_version"] = ["The lock_version you read (a whole number) is required."]
+        changes: dict[str, Any] = {}
+        if "subject" in payload:
+            changes["subject"] = _subject(errors, payload["subject"])
+        if "priority" in payload:
+            changes["priority"] = _priority(errors, payload["priority"])
+        if "requester" in payload:
+            for name, value in _requester(errors, payload["requester"]).items():
+                changes[f"requester_{name}"] = value
+        patch = payload.get("data")
+        if "data" in payload and not isinstance(patch, dict):
+            errors["/data"] = ["Must be an object (a JSON merge patch of the data)."]
+        if errors:
+            raise _invalid(errors)
+        assert isinstance(expected, int)
+        if ticket.lock_version != expected:
+            # Nothing to change: the service answers StaleTicket with who changed it and when.
+            update_ticket(pk, {}, expected, g.user.id, channel=Channel.API.value)
+        if isinstance(patch, dict):
+            data = merge_patch(ticket.data or {}, patch)
+            template = template_version_form(ticket.template, ticket.template_version)
+            found = template.errors(data, "/data")
+            if found:
+                raise _invalid(found)
+            changes["data"] = data
+        return update_ticket(pk, changes, expected, g.user.id, channel=Channel.API.value)
+
+    @expose("/<int:pk>/comments", methods=["POST"])
+    @protect()
+    def comment(self, pk: int) -> Any:
+        """Add a public reply or an internal note.
+        ---
+        post:
+          summary: Add a reply (internal false) or an internal note (internal true)
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  additionalProperties: false
+                  required: [body]
+                  properties:
+                    body: {type: string, maxLength: 50000}
+                    internal: {type: boolean, default: false}
+          responses:
+            201: {description: "The comment: {id, ticket_id, body, internal, author, ...}"}
+            400: {description: "Not a JSON object"}
+            404: {description: "No such ticket, or not in your departments"}
+            413: {description: "Body larger than 1 MB"}
+            422: {description: "{errors: {json-pointer: [message]}}"}
+        """
+        try:
+            length = request.content_length
+            if length is not None and length > MAX_BODY_BYTES:
+                raise ApiError(413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes.")
+            visible_ticket(pk)
+            payload = read_body()
+            errors = _unknown(payload, COMMENT_MEMBERS)
+            body = _text(errors, "/body", payload.get("body"), MAX_COMMENT_CHARS)
+            if body is not None and not body.strip():
+                errors["/body"] = ["Must not be empty."]
+            internal = payload.get("internal", False)
+            if not isinstance(internal, bool):
+                errors["/internal"] = ["Must be true or false."]
+            if errors:
+                raise _invalid(errors)
+            assert body is not None
+            created = add_comment(pk, body, g.user.id, internal=internal, channel=Channel.API.value)
+        except (ApiError, TicketError) as exc:
+            db.session.rollback()
+            return self._fail(exc)
+        return self.response(201, **represent_comment(created, _users([created.author_id])))
