@@ -9,10 +9,15 @@ from typing import Any
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect
 
+from app.api.body import ApiError, read_body
 from app.definitions import io, store
 from app.definitions.checks import KINDS, MAX_BODY_BYTES
 from app.definitions.errors import DefinitionInvalid, DefinitionStoreError
 from app.models import Definition
+
+# One document (≤ 1 MB, checked again inside) plus its envelope; an import of many documents.
+DOCUMENT_MAX_BYTES = 2 * MAX_BODY_BYTES
+IMPORT_MAX_BYTES = 16 * MAX_BODY_BYTES
 
 
 def summary(row: Definition) -> dict[str, Any]:
@@ -42,8 +47,9 @@ def answers_errors(method: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(self: DefinitionsApi, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except _BadRequest as exc:
-            return self.response(400, message=str(exc))
+        except ApiError as exc:
+            body = {"errors": exc.errors} if exc.errors else {}
+            return self.response(exc.status, message=exc.message, **body)
         except DefinitionInvalid as exc:
             return self.response(422, message="The definition is invalid.", errors=exc.errors)
         except DefinitionStoreError as exc:
@@ -69,14 +75,6 @@ class DefinitionsApi(BaseApi):
         "publish": "put",
         "retire": "put",
     }
-
-    def _json(self) -> dict[str, Any]:
-        payload = request.get_json(silent=True)
-        if not isinstance(payload, dict):
-            raise _BadRequest("The request body must be a JSON object.")
-        if request.content_length and request.content_length > MAX_BODY_BYTES * 2:
-            raise _BadRequest("The request body is too large.")
-        return payload
 
     @expose("/", methods=["GET"])
     @protect()
@@ -138,7 +136,7 @@ class DefinitionsApi(BaseApi):
             400: {description: Not a JSON object}
             422: {description: "{errors: {json-pointer: [message]}}"}
         """
-        payload = self._json()
+        payload = read_body(DOCUMENT_MAX_BYTES)
         kind, key, body = payload.get("kind"), payload.get("key"), payload.get("body")
         if not isinstance(key, str) or not key:
             raise DefinitionInvalid({"/key": ["A key is required."]})
@@ -168,7 +166,7 @@ class DefinitionsApi(BaseApi):
             409: {description: Not a draft}
             422: {description: "{errors: {json-pointer: [message]}}"}
         """
-        row = store.update_draft(pk, self._json().get("body"), g.user.id)
+        row = store.update_draft(pk, read_body(DOCUMENT_MAX_BYTES).get("body"), g.user.id)
         return self.response(200, **summary(row))
 
     @expose("/<int:pk>/publish", methods=["POST"])
@@ -229,7 +227,7 @@ class DefinitionsApi(BaseApi):
             400: {description: Not a JSON object}
             422: {description: "{errors: {file#pointer: [message]}}; nothing was written"}
         """
-        payload = self._json()
+        payload = read_body(IMPORT_MAX_BYTES)
         files = payload.get("files")
         if not isinstance(files, dict) or not files:
             raise DefinitionInvalid({"/files": ["Give a non-empty object of files."]})
@@ -255,7 +253,3 @@ class DefinitionsApi(BaseApi):
         drafts = request.args.get("drafts", "").lower() in {"1", "true", "yes"}
         files = {name: io.parse_json(text) for name, text in io.export_files(drafts).items()}
         return self.response(200, files=files)
-
-
-class _BadRequest(Exception):
-    """The request is not a JSON object (400)."""

@@ -15,17 +15,16 @@ one transaction each.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect
 from sqlalchemy import select
-from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.api.body import ApiError, check_size, escape_token, invalid, read_body
 from app.extensions import db
 from app.models import Department, Membership
 from app.security import ROLE_ADMIN
@@ -36,8 +35,6 @@ from app.tickets.service import Requester, add_comment, create_ticket, update_ti
 from app.tickets.templates import TemplateForm, TemplateUnavailable, published_template
 from app.tickets.templates import template_version as template_version_form
 
-MAX_BODY_BYTES = 1_000_000
-MAX_DEPTH = 32
 MAX_COMMENT_CHARS = 50_000
 MAX_ID = 2**31 - 1
 COUNT_CAP = 1000
@@ -53,121 +50,9 @@ NUMBER_TEXT = re.compile(r"^-?\d{1,30}(\.\d{1,30})?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
-class ApiError(Exception):
-    """An answer other than success: status, message and optional pointer errors."""
-
-    def __init__(
-        self, status: int, message: str, errors: dict[str, list[str]] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.errors = errors
-
-
-def _invalid(errors: dict[str, list[str]]) -> ApiError:
-    return ApiError(422, "The request is invalid.", errors)
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading a body
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise ValueError(f"duplicate member {name!r}")
-        result[name] = value
-    return result
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"{text} is out of range")
-    return value
-
-
-def read_body() -> dict[str, Any]:
-    """The request body as a JSON object, or ApiError (400, 413, 422)."""
-    length = request.content_length
-    if length is not None and length > MAX_BODY_BYTES:
-        raise ApiError(413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes.")
-    try:
-        raw = request.stream.read(MAX_BODY_BYTES + 1)
-    except RequestEntityTooLarge as exc:
-        raise ApiError(413, "The request body is too large.") from exc
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes.")
-    if not raw.strip():
-        raise ApiError(400, "The request body must be a JSON object.")
-    try:
-        payload = json.loads(
-            raw.decode("utf-8"),
-            object_pairs_hook=_unique_members,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-        )
-    except RecursionError as exc:
-        raise _invalid({"": [f"Nesting deeper than {MAX_DEPTH} levels."]}) from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"The request body is not valid JSON: {exc}") from exc
-    if not isinstance(payload, dict):
-        raise ApiError(400, "The request body must be a JSON object.")
-    problems = dict(_scan(payload))
-    if problems:
-        raise _invalid(problems)
-    return payload
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def _bad_text(text: str) -> str | None:
-    if "\x00" in text:
-        return "Must not contain NUL characters."
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "Must not contain unpaired surrogates."
-    return None
-
-
-def _scan(document: Any) -> Iterator[tuple[str, list[str]]]:
-    """(pointer, [message]) for nesting beyond MAX_DEPTH and text the databases refuse."""
-    stack: list[tuple[Any, str, int]] = [(document, "", 0)]
-    while stack:
-        node, pointer, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            yield pointer, [f"Nesting deeper than {MAX_DEPTH} levels."]
-            return
-        if isinstance(node, dict):
-            for name, child in node.items():
-                where = f"{pointer}/{_escape(name)}"
-                problem = _bad_text(name)
-                if problem:
-                    yield pointer or "", [f"A member name: {problem}"]
-                    return
-                stack.append((child, where, depth + 1))
-        elif isinstance(node, list):
-            for index, child in enumerate(node):
-                stack.append((child, f"{pointer}/{index}", depth + 1))
-        elif isinstance(node, str):
-            problem = _bad_text(node)
-            if problem:
-                yield pointer, [problem]
-                return
-
-
 def _unknown(payload: dict[str, Any], known: Sequence[str]) -> dict[str, list[str]]:
     return {
-        f"/{_escape(name)}": [f"Unknown member; use {', '.join(known)}."]
+        f"/{escape_token(name)}": [f"Unknown member; use {', '.join(known)}."]
         for name in payload
         if name not in known
     }
@@ -194,7 +79,7 @@ def _requester(errors: dict[str, list[str]], value: Any) -> dict[str, str | None
         return {}
     out: dict[str, str | None] = {}
     for name, member in value.items():
-        pointer = f"/requester/{_escape(name)}"
+        pointer = f"/requester/{escape_token(name)}"
         if name not in REQUESTER_LIMITS:
             errors[pointer] = ["Unknown member; use name, email, phone."]
             continue
@@ -638,12 +523,12 @@ class TicketsApi(BaseApi):
         if not isinstance(channel, str) or channel not in set(Channel):
             errors["/channel"] = [f"Must be one of: {', '.join(Channel)}."]
         if errors:
-            raise _invalid(errors)
+            raise invalid(errors)
         assert isinstance(key, str) and isinstance(data, dict) and priority is not None
         template = published_template(key)
         found = template.errors(data, "/data")
         if found:
-            raise _invalid(found)
+            raise invalid(found)
         department_id = self._default_department(template)
         subject = subject or template.subject_from(data) or template.title.strip()
         return create_ticket(
@@ -718,9 +603,7 @@ class TicketsApi(BaseApi):
         return self.response(200, **represent([ticket])[0])
 
     def _patch(self, pk: int) -> Ticket:
-        length = request.content_length
-        if length is not None and length > MAX_BODY_BYTES:
-            raise ApiError(413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes.")
+        check_size()
         ticket = visible_ticket(pk)
         payload = read_body()
         errors = _unknown(payload, PATCH_MEMBERS)
@@ -743,7 +626,7 @@ class TicketsApi(BaseApi):
         if "data" in payload and not isinstance(patch, dict):
             errors["/data"] = ["Must be an object (a JSON merge patch of the data)."]
         if errors:
-            raise _invalid(errors)
+            raise invalid(errors)
         assert isinstance(expected, int)
         if ticket.lock_version != expected:
             # Nothing to change: the service answers StaleTicket with who changed it and when.
@@ -753,7 +636,7 @@ class TicketsApi(BaseApi):
             template = template_version_form(ticket.template, ticket.template_version)
             found = template.errors(data, "/data")
             if found:
-                raise _invalid(found)
+                raise invalid(found)
             changes["data"] = data
         return update_ticket(pk, changes, expected, g.user.id, channel=Channel.API.value)
 
@@ -785,9 +668,7 @@ class TicketsApi(BaseApi):
             422: {description: "{errors: {json-pointer: [message]}}"}
         """
         try:
-            length = request.content_length
-            if length is not None and length > MAX_BODY_BYTES:
-                raise ApiError(413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes.")
+            check_size()
             visible_ticket(pk)
             payload = read_body()
             errors = _unknown(payload, COMMENT_MEMBERS)
@@ -798,7 +679,7 @@ class TicketsApi(BaseApi):
             if not isinstance(internal, bool):
                 errors["/internal"] = ["Must be true or false."]
             if errors:
-                raise _invalid(errors)
+                raise invalid(errors)
             assert body is not None
             created = add_comment(pk, body, g.user.id, internal=internal, channel=Channel.API.value)
         except (ApiError, TicketError) as exc:

@@ -183,3 +183,19 @@ def test_definitions_api_is_in_the_openapi_spec(api: Callable[..., Any]) -> None
         "/api/v1/definitions/import",
         "/api/v1/definitions/export",
     } <= set(paths)
+
+
+def test_text_postgresql_refuses_is_422_not_500(api: Callable[..., Any]) -> None:
+    key = new_key()
+    body = field(key)
+    body["body"]["title"] = "nul \u0000 inside"
+    response = api("POST", API, json=body)
+    assert response.status_code == 422
+    assert "/body/title" in response.json["errors"]
+
+
+def test_oversize_body_is_413(api: Callable[..., Any]) -> None:
+    response = api(
+        "POST", API, data=b"{" + b" " * 3_000_000 + b"}", content_type="application/json"
+    )
+    assert response.status_code == 413 and response.is_json

@@ -323,9 +323,10 @@ def test_billing_agent_cannot_reach_a_repair_ticket(app: Flask, api: Api, templa
     assert commented.status_code == 404
     listed = api("GET", f"{API}?template={template}", user="agent3").json
     assert listed["result"] == [] and listed["count"] == 0
-    assert api("GET", f"{API}?template={template}&department=repair", user="agent3").json[
-        "result"
-    ] == []
+    assert (
+        api("GET", f"{API}?template={template}&department=repair", user="agent3").json["result"]
+        == []
+    )
     assert [e[0] for e in events(app, pk)] == ["created"]
     # head2 (Technical Support + After-sales Repair) can.
     assert api("GET", f"{API}{pk}", user="head2").status_code == 200
@@ -433,9 +434,12 @@ def test_merge_patch_records_field_changes(app: Flask, api: Api, template: str) 
 
 def test_stale_patch_is_409_with_the_current_version(app: Flask, api: Api, template: str) -> None:
     pk = create(api, template)["id"]
-    assert api("PATCH", f"{API}{pk}", json={"lock_version": 1, "data": {"qty": 3}}).json[
-        "lock_version"
-    ] == 2
+    assert (
+        api("PATCH", f"{API}{pk}", json={"lock_version": 1, "data": {"qty": 3}}).json[
+            "lock_version"
+        ]
+        == 2
+    )
     stale = api("PATCH", f"{API}{pk}", user="head2", json={"lock_version": 1, "subject": "Mine"})
     assert stale.status_code == 409
     assert stale.json["current_lock_version"] == 2
@@ -547,8 +551,9 @@ CHANNELS = {"agent", "web", "email", "api", "import"}
 _json_leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
 _json = st.recursive(
     _json_leaf,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 _not_object = _json.filter(lambda v: not isinstance(v, dict))

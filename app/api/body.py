@@ -1,0 +1,133 @@
+"""Reading API request bodies strictly: size first, then JSON, then depth and text.
+
+Shared by every API module. The body is size-checked before it is read (413), parsed strictly
+(400: not JSON, duplicate members, NaN/Infinity, not an object) and walked for nesting deeper
+than 32 levels, NUL characters and lone surrogates (422; PostgreSQL refuses those in JSON).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+MAX_BODY_BYTES = 1_000_000
+MAX_DEPTH = 32
+
+
+class ApiError(Exception):
+    """An answer other than success: status, message and optional pointer errors."""
+
+    def __init__(
+        self, status: int, message: str, errors: dict[str, list[str]] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors
+
+
+def invalid(errors: dict[str, list[str]]) -> ApiError:
+    """422 with errors by JSON pointer."""
+    return ApiError(422, "The request is invalid.", errors)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise ValueError(f"duplicate member {name!r}")
+        result[name] = value
+    return result
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def check_size(max_bytes: int = MAX_BODY_BYTES) -> None:
+    """413 when the declared body is too large (before anything else is looked at)."""
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        raise ApiError(413, f"The request body is larger than {max_bytes:,} bytes.")
+
+
+def read_body(max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The request body as a JSON object, or ApiError (400, 413, 422)."""
+    check_size(max_bytes)
+    try:
+        raw = request.stream.read(max_bytes + 1)
+    except RequestEntityTooLarge as exc:
+        raise ApiError(413, "The request body is too large.") from exc
+    if len(raw) > max_bytes:
+        raise ApiError(413, f"The request body is larger than {max_bytes:,} bytes.")
+    if not raw.strip():
+        raise ApiError(400, "The request body must be a JSON object.")
+    try:
+        payload = json.loads(
+            raw.decode("utf-8"),
+            object_pairs_hook=_unique_members,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+        )
+    except RecursionError as exc:
+        raise invalid({"": [f"Nesting deeper than {MAX_DEPTH} levels."]}) from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"The request body is not valid JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise ApiError(400, "The request body must be a JSON object.")
+    problems = dict(_scan(payload))
+    if problems:
+        raise invalid(problems)
+    return payload
+
+
+def escape_token(token: str) -> str:
+    """A member name as a JSON pointer token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _bad_text(text: str) -> str | None:
+    if "\x00" in text:
+        return "Must not contain NUL characters."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Must not contain unpaired surrogates."
+    return None
+
+
+def _scan(document: Any) -> Iterator[tuple[str, list[str]]]:
+    """(pointer, [message]) for nesting beyond MAX_DEPTH and text the databases refuse."""
+    stack: list[tuple[Any, str, int]] = [(document, "", 0)]
+    while stack:
+        node, pointer, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            yield pointer, [f"Nesting deeper than {MAX_DEPTH} levels."]
+            return
+        if isinstance(node, dict):
+            for name, child in node.items():
+                where = f"{pointer}/{escape_token(name)}"
+                problem = _bad_text(name)
+                if problem:
+                    yield pointer or "", [f"A member name: {problem}"]
+                    return
+                stack.append((child, where, depth + 1))
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                stack.append((child, f"{pointer}/{index}", depth + 1))
+        elif isinstance(node, str):
+            problem = _bad_text(node)
+            if problem:
+                yield pointer, [problem]
+                return
