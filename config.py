@@ -58,12 +58,16 @@ FAB_ROLES = {
         ["^TeamView$", "^can_(list|availability)$"],
         ["^Team$", "^menu_access$"],
         ["^Tickets$", "^can_(get|post|put)$"],
+        ["^Ticket desk$", "^menu_access$"],
+        ["^TicketView$", "^can_(list|show|new|edit|comment)$"],
     ],
     "DepartmentHead": [
         *_SELF_SERVICE,
         ["^TeamView$", "^can_(list|availability)$"],
         ["^Team$", "^menu_access$"],
         ["^Tickets$", "^can_(get|post|put)$"],
+        ["^Ticket desk$", "^menu_access$"],
+        ["^TicketView$", "^can_(list|show|new|edit|comment)$"],
     ],
 }
 

@@ -26,28 +26,37 @@ from sqlalchemy import select
 
 from app.api.body import ApiError, check_size, escape_token, invalid, read_body
 from app.extensions import db
-from app.models import Department, Membership
-from app.security import ROLE_ADMIN
+from app.models import Department
 from app.tickets import query
+from app.tickets.access import (
+    MAX_ID,
+    default_department_id,
+    users_by_id,
+    visible_departments,
+    visible_ticket,
+)
 from app.tickets.errors import StaleTicket, TicketError, TicketInvalid, TicketNotFound
 from app.tickets.models import Channel, Comment, Priority, Ticket, TicketEvent
+from app.tickets.query import COUNT_CAP
 from app.tickets.service import Requester, add_comment, create_ticket, update_ticket
-from app.tickets.templates import TemplateForm, TemplateUnavailable, published_template
+from app.tickets.system import (
+    SUBJECT_MAX,
+    parse_priority,
+    parse_requester,
+    parse_subject,
+    parse_text,
+)
+from app.tickets.templates import TemplateUnavailable, published_template
 from app.tickets.templates import template_version as template_version_form
 
 MAX_COMMENT_CHARS = 50_000
-MAX_ID = 2**31 - 1
-COUNT_CAP = 1000
 
-SUBJECT_MAX = 300
-REQUESTER_LIMITS = {"name": 200, "email": 254, "phone": 64}
 CREATE_MEMBERS = ("template", "data", "requester", "subject", "priority", "channel")
 PATCH_MEMBERS = ("lock_version", "data", "requester", "subject", "priority")
 COMMENT_MEMBERS = ("body", "internal")
 LIST_PARAMS = ("template", "state", "department", "assignee", "cursor", "limit")
 FIELD_PARAM = re.compile(r"^f\.([^.]+)(?:\.(min|max|from|to|prefix|is))?$")
 NUMBER_TEXT = re.compile(r"^-?\d{1,30}(\.\d{1,30})?$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
 def _unknown(payload: dict[str, Any], known: Sequence[str]) -> dict[str, list[str]]:
@@ -58,95 +67,12 @@ def _unknown(payload: dict[str, Any], known: Sequence[str]) -> dict[str, list[st
     }
 
 
-def _text(
-    errors: dict[str, list[str]], pointer: str, value: Any, limit: int, nullable: bool = False
-) -> str | None:
-    if value is None and nullable:
-        return None
-    if not isinstance(value, str):
-        errors[pointer] = ["Must be text" + (" or null." if nullable else ".")]
-        return None
-    if len(value) > limit:
-        errors[pointer] = [f"Must be at most {limit} characters."]
-        return None
-    return value
-
-
-def _requester(errors: dict[str, list[str]], value: Any) -> dict[str, str | None]:
-    """The requester members given (all optional; null clears one)."""
-    if not isinstance(value, dict):
-        errors["/requester"] = ["Must be an object with name, email and phone."]
-        return {}
-    out: dict[str, str | None] = {}
-    for name, member in value.items():
-        pointer = f"/requester/{escape_token(name)}"
-        if name not in REQUESTER_LIMITS:
-            errors[pointer] = ["Unknown member; use name, email, phone."]
-            continue
-        text = _text(errors, pointer, member, REQUESTER_LIMITS[name], nullable=True)
-        if pointer in errors:
-            continue
-        text = text.strip() if text is not None else None
-        if name == "email" and text and not EMAIL.match(text):
-            errors[pointer] = ["Not a valid email address."]
-            continue
-        out[name] = text or None
-    return out
-
-
-def _subject(errors: dict[str, list[str]], value: Any) -> str | None:
-    text = _text(errors, "/subject", value, SUBJECT_MAX)
-    if text is not None and not text.strip():
-        errors["/subject"] = ["Must not be empty."]
-        return None
-    return text.strip() if text is not None else None
-
-
-def _priority(errors: dict[str, list[str]], value: Any) -> str | None:
-    if not isinstance(value, str) or value not in set(Priority):
-        errors["/priority"] = [f"Must be one of: {', '.join(Priority)}."]
-        return None
-    return value
-
-
 # ---------------------------------------------------------------------------------------------
 # Scope and representation
 
 
-def visible_departments() -> set[int] | None:
-    """Department ids the current user may see tickets of; None = every department (Admin)."""
-    user = g.user
-    if any(role.name == ROLE_ADMIN for role in getattr(user, "roles", [])):
-        return None
-    return set(
-        db.session.scalars(select(Membership.department_id).where(Membership.user_id == user.id))
-    )
-
-
-def visible_ticket(pk: int) -> Ticket:
-    """The ticket if it exists and the user may see it; otherwise 404 (existence not leaked)."""
-    ticket = db.session.get(Ticket, pk) if 1 <= pk <= MAX_ID else None
-    scope = visible_departments()
-    if ticket is None or (scope is not None and ticket.department_id not in scope):
-        raise ApiError(404, f"No ticket with id {pk}.")
-    return ticket
-
-
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _users(ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
-    from flask_appbuilder.security.sqla.models import User
-
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = db.session.scalars(select(User).where(User.id.in_(sorted(wanted))))
-    return {
-        u.id: {"id": u.id, "username": u.username, "name": f"{u.first_name} {u.last_name}".strip()}
-        for u in rows
-    }
 
 
 def _departments(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -157,7 +83,7 @@ def _departments(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
 def represent(tickets: Sequence[Ticket]) -> list[dict[str, Any]]:
     """The JSON of tickets (departments and assignees loaded in two queries, not per row)."""
     departments = _departments(t.department_id for t in tickets)
-    users = _users(t.assignee_id for t in tickets)
+    users = users_by_id(t.assignee_id for t in tickets)
     return [
         {
             "id": t.id,
@@ -375,7 +301,7 @@ class TicketsApi(BaseApi):
                 body["errors"] = exc.errors
             return self.response(exc.status, **body)
         if isinstance(exc, StaleTicket):
-            users = _users([exc.changed_by_id])
+            users = users_by_id([exc.changed_by_id])
             return self.response(
                 409,
                 message="The ticket was changed since you read it; nothing was saved.",
@@ -451,9 +377,10 @@ class TicketsApi(BaseApi):
         """
         try:
             ticket = visible_ticket(pk)
-        except ApiError as exc:
+        except TicketNotFound as exc:
             return self._fail(exc)
-        users = _users([c.author_id for c in ticket.comments] + [e.actor_id for e in ticket.events])
+        authors = [c.author_id for c in ticket.comments]
+        users = users_by_id(authors + [e.actor_id for e in ticket.events])
         result = represent([ticket])[0]
         result["comments"] = [represent_comment(c, users) for c in ticket.comments]
         result["history"] = [represent_event(e, users) for e in ticket.events]
@@ -512,10 +439,10 @@ class TicketsApi(BaseApi):
         data = payload.get("data")
         if not isinstance(data, dict):
             errors["/data"] = ["Must be an object."]
-        requester = _requester(errors, payload["requester"]) if "requester" in payload else {}
-        subject = _subject(errors, payload["subject"]) if "subject" in payload else None
+        requester = parse_requester(errors, payload["requester"]) if "requester" in payload else {}
+        subject = parse_subject(errors, payload["subject"]) if "subject" in payload else None
         priority = (
-            _priority(errors, payload["priority"])
+            parse_priority(errors, payload["priority"])
             if "priority" in payload
             else Priority.NORMAL.value
         )
@@ -529,7 +456,7 @@ class TicketsApi(BaseApi):
         found = template.errors(data, "/data")
         if found:
             raise invalid(found)
-        department_id = self._default_department(template)
+        department_id = default_department_id(template)
         subject = subject or template.subject_from(data) or template.title.strip()
         return create_ticket(
             template=template.key,
@@ -542,22 +469,6 @@ class TicketsApi(BaseApi):
             channel=channel,
             actor_id=g.user.id,
         )
-
-    @staticmethod
-    def _default_department(template: TemplateForm) -> int:
-        key = template.settings.get("default_department")
-        department = (
-            db.session.scalar(select(Department).where(Department.key == key))
-            if isinstance(key, str)
-            else None
-        )
-        if department is None:
-            raise ApiError(
-                409,
-                f"The template {template.key!r} names no existing default department; "
-                "tickets cannot be routed.",
-            )
-        return department.id
 
     @expose("/<int:pk>", methods=["PATCH"])
     @protect()
@@ -616,11 +527,11 @@ class TicketsApi(BaseApi):
             errors["/lock_version"] = ["The lock_version you read (a whole number) is required."]
         changes: dict[str, Any] = {}
         if "subject" in payload:
-            changes["subject"] = _subject(errors, payload["subject"])
+            changes["subject"] = parse_subject(errors, payload["subject"])
         if "priority" in payload:
-            changes["priority"] = _priority(errors, payload["priority"])
+            changes["priority"] = parse_priority(errors, payload["priority"])
         if "requester" in payload:
-            for name, value in _requester(errors, payload["requester"]).items():
+            for name, value in parse_requester(errors, payload["requester"]).items():
                 changes[f"requester_{name}"] = value
         patch = payload.get("data")
         if "data" in payload and not isinstance(patch, dict):
@@ -672,7 +583,7 @@ class TicketsApi(BaseApi):
             visible_ticket(pk)
             payload = read_body()
             errors = _unknown(payload, COMMENT_MEMBERS)
-            body = _text(errors, "/body", payload.get("body"), MAX_COMMENT_CHARS)
+            body = parse_text(errors, "/body", payload.get("body"), MAX_COMMENT_CHARS)
             if body is not None and not body.strip():
                 errors["/body"] = ["Must not be empty."]
             internal = payload.get("internal", False)
@@ -685,4 +596,4 @@ class TicketsApi(BaseApi):
         except (ApiError, TicketError) as exc:
             db.session.rollback()
             return self._fail(exc)
-        return self.response(201, **represent_comment(created, _users([created.author_id])))
+        return self.response(201, **represent_comment(created, users_by_id([created.author_id])))

@@ -53,6 +53,7 @@ from app.tickets.models import Ticket
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 UNASSIGNED = "unassigned"
+COUNT_CAP = 1000  # counts stop here: "1,000+" is shown instead of counting further
 
 
 # ---------------------------------------------------------------------------------------------
@@ -427,7 +428,7 @@ ESTIMATE_MARGIN = 10
 
 
 def count_tickets(
-    filters: TicketFilters, cap: int = 1000, session: Session | None = None
+    filters: TicketFilters, cap: int = COUNT_CAP, session: Session | None = None
 ) -> tuple[int, bool]:
     """(number of matching tickets up to `cap`, whether there are more than `cap`).
 

@@ -9,12 +9,15 @@ from app.api.tickets import TicketsApi
 from app.views.definitions import FieldDefinitionView, TemplateDefinitionView
 from app.views.departments import DepartmentView, MembershipView
 from app.views.team import TeamView
+from app.views.tickets import TicketView
 
 CONSOLE = "Console"
 
 
 def register_views(appbuilder: AppBuilder) -> None:
     """Add the views in menu order: the agent's pages first, then the admin console."""
+    # Not "Tickets": that is the API's permission name, whose sync would drop menu_access.
+    appbuilder.add_view(TicketView, "Ticket desk", label="Tickets", icon="fa-ticket")
     appbuilder.add_view(TeamView, "Team", icon="fa-users")
     appbuilder.add_view(
         DepartmentView, "Departments", icon="fa-sitemap", category=CONSOLE,

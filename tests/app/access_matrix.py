@@ -22,6 +22,7 @@ PATH_ARGS = {
     "version": "v1",
     "export_type": "csv",
     "membership_id": "{agent5_membership}",
+    "template": "refund",
 }
 
 MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
@@ -196,6 +197,15 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/roles/show/<pk>"): (302, 403, 403, 404),
     ("GET", "/swagger/<version>"): (302, 403, 403, 200),
     ("GET", "/team/"): (302, 200, 200, 200),
+    # Agent ticket pages (scoped like the API; <template> is the demo "refund"): an empty
+    # create is 422, an unknown (or invisible) ticket 404.
+    ("GET", "/tickets/"): (302, 200, 200, 200),
+    ("GET", "/tickets/new/"): (302, 200, 200, 200),
+    ("GET", "/tickets/new/<string:template>"): (302, 200, 200, 200),
+    ("POST", "/tickets/new/<string:template>"): (302, 422, 422, 422),
+    ("GET", "/tickets/<int:pk>"): (302, 404, 404, 404),
+    ("POST", "/tickets/<int:pk>/edit"): (302, 404, 404, 404),
+    ("POST", "/tickets/<int:pk>/comment"): (302, 404, 404, 404),
     ("POST", "/team/availability/<int:membership_id>"): (302, 403, 403, 400),
     ("GET", "/userinfoeditview/form"): (302, 200, 200, 200),
     ("POST", "/userinfoeditview/form"): (302, 200, 200, 200),

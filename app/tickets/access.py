@@ -1,0 +1,77 @@
+"""Who may see which tickets, and the lookups the API and the agent pages share.
+
+Admins see every ticket; everyone else the tickets of the departments they are a member of.
+A ticket outside the caller's scope is reported exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import g
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Department, Membership
+from app.security import ROLE_ADMIN
+from app.tickets.errors import TicketError, TicketNotFound
+from app.tickets.models import Ticket
+from app.tickets.templates import TemplateForm
+
+MAX_ID = 2**31 - 1
+
+
+class NoDefaultDepartment(TicketError):
+    """The template names no existing default department: a new ticket has nowhere to go."""
+
+    status = 409
+
+
+def visible_departments() -> set[int] | None:
+    """Department ids the current user may see tickets of; None = every department (Admin)."""
+    user = g.user
+    if any(role.name == ROLE_ADMIN for role in getattr(user, "roles", [])):
+        return None
+    return set(
+        db.session.scalars(select(Membership.department_id).where(Membership.user_id == user.id))
+    )
+
+
+def visible_ticket(pk: int) -> Ticket:
+    """The ticket if it exists and the user may see it; otherwise TicketNotFound."""
+    ticket = db.session.get(Ticket, pk) if 1 <= pk <= MAX_ID else None
+    scope = visible_departments()
+    if ticket is None or (scope is not None and ticket.department_id not in scope):
+        raise TicketNotFound(f"No ticket with id {pk}.")
+    return ticket
+
+
+def users_by_id(ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
+    """{id: {id, username, name}} for the given user ids (one query)."""
+    from flask_appbuilder.security.sqla.models import User
+
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = db.session.scalars(select(User).where(User.id.in_(sorted(wanted))))
+    return {
+        u.id: {"id": u.id, "username": u.username, "name": f"{u.first_name} {u.last_name}".strip()}
+        for u in rows
+    }
+
+
+def default_department_id(template: TemplateForm) -> int:
+    """The id of the template's `settings.default_department`, or NoDefaultDepartment."""
+    key = template.settings.get("default_department")
+    department = (
+        db.session.scalar(select(Department).where(Department.key == key))
+        if isinstance(key, str)
+        else None
+    )
+    if department is None:
+        raise NoDefaultDepartment(
+            f"The template {template.key!r} names no existing default department; "
+            "tickets cannot be routed."
+        )
+    return department.id
