@@ -63,6 +63,8 @@ browser:
 
 bench: install-dev
 	$(BIN)/python bench/forms_bench.py
+	$(BIN)/python bench/submit_bench.py
+	$(BIN)/python bench/list_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

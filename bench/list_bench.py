@@ -97,11 +97,11 @@ def psycopg_dsn(dsn: str) -> str:
 # Schema and data
 
 
-def build_schema(url: str) -> None:
+def build_schema(url: str, db_name: str = DB_NAME) -> None:
     """Drop and create the database, run the migrations, sync roles, load the demo users."""
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{db_name}"')
     os.environ["TESSERA_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="tessera-bench-")
     from flask_migrate import upgrade
 
