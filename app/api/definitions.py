@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect
 
-from app.api.body import ApiError, read_body
+from app.api.body import ApiError, answers_errors, read_body
 from app.definitions import io, store
 from app.definitions.checks import KINDS, MAX_BODY_BYTES
 from app.definitions.errors import DefinitionInvalid, DefinitionStoreError
@@ -40,24 +38,6 @@ def detail(row: Definition) -> dict[str, Any]:
     return {**summary(row), "body": row.body, "pins": row.pins}
 
 
-def answers_errors(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn bad requests and store errors into their JSON status (400/404/409/422)."""
-
-    @functools.wraps(method)
-    def wrapper(self: DefinitionsApi, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except ApiError as exc:
-            body = {"errors": exc.errors} if exc.errors else {}
-            return self.response(exc.status, message=exc.message, **body)
-        except DefinitionInvalid as exc:
-            return self.response(422, message="The definition is invalid.", errors=exc.errors)
-        except DefinitionStoreError as exc:
-            return self.response(exc.status, message=str(exc))
-
-    return wrapper
-
-
 class DefinitionsApi(BaseApi):
     """Versioned field and template definitions."""
 
@@ -65,6 +45,7 @@ class DefinitionsApi(BaseApi):
     class_permission_name = "Definitions"
     allow_browser_login = True
     openapi_spec_tag = "Definitions"
+    handled_errors = (ApiError, DefinitionStoreError)
     method_permission_name = {
         "list_": "get",
         "get_": "get",
@@ -75,6 +56,16 @@ class DefinitionsApi(BaseApi):
         "publish": "put",
         "retire": "put",
     }
+
+    def answer_error(self, exc: Exception) -> Any:
+        """Bad requests and store errors as their JSON status (400/404/409/413/422)."""
+        if isinstance(exc, ApiError):
+            body = {"errors": exc.errors} if exc.errors else {}
+            return self.response(exc.status, message=exc.message, **body)
+        if isinstance(exc, DefinitionInvalid):
+            return self.response(422, message="The definition is invalid.", errors=exc.errors)
+        assert isinstance(exc, DefinitionStoreError)
+        return self.response(exc.status, message=str(exc))
 
     @expose("/", methods=["GET"])
     @protect()

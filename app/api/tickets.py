@@ -24,7 +24,14 @@ from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect
 from sqlalchemy import select
 
-from app.api.body import ApiError, check_size, escape_token, invalid, read_body
+from app.api.body import (
+    ApiError,
+    answers_errors,
+    check_size,
+    escape_token,
+    invalid,
+    read_body,
+)
 from app.extensions import db
 from app.models import Department
 from app.tickets import query
@@ -286,6 +293,7 @@ class TicketsApi(BaseApi):
     class_permission_name = "Tickets"
     allow_browser_login = True
     openapi_spec_tag = "Tickets"
+    handled_errors = (ApiError, TicketError, TemplateUnavailable)
     method_permission_name = {
         "list_": "get",
         "get_": "get",
@@ -294,7 +302,8 @@ class TicketsApi(BaseApi):
         "comment": "post",
     }
 
-    def _fail(self, exc: Exception) -> Any:
+    def answer_error(self, exc: Exception) -> Any:
+        """Request, store and template errors as their JSON status."""
         if isinstance(exc, ApiError):
             body: dict[str, Any] = {"message": exc.message}
             if exc.errors is not None:
@@ -321,6 +330,7 @@ class TicketsApi(BaseApi):
 
     @expose("/", methods=["GET"])
     @protect()
+    @answers_errors
     def list_(self) -> Any:
         """Tickets the caller may see, newest first, one page at a time.
         ---
@@ -347,13 +357,9 @@ class TicketsApi(BaseApi):
             400: {description: "Unknown parameter or bad value: {message}"}
             401: {description: Not signed in}
         """
-        try:
-            filters, cursor, limit = list_filters()
-            page = query.list_tickets(filters, cursor, limit)
-            count, capped = query.count_tickets(filters, cap=COUNT_CAP)
-        except (ApiError, TicketError) as exc:
-            db.session.rollback()
-            return self._fail(exc)
+        filters, cursor, limit = list_filters()
+        page = query.list_tickets(filters, cursor, limit)
+        count, capped = query.count_tickets(filters, cap=COUNT_CAP)
         return self.response(
             200,
             result=represent(page.tickets),
@@ -364,6 +370,7 @@ class TicketsApi(BaseApi):
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
+    @answers_errors
     def get_(self, pk: int) -> Any:
         """One ticket with its comments and history.
         ---
@@ -375,10 +382,7 @@ class TicketsApi(BaseApi):
             200: {description: "{result: ticket + comments + history}"}
             404: {description: "No such ticket, or not in your departments"}
         """
-        try:
-            ticket = visible_ticket(pk)
-        except TicketNotFound as exc:
-            return self._fail(exc)
+        ticket = visible_ticket(pk)
         authors = [c.author_id for c in ticket.comments]
         users = users_by_id(authors + [e.actor_id for e in ticket.events])
         result = represent([ticket])[0]
@@ -388,6 +392,7 @@ class TicketsApi(BaseApi):
 
     @expose("/", methods=["POST"])
     @protect()
+    @answers_errors
     def post(self) -> Any:
         """Create a ticket from a published template.
         ---
@@ -422,11 +427,7 @@ class TicketsApi(BaseApi):
             413: {description: "Body larger than 1 MB"}
             422: {description: "{errors: {json-pointer: [message]}}"}
         """
-        try:
-            ticket = self._create(read_body())
-        except (ApiError, TicketError, TemplateUnavailable) as exc:
-            db.session.rollback()
-            return self._fail(exc)
+        ticket = self._create(read_body())
         return self.response(201, **represent([ticket])[0])
 
     def _create(self, payload: dict[str, Any]) -> Ticket:
@@ -472,6 +473,7 @@ class TicketsApi(BaseApi):
 
     @expose("/<int:pk>", methods=["PATCH"])
     @protect()
+    @answers_errors
     def patch(self, pk: int) -> Any:
         """Edit a ticket with optimistic locking.
         ---
@@ -506,11 +508,7 @@ class TicketsApi(BaseApi):
             413: {description: "Body larger than 1 MB"}
             422: {description: "{errors: {json-pointer: [message]}}"}
         """
-        try:
-            ticket = self._patch(pk)
-        except (ApiError, TicketError, TemplateUnavailable) as exc:
-            db.session.rollback()
-            return self._fail(exc)
+        ticket = self._patch(pk)
         return self.response(200, **represent([ticket])[0])
 
     def _patch(self, pk: int) -> Ticket:
@@ -553,6 +551,7 @@ class TicketsApi(BaseApi):
 
     @expose("/<int:pk>/comments", methods=["POST"])
     @protect()
+    @answers_errors
     def comment(self, pk: int) -> Any:
         """Add a public reply or an internal note.
         ---
@@ -578,22 +577,18 @@ class TicketsApi(BaseApi):
             413: {description: "Body larger than 1 MB"}
             422: {description: "{errors: {json-pointer: [message]}}"}
         """
-        try:
-            check_size()
-            visible_ticket(pk)
-            payload = read_body()
-            errors = _unknown(payload, COMMENT_MEMBERS)
-            body = parse_text(errors, "/body", payload.get("body"), MAX_COMMENT_CHARS)
-            if body is not None and not body.strip():
-                errors["/body"] = ["Must not be empty."]
-            internal = payload.get("internal", False)
-            if not isinstance(internal, bool):
-                errors["/internal"] = ["Must be true or false."]
-            if errors:
-                raise invalid(errors)
-            assert body is not None
-            created = add_comment(pk, body, g.user.id, internal=internal, channel=Channel.API.value)
-        except (ApiError, TicketError) as exc:
-            db.session.rollback()
-            return self._fail(exc)
+        check_size()
+        visible_ticket(pk)
+        payload = read_body()
+        errors = _unknown(payload, COMMENT_MEMBERS)
+        body = parse_text(errors, "/body", payload.get("body"), MAX_COMMENT_CHARS)
+        if body is not None and not body.strip():
+            errors["/body"] = ["Must not be empty."]
+        internal = payload.get("internal", False)
+        if not isinstance(internal, bool):
+            errors["/internal"] = ["Must be true or false."]
+        if errors:
+            raise invalid(errors)
+        assert body is not None
+        created = add_comment(pk, body, g.user.id, internal=internal, channel=Channel.API.value)
         return self.response(201, **represent_comment(created, users_by_id([created.author_id])))
