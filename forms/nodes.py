@@ -157,10 +157,8 @@ def encode_node(
             out.append((names.HINT_KEY, state + name))
 
 
-class TextNode(Node):
-    """A string: text, textarea, password, email, url, date, time, color, hidden inputs."""
-
-    kind = "text"
+class StringNode(Node):
+    """A value posted as one string: blank means null, "" or absent as the schema says."""
 
     def blank_state(self) -> str:
         if self.nullable:
@@ -176,6 +174,12 @@ class TextNode(Node):
     def encode(self, value: JSON, name: str, out: Pairs) -> bool:
         out.append((names.input_name(name), value))
         return bool(value == "")
+
+
+class TextNode(StringNode):
+    """A string: text, textarea, password, email, url, date, time, color, hidden inputs."""
+
+    kind = "text"
 
 
 class NumberNode(Node):
@@ -292,7 +296,7 @@ class AnyNode(Node):
 DEFAULT_MAX_FILE = 10 * 1024 * 1024
 
 
-class FileNode(Node):
+class FileNode(StringNode):
     """A file kept as a data URL (format data-url / contentMediaType)."""
 
     kind = "file"
@@ -308,21 +312,6 @@ class FileNode(Node):
             default = int(max_length) * 3 // 4  # the data URL is base64: 4 chars per 3 bytes
         limit = self.options.get("maxSize", self.options.get("max_size", default))
         self.max_size = int(limit) if is_number(limit) else default
-
-    def blank_state(self) -> str:
-        if self.nullable:
-            return NULL_STATE
-        return PRESENT_STATE if self.required else ABSENT_STATE
-
-    def present_empty(self) -> JSON:
-        return ""
-
-    def accepts(self, value: JSON) -> bool:
-        return isinstance(value, str)
-
-    def encode(self, value: JSON, name: str, out: Pairs) -> bool:
-        out.append((names.input_name(name), value))  # the hidden "keep current file" input
-        return bool(value == "")
 
 
 def _looks_json(text: str) -> bool:
