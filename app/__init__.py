@@ -18,6 +18,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     from app.extensions import csrf, db, migrate
     from app.ops import init_ops
     from app.security import TesseraSecurityManager, schema_ready
+    from app.tickets.indexing import init_app as init_indexing
     from app.views import register_views
     from app.web import register_web
 
@@ -42,6 +43,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     init_ops(app)
     register_web(app)
     register_cli(app)
+    init_indexing(app)
     return app
 
 

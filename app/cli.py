@@ -65,7 +65,25 @@ def worker_command(queues: tuple[str, ...], burst: bool, name: str | None) -> No
     worker = Worker(
         [Queue(q, connection=connection) for q in names], connection=connection, name=name
     )
+    if "low" in names:
+        from app.tickets.indexing import schedule
+
+        schedule(app)  # catch up on templates published while Redis was away
     worker.work(with_scheduler=True, burst=burst)
+
+
+@tessera.command("indexes")
+@click.option("--drop-unused", is_flag=True, help="Drop field indexes no template wants.")
+@with_appcontext
+def indexes_command(drop_unused: bool) -> None:
+    """Build the per-field indexes the published templates want (PostgreSQL; idempotent)."""
+    from app.tickets.indexing import reconcile
+
+    result = reconcile(drop_unused=drop_unused)
+    for label, names in result.as_dict().items():
+        if label == "unused" and drop_unused:
+            label = "dropped"
+        click.echo(f"{label}: {', '.join(names) or '-'}")
 
 
 defs = AppGroup("defs", help="Definitions as code: import and export JSON files.")

@@ -20,6 +20,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from app.definitions.errors import DefinitionInvalid
+from app.definitions.filterable import settings_errors
 from app.definitions.patterns import pattern_problem
 from forms import FormCompileError, compile_form
 
@@ -141,6 +142,7 @@ def check_definition(
     resolved, ui, pins, errors = _resolve_fields(schema, body.get("uiSchema", {}), lookup_field)
     _raise_if(errors)
     _raise_if(_ref_errors(resolved, "/schema"))
+    _raise_if(settings_errors(body.get("settings"), resolved))
     _compile(resolved, ui, "/schema")
     _raise_if(_example_errors(resolved, body.get("formData")))
     return Checked(kind, body["key"], body["title"], body, resolved, ui, pins)

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,13 @@ DRAFT = DefinitionStatus.DRAFT.value
 PUBLISHED = DefinitionStatus.PUBLISHED.value
 RETIRED = DefinitionStatus.RETIRED.value
 FROZEN_COLUMNS = ("kind", "key", "version", "title", "body", "checksum", "pins")
+
+# Sent once the transaction that published a version has committed (never for a rolled-back
+# one): `definition_published.send(app, kind=..., key=..., version=...)`. The per-field
+# indexes of templates follow it (app/tickets/indexing.py).
+signals = Namespace()
+definition_published = signals.signal("definition-published")
+_PENDING = "tessera_published"
 
 
 def canonical_json(body: Any) -> str:
@@ -141,6 +149,7 @@ def publish(definition_id: int, actor_id: int | None, commit: bool = True) -> De
     row.published_by_id = actor_id
     row.published_at = utcnow()
     _audit(actor_id, "publish", row, f"published {row.kind}:{row.key} v{row.version}")
+    db.session.info.setdefault(_PENDING, []).append((row.kind, row.key, row.version))
     _finish(commit)
     return row
 
@@ -265,3 +274,21 @@ def _guard(session: Session, flush_context: Any, instances: Iterable[Any] | None
     for obj in session.deleted:
         if isinstance(obj, Definition) and obj.status == PUBLISHED:
             raise ImmutableDefinitionError("Published definitions cannot be deleted; retire them.")
+
+
+@event.listens_for(Session, "after_commit")
+def _announce(session: Session) -> None:
+    """Send `definition_published` for the versions this transaction published."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    from flask import current_app, has_app_context
+
+    sender = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
+    for kind, key, version in pending:
+        definition_published.send(sender, kind=kind, key=key, version=version)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)

@@ -235,3 +235,19 @@ def test_form_compile_error_lands_at_its_schema_pointer(monkeypatch: pytest.Monk
     assert errors == {
         "/schema/properties/summary": ["The form cannot be built: this shape cannot be rendered"]
     }
+
+
+def test_settings_filters_must_name_filterable_fields_after_field_refs_resolve() -> None:
+    body = template(
+        properties={
+            "summary": {"type": "string"},
+            "contact": {"$ref": "field:contact_email"},
+            "address": {"type": "object"},
+        }
+    )
+    body["settings"] = {"filters": ["contact", "address", "summary", "missing"]}
+    assert sorted(errors_of("template", body)) == ["/settings/filters/1", "/settings/filters/3"]
+    body["settings"] = {"filters": ["contact", "summary"]}
+    assert check_definition("template", body, lookup).body["settings"]["filters"] == [
+        "contact", "summary",
+    ]

@@ -1,0 +1,153 @@
+"""The per-field indexes follow the published templates (PostgreSQL).
+
+Which fields a template wants indexed is `app.definitions.filterable.indexed_fields`. Building
+an index on a large ticket table takes seconds to minutes, so it never happens in a request:
+
+- publishing a template (console, API or `defs import --publish`) enqueues `reconcile` as an
+  RQ job once the publishing transaction has committed;
+- every `tessera worker` start enqueues it too, so a publish made while Redis was down is
+  caught up by the next worker start;
+- `flask tessera indexes` runs it in the foreground.
+
+`reconcile` is idempotent (`CREATE INDEX CONCURRENTLY IF NOT EXISTS`; an index left invalid by
+an interrupted build is rebuilt), so running it twice, or in two workers at once, is harmless.
+It never drops an index: `unused` lists the field indexes no published template wants, for an
+administrator to drop (`flask tessera indexes --drop-unused`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+from redis.exceptions import RedisError
+from sqlalchemy import select, text
+
+from app.definitions.filterable import indexed_fields
+from app.extensions import db
+from app.models import Definition, DefinitionStatus
+from app.tickets.fields import (
+    FIELD_INDEX_PREFIXES,
+    FieldKind,
+    ensure_field_index,
+    field_index_names,
+)
+
+log = logging.getLogger(__name__)
+
+JOB = "app.jobs.reconcile_field_indexes"
+QUEUE = "low"
+
+
+@dataclass
+class Reconciled:
+    """What one `reconcile` did: indexes built, already present, and unused ones."""
+
+    built: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"built": self.built, "present": self.present, "unused": self.unused}
+
+
+def wanted() -> dict[str, tuple[str, str]]:
+    """{index name: (field, kind)} over every published template."""
+    from app.tickets.templates import template_version
+
+    rows = db.session.execute(
+        select(Definition.key, Definition.version).where(
+            Definition.kind == "template",
+            Definition.status == DefinitionStatus.PUBLISHED.value,
+        )
+    ).all()
+    found: dict[str, tuple[str, str]] = {}
+    for key, version in rows:
+        tf = template_version(key, version)
+        for name, kind in indexed_fields(tf.settings, tf.schema):
+            # PostgreSQL folds the unquoted names of the DDL to lower case
+            found[field_index_names(name, kind)[0].lower()] = (name, kind)
+    return found
+
+
+def existing() -> dict[str, bool]:
+    """{field index name: valid} of the field indexes on the ticket table."""
+    rows = db.session.execute(
+        text(
+            "SELECT c.relname, i.indisvalid FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_class t ON t.oid = i.indrelid "
+            "WHERE t.relname = 'ticket'"
+        )
+    ).all()
+    return {name: bool(valid) for name, valid in rows if name.startswith(FIELD_INDEX_PREFIXES)}
+
+
+def reconcile(drop_unused: bool = False) -> Reconciled:
+    """Build the missing field indexes of the published templates; ANALYZE after building."""
+    result = Reconciled()
+    if db.engine.dialect.name != "postgresql":
+        return result
+    want = wanted()
+    have = existing()
+    db.session.rollback()  # CONCURRENTLY runs outside any transaction: hold none meanwhile
+    for index, (name, kind) in sorted(want.items()):
+        if have.get(index):
+            result.present.append(index)
+            continue
+        ensure_field_index(db.engine, name, FieldKind(kind))
+        result.built.append(index)
+        log.info("built field index %s (%s, %s)", index, name, kind)
+    result.unused = sorted(set(have) - set(want))
+    if drop_unused:
+        for index in result.unused:
+            _drop(index)
+    if result.built:
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE ticket"))
+    return result
+
+
+def _drop(index: str) -> None:
+    """Drop a field index and its statistics (same name after `st_`; see fields.py)."""
+    with db.engine.connect() as conn:
+        auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+        auto.execute(text(f'DROP INDEX CONCURRENTLY IF EXISTS "{index}"'))
+        auto.execute(text(f'DROP STATISTICS IF EXISTS "st{index[2:]}"'))
+    log.info("dropped unused field index %s", index)
+
+
+def schedule(app: Flask | None = None) -> bool:
+    """Enqueue `reconcile` (PostgreSQL only); False, logged, when Redis cannot take the job."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return False
+    from rq import Queue
+
+    from app.queue import redis_connection
+
+    try:
+        Queue(QUEUE, connection=redis_connection(app)).enqueue(JOB, job_timeout="2h")
+    except (RedisError, OSError) as exc:
+        log.warning(
+            "could not enqueue the field-index job (%s); the next `tessera worker` start or "
+            "`flask tessera indexes` builds the indexes",
+            exc,
+        )
+        return False
+    return True
+
+
+def on_published(sender: Any, kind: str, **_: Any) -> None:
+    """`definition_published` receiver: a new template version may want new indexes."""
+    if kind == "template" and isinstance(sender, Flask):
+        schedule(sender)
+
+
+def init_app(app: Flask) -> None:
+    """Connect the receiver (weakly referenced signals: keep a module-level function)."""
+    from app.definitions.store import definition_published
+
+    definition_published.connect(on_published)
