@@ -88,6 +88,16 @@ class Config:
     REDIS_HEALTH_TTL = float(os.environ.get("REDIS_HEALTH_TTL", "10"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024)))
 
+    # Attachments (app.tickets.storage): folder (empty = instance/attachments), size per file,
+    # allowed content types (comma-separated; empty = the built-in list).
+    TESSERA_ATTACHMENT_ROOT = os.environ.get("TESSERA_ATTACHMENT_ROOT") or None
+    TESSERA_ATTACHMENT_MAX_BYTES = int(
+        os.environ.get("TESSERA_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+    )
+    TESSERA_ATTACHMENT_TYPES = [
+        t.strip() for t in os.environ.get("TESSERA_ATTACHMENT_TYPES", "").split(",") if t.strip()
+    ] or None
+
     # Mail (notifications arrive in a later release; the settings are read now).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -1,4 +1,4 @@
-"""Tickets API: create, read, list, edit (JSON merge patch) and comment, scoped by department.
+"""Tickets API: create, read, list, edit (JSON merge patch), comment with files, download.
 
 Who sees what: Admins every ticket; everyone else (Agent, DepartmentHead) the tickets of the
 departments they are a member of. A ticket outside the caller's scope answers 404, exactly like
@@ -11,6 +11,11 @@ strictly (400: not JSON, duplicate members, NaN/Infinity, not an object), walked
 each unknown or wrong member by JSON pointer), and the custom data is validated against the
 template version's schema (422, pointers under /data). Writes go through `app.tickets.service`,
 one transaction each.
+
+Comments are JSON or multipart/form-data (`body`, `internal`, repeated `files`); the comment
+and its files are saved together or not at all (413 for a file over the size limit, 422 for a
+refused type, naming the file at `/files/<index>`). Attachments are listed in the ticket, each
+with the URL that downloads it, scoped like the ticket.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
-from flask import g, request
+from flask import current_app, g, request, url_for
 from flask_appbuilder.api import BaseApi, expose, protect
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api.body import (
     ApiError,
@@ -42,10 +48,20 @@ from app.tickets.access import (
     visible_departments,
     visible_ticket,
 )
+from app.tickets.comments import (
+    MAX_COMMENT_CHARS,
+    body_errors,
+    by_comment,
+    download_response,
+    ticket_attachments,
+    uploads_from,
+    visible_attachment,
+)
 from app.tickets.errors import StaleTicket, TicketError, TicketInvalid, TicketNotFound
-from app.tickets.models import Channel, Comment, Priority, Ticket, TicketEvent
+from app.tickets.models import Attachment, Channel, Comment, Priority, Ticket, TicketEvent
 from app.tickets.query import COUNT_CAP
-from app.tickets.service import Requester, add_comment, create_ticket, update_ticket
+from app.tickets.service import Requester, Upload, add_comment, create_ticket, update_ticket
+from app.tickets.storage import storage_for
 from app.tickets.system import (
     SUBJECT_MAX,
     parse_priority,
@@ -56,11 +72,10 @@ from app.tickets.system import (
 from app.tickets.templates import TemplateUnavailable, published_template
 from app.tickets.templates import template_version as template_version_form
 
-MAX_COMMENT_CHARS = 50_000
-
 CREATE_MEMBERS = ("template", "data", "requester", "subject", "priority", "channel")
 PATCH_MEMBERS = ("lock_version", "data", "requester", "subject", "priority")
 COMMENT_MEMBERS = ("body", "internal")
+COMMENT_FIELDS = ("body", "internal", "files")
 LIST_PARAMS = ("template", "state", "department", "assignee", "cursor", "limit")
 FIELD_PARAM = re.compile(r"^f\.([^.]+)(?:\.(min|max|from|to|prefix|is))?$")
 NUMBER_TEXT = re.compile(r"^-?\d{1,30}(\.\d{1,30})?$")
@@ -120,7 +135,31 @@ def represent(tickets: Sequence[Ticket]) -> list[dict[str, Any]]:
     ]
 
 
-def represent_comment(comment: Comment, users: dict[int, dict[str, Any]]) -> dict[str, Any]:
+def represent_attachment(
+    attachment: Attachment, users: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
+    """An attachment's JSON, with the API URL that downloads it."""
+    uploader = attachment.uploaded_by_id
+    return {
+        "id": attachment.id,
+        "ticket_id": attachment.ticket_id,
+        "comment_id": attachment.comment_id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "uploaded_by": users.get(uploader) if uploader is not None else None,
+        "created_at": _iso(attachment.created_at),
+        "url": url_for("TicketsApi.attachment", pk=attachment.ticket_id, aid=attachment.id),
+    }
+
+
+def represent_comment(
+    comment: Comment,
+    users: dict[int, dict[str, Any]],
+    attachments: Sequence[Attachment] = (),
+) -> dict[str, Any]:
+    """A comment's JSON with the files that came with it."""
     return {
         "id": comment.id,
         "ticket_id": comment.ticket_id,
@@ -129,6 +168,7 @@ def represent_comment(comment: Comment, users: dict[int, dict[str, Any]]) -> dic
         "channel": comment.channel,
         "author": users.get(comment.author_id) if comment.author_id is not None else None,
         "created_at": _iso(comment.created_at),
+        "attachments": [represent_attachment(a, users) for a in attachments],
     }
 
 
@@ -300,6 +340,7 @@ class TicketsApi(BaseApi):
         "post": "post",
         "patch": "put",
         "comment": "post",
+        "attachment": "get",
     }
 
     def answer_error(self, exc: Exception) -> Any:
@@ -319,7 +360,8 @@ class TicketsApi(BaseApi):
                 changed_at=_iso(exc.changed_at),
             )
         if isinstance(exc, TicketInvalid):
-            return self.response(422, message="The request is invalid.", errors=exc.errors)
+            # 422, or 413 when an attached file is over the size limit.
+            return self.response(exc.status, message="The request is invalid.", errors=exc.errors)
         if isinstance(exc, TemplateUnavailable):
             return self.response(exc.status, message=str(exc))
         if isinstance(exc, TicketNotFound):
@@ -375,18 +417,29 @@ class TicketsApi(BaseApi):
         """One ticket with its comments and history.
         ---
         get:
-          summary: One ticket, with comments and history
+          summary: One ticket, with comments, attachments and history
+          description: >-
+            Each comment lists the files that came with it; `attachments` lists every file of
+            the ticket. An attachment's `url` downloads it.
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
           responses:
-            200: {description: "{result: ticket + comments + history}"}
+            200: {description: "{result: ticket + comments + attachments + history}"}
             404: {description: "No such ticket, or not in your departments"}
         """
         ticket = visible_ticket(pk)
-        authors = [c.author_id for c in ticket.comments]
-        users = users_by_id(authors + [e.actor_id for e in ticket.events])
+        attachments = ticket_attachments(ticket.id)
+        users = users_by_id(
+            [c.author_id for c in ticket.comments]
+            + [e.actor_id for e in ticket.events]
+            + [a.uploaded_by_id for a in attachments]
+        )
+        files = by_comment(attachments)
         result = represent([ticket])[0]
-        result["comments"] = [represent_comment(c, users) for c in ticket.comments]
+        result["comments"] = [
+            represent_comment(c, users, files.get(c.id, [])) for c in ticket.comments
+        ]
+        result["attachments"] = [represent_attachment(a, users) for a in attachments]
         result["history"] = [represent_event(e, users) for e in ticket.events]
         return self.response(200, result=result)
 
@@ -553,10 +606,14 @@ class TicketsApi(BaseApi):
     @protect()
     @answers_errors
     def comment(self, pk: int) -> Any:
-        """Add a public reply or an internal note.
+        """Add a public reply or an internal note, optionally with files.
         ---
         post:
-          summary: Add a reply (internal false) or an internal note (internal true)
+          summary: Add a reply (internal false) or an internal note (internal true), with files
+          description: >-
+            JSON for text only, or multipart/form-data with `body`, `internal` (true or false)
+            and one `files` part per file. A comment needs text, files, or both. The comment
+            and its files are saved together or not at all.
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
           requestBody:
@@ -570,25 +627,101 @@ class TicketsApi(BaseApi):
                   properties:
                     body: {type: string, maxLength: 50000}
                     internal: {type: boolean, default: false}
+              multipart/form-data:
+                schema:
+                  type: object
+                  additionalProperties: false
+                  properties:
+                    body: {type: string, maxLength: 50000}
+                    internal: {type: string, enum: ["true", "false"], default: "false"}
+                    files: {type: array, maxItems: 10, items: {type: string, format: binary}}
           responses:
-            201: {description: "The comment: {id, ticket_id, body, internal, author, ...}"}
+            201: {description: "The comment: {id, ticket_id, body, internal, author,
+              attachments: [{id, filename, content_type, size, sha256, url, ...}], ...}"}
             400: {description: "Not a JSON object"}
             404: {description: "No such ticket, or not in your departments"}
-            413: {description: "Body larger than 1 MB"}
-            422: {description: "{errors: {json-pointer: [message]}}"}
+            413: {description: "Body larger than 1 MB (JSON) or the request limit, or a file
+              over the size limit: {errors: {/files/<index>: [message]}}"}
+            422: {description: "{errors: {json-pointer: [message]}}; a refused file type at
+              /files/<index>"}
         """
-        check_size()
+        multipart = request.mimetype == "multipart/form-data"
+        request_limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        if not multipart:
+            check_size()
+        elif request_limit:
+            check_size(int(request_limit))
         visible_ticket(pk)
-        payload = read_body()
-        errors = _unknown(payload, COMMENT_MEMBERS)
-        body = parse_text(errors, "/body", payload.get("body"), MAX_COMMENT_CHARS)
-        if body is not None and not body.strip():
-            errors["/body"] = ["Must not be empty."]
-        internal = payload.get("internal", False)
-        if not isinstance(internal, bool):
-            errors["/internal"] = ["Must be true or false."]
-        if errors:
-            raise invalid(errors)
-        assert body is not None
-        created = add_comment(pk, body, g.user.id, internal=internal, channel=Channel.API.value)
-        return self.response(201, **represent_comment(created, users_by_id([created.author_id])))
+        body, internal, uploads = _multipart_comment() if multipart else _json_comment()
+        created = add_comment(
+            pk, body, g.user.id, internal=internal, channel=Channel.API.value,
+            uploads=uploads, storage=storage_for(current_app),
+        )
+        users = users_by_id([created.author_id])
+        return self.response(201, **represent_comment(created, users, created.attachments))
+
+    @expose("/<int:pk>/attachments/<int:aid>", methods=["GET"])
+    @protect()
+    @answers_errors
+    def attachment(self, pk: int, aid: int) -> Any:
+        """Download one attachment of a ticket.
+        ---
+        get:
+          summary: Download an attachment (as a file, with its stored content type)
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: aid, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: "The file (Content-Disposition: attachment)"
+              content:
+                application/octet-stream:
+                  schema: {type: string, format: binary}
+            404: {description: "No such ticket or attachment, not in your departments, or the
+              attachment belongs to another ticket"}
+        """
+        return download_response(visible_attachment(pk, aid), storage_for(current_app))
+
+
+def _json_comment() -> tuple[str, bool, list[Upload]]:
+    """(body, internal, no files) from a JSON body; ApiError when bad."""
+    payload = read_body()
+    errors = _unknown(payload, COMMENT_MEMBERS)
+    body = parse_text(errors, "/body", payload.get("body"), MAX_COMMENT_CHARS)
+    if body is not None and not body.strip():
+        errors["/body"] = ["Must not be empty."]
+    internal = payload.get("internal", False)
+    if not isinstance(internal, bool):
+        errors["/internal"] = ["Must be true or false."]
+    if errors:
+        raise invalid(errors)
+    assert body is not None
+    return body, internal, []
+
+
+def _multipart_comment() -> tuple[str, bool, list[Upload]]:
+    """(body, internal, files) from a multipart body; ApiError when bad."""
+    try:
+        form, files = request.form, request.files
+    except RequestEntityTooLarge as exc:
+        raise ApiError(413, "The request body is too large.") from exc
+    errors: dict[str, list[str]] = {}
+    unknown = [n for n in form if n not in ("body", "internal")]
+    unknown += [n for n in files if n != "files"]
+    for name in unknown:
+        errors[f"/{escape_token(name)}"] = [f"Unknown field; use {', '.join(COMMENT_FIELDS)}."]
+    for name in ("body", "internal"):
+        if len(form.getlist(name)) > 1:
+            errors[f"/{name}"] = ["Give it once."]
+    body = form.get("body", "")
+    if body_errors(body):
+        errors["/body"] = body_errors(body)
+    internal = form.get("internal", "false")
+    if internal not in ("true", "false"):
+        errors["/internal"] = ["Must be true or false."]
+    uploads = uploads_from(files.getlist("files"))
+    if not body.strip() and not uploads and not errors:
+        errors["/body"] = ["Give text, files, or both."]
+    if errors:
+        raise invalid(errors)
+    return body, internal == "true", uploads

@@ -3,20 +3,31 @@
 Each public function is one unit of work and commits it, or raises and leaves nothing (the
 session is rolled back). Every change is recorded as `ticket_event` rows in the same
 transaction, so the history never disagrees with the ticket.
+
+Files follow their rows: every upload is checked and staged before anything is written, placed
+in storage just before the commit, and removed again when the commit fails, unless a committed
+row already points to the same (content-addressed) bytes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import utcnow
-from app.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound
+from app.tickets.errors import (
+    AttachmentRejected,
+    AttachmentTooLarge,
+    StaleTicket,
+    TicketInvalid,
+    TicketNotFound,
+)
 from app.tickets.models import (
     Attachment,
     Channel,
@@ -27,7 +38,9 @@ from app.tickets.models import (
     TicketEvent,
 )
 from app.tickets.numbers import DEFAULT_PREFIX, format_number, next_number
-from app.tickets.storage import FileStorage, clean_filename
+from app.tickets.storage import FileStorage, StagedFile, clean_filename
+
+MAX_FILES_PER_COMMENT = 10
 
 # Columns `update_ticket` may change, with the event kind a change records.
 EDITABLE: dict[str, EventKind] = {
@@ -45,6 +58,15 @@ EDITABLE: dict[str, EventKind] = {
 
 # Extra writes that must commit with the new ticket (e.g. outbox rows); raising aborts all.
 CreateHook = Callable[[Session, Ticket], object]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file to attach as the client sent it: the stream, its name and declared type."""
+
+    stream: IO[bytes]
+    filename: str
+    content_type: str
 
 
 @dataclass(frozen=True)
@@ -289,55 +311,190 @@ def add_comment(
     *,
     internal: bool = False,
     channel: str = Channel.AGENT.value,
+    uploads: Sequence[Upload] = (),
+    storage: FileStorage | None = None,
     session: Session | None = None,
 ) -> Comment:
-    """Add a public reply or an internal note and its `commented` event.
+    """Add a public reply or an internal note, its files and its `commented` event.
 
+    A comment needs text or at least one file. The comment and its files are saved together
+    or not at all: a refused file raises TicketInvalid (status 413 when too large, else 422)
+    with a message per file at `/files/<index>`, before anything is written.
     The first public agent reply sets `first_response_at`. Comments do not bump the ticket's
     `lock_version`: an agent editing the ticket is not made stale by someone's note.
     """
-    if not body.strip():
+    if not body.strip() and not uploads:
         raise TicketInvalid({"/body": ["must not be empty"]})
+    if len(uploads) > MAX_FILES_PER_COMMENT:
+        raise TicketInvalid({"/files": [f"At most {MAX_FILES_PER_COMMENT} files per comment."]})
     _check({"channel": channel})
     s = _session(session)
-    try:
+    staged = stage_uploads(uploads, storage)
+    with _files_follow_rows(s, storage, staged) as place:
         if s.scalar(select(Ticket.id).where(Ticket.id == ticket_id)) is None:
             raise TicketNotFound(f"No ticket with id {ticket_id}.")
-        now = utcnow()
-        comment = Comment(
-            ticket_id=ticket_id,
-            author_id=author_id,
-            body=body,
-            internal=internal,
-            channel=channel,
-            created_at=now,
-        )
-        s.add(comment)
-        s.flush()
-        s.add(
-            TicketEvent(
-                ticket_id=ticket_id,
-                at=now,
-                actor_id=author_id,
-                channel=channel,
-                kind=EventKind.COMMENTED.value,
-                pointer=f"/comments/{comment.id}",
-                new={"internal": internal},
-            )
-        )
-        if not internal and channel == Channel.AGENT.value:
-            # A Core UPDATE: neither the version counter nor loaded objects are touched.
-            s.execute(
-                update(Ticket)
-                .where(Ticket.id == ticket_id, Ticket.first_response_at.is_(None))
-                .values(first_response_at=now)
-                .execution_options(synchronize_session=False)
-            )
+        comment = _record_comment(s, ticket_id, body, author_id, internal, channel, staged)
+        place()
         s.commit()
+    return comment
+
+
+def _record_comment(
+    s: Session,
+    ticket_id: int,
+    body: str,
+    author_id: int | None,
+    internal: bool,
+    channel: str,
+    staged: Sequence[tuple[str, StagedFile]],
+) -> Comment:
+    now = utcnow()
+    comment = Comment(
+        ticket_id=ticket_id,
+        author_id=author_id,
+        body=body,
+        internal=internal,
+        channel=channel,
+        created_at=now,
+    )
+    s.add(comment)
+    s.flush()
+    rows = [_attachment_row(ticket_id, name, f, comment.id, author_id) for name, f in staged]
+    s.add_all(rows)
+    s.flush()
+    new: dict[str, Any] = {"internal": internal}
+    if rows:
+        new["attachments"] = [row.id for row in rows]
+    s.add(
+        TicketEvent(
+            ticket_id=ticket_id,
+            at=now,
+            actor_id=author_id,
+            channel=channel,
+            kind=EventKind.COMMENTED.value,
+            pointer=f"/comments/{comment.id}",
+            new=new,
+        )
+    )
+    if not internal and channel == Channel.AGENT.value:
+        _mark_first_response(s, ticket_id, now)
+    return comment
+
+
+def _mark_first_response(s: Session, ticket_id: int, now: Any) -> None:
+    # A Core UPDATE: neither the version counter nor loaded objects are touched.
+    s.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.first_response_at.is_(None))
+        .values(first_response_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def stage_uploads(
+    uploads: Sequence[Upload], storage: FileStorage | None
+) -> list[tuple[str, StagedFile]]:
+    """(clean name, staged file) per upload; TicketInvalid naming every refused file.
+
+    Nothing stays staged when one file is refused. The status is 413 when a file is too large,
+    422 otherwise; each message starts with the file's (clean) name.
+    """
+    if uploads and storage is None:
+        raise ValueError("Uploads need a storage.")
+    staged: list[tuple[str, StagedFile]] = []
+    errors: dict[str, list[str]] = {}
+    too_large = False
+    for index, upload in enumerate(uploads):
+        assert storage is not None
+        name = clean_filename(upload.filename)
+        try:
+            staged.append((name, storage.stage(upload.stream, name, upload.content_type)))
+        except AttachmentRejected as exc:
+            errors[f"/files/{index}"] = [f"{name}: {exc}"]
+            too_large = too_large or isinstance(exc, AttachmentTooLarge)
+        except BaseException:
+            _discard(storage, staged)
+            raise
+    if errors:
+        _discard(storage, staged)
+        refused = TicketInvalid(errors)
+        refused.status = 413 if too_large else 422
+        raise refused
+    return staged
+
+
+def _discard(storage: FileStorage | None, staged: Sequence[tuple[str, StagedFile]]) -> None:
+    for _, item in staged:
+        assert storage is not None
+        storage.discard(item)
+
+
+@contextmanager
+def _files_follow_rows(
+    s: Session, storage: FileStorage | None, staged: Sequence[tuple[str, StagedFile]]
+) -> Iterator[Callable[[], None]]:
+    """Yield `place()`, to call just before the commit; undo rows and new files on failure."""
+    placed: list[StagedFile] = []
+    added: list[str] = []
+
+    def place() -> None:
+        for _, item in staged:
+            assert storage is not None
+            if storage.place(item):
+                added.append(item.stored.key)
+            placed.append(item)
+
+    try:
+        yield place
     except BaseException:
         s.rollback()
+        _discard(storage, [(name, item) for name, item in staged if item not in placed])
+        _remove_unreferenced(s, storage, added)
         raise
-    return comment
+
+
+def _remove_unreferenced(s: Session, storage: FileStorage | None, keys: Sequence[str]) -> None:
+    """Delete bytes this transaction added that no committed row points to.
+
+    A concurrent upload of the very same bytes that commits after this check would lose its
+    file (it answers 404 on download); that needs equal bytes, a concurrent failing commit
+    and this exact moment. When the check itself fails the bytes stay: an unused file is
+    harmless, a missing one is not.
+    """
+    if not keys or storage is None:
+        return
+    try:
+        used = set(
+            s.scalars(select(Attachment.storage_key).where(Attachment.storage_key.in_(keys)))
+        )
+        s.rollback()
+    except Exception:
+        s.rollback()
+        return
+    for key in keys:
+        if key not in used:
+            storage.delete(key)
+
+
+def _attachment_row(
+    ticket_id: int,
+    name: str,
+    staged: StagedFile,
+    comment_id: int | None,
+    uploaded_by_id: int | None,
+) -> Attachment:
+    stored = staged.stored
+    return Attachment(
+        ticket_id=ticket_id,
+        comment_id=comment_id,
+        filename=name,
+        content_type=stored.content_type,
+        size=stored.size,
+        storage_key=stored.key,
+        sha256=stored.sha256,
+        uploaded_by_id=uploaded_by_id,
+        created_at=utcnow(),
+    )
 
 
 def add_attachment(
@@ -353,26 +510,14 @@ def add_attachment(
 ) -> Attachment:
     """Store a file (limits checked while streaming) and record it on the ticket."""
     s = _session(session)
-    if s.scalar(select(Ticket.id).where(Ticket.id == ticket_id)) is None:
-        raise TicketNotFound(f"No ticket with id {ticket_id}.")
     name = clean_filename(filename)
-    stored = storage.save(stream, name, content_type)
-    try:
-        attachment = Attachment(
-            ticket_id=ticket_id,
-            comment_id=comment_id,
-            filename=name,
-            content_type=stored.content_type,
-            size=stored.size,
-            storage_key=stored.key,
-            sha256=stored.sha256,
-            uploaded_by_id=uploaded_by_id,
-            created_at=utcnow(),
-        )
+    staged = [(name, storage.stage(stream, name, content_type))]
+    with _files_follow_rows(s, storage, staged) as place:
+        if s.scalar(select(Ticket.id).where(Ticket.id == ticket_id)) is None:
+            raise TicketNotFound(f"No ticket with id {ticket_id}.")
+        attachment = _attachment_row(ticket_id, name, staged[0][1], comment_id, uploaded_by_id)
         s.add(attachment)
+        s.flush()
+        place()
         s.commit()
-    except BaseException:
-        # The bytes stay: content-addressed files may be shared with other attachments.
-        s.rollback()
-        raise
     return attachment

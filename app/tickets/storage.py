@@ -2,6 +2,8 @@
 
 Files are content-addressed (the key derives from their sha256), so the same file uploaded
 twice is stored once. Limits are checked while streaming: an oversize upload is never kept.
+Saving is two steps so that several files can be saved all-or-nothing: `stage` checks and
+hashes a stream into a temporary place, `place` moves it under its key (`save` does both).
 S3-compatible storage can implement `FileStorage` later.
 """
 
@@ -15,7 +17,7 @@ import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol
 
 from flask import Flask
 
@@ -53,11 +55,35 @@ class StoredFile:
     content_type: str
 
 
+@dataclass(frozen=True)
+class StagedFile:
+    """An upload that passed the limits and is hashed, kept aside until it is placed."""
+
+    stored: StoredFile
+    # Where the backend keeps the bytes meanwhile (a temporary file for local disk).
+    token: str
+
+
 class FileStorage(Protocol):
-    """Attachment storage: save a stream under limits, open and delete by key."""
+    """Attachment storage: stage and place (or save) under limits, open and delete by key."""
+
+    max_bytes: int
+    allowed_types: frozenset[str]
+
+    def stage(self, stream: IO[bytes], filename: str, content_type: str) -> StagedFile:
+        """Check and hash the bytes aside; raise AttachmentTooLarge / AttachmentTypeNotAllowed."""
+        ...
+
+    def place(self, staged: StagedFile) -> bool:
+        """Store staged bytes under their key; True when that key held nothing before."""
+        ...
+
+    def discard(self, staged: StagedFile) -> None:
+        """Drop staged bytes that will not be placed."""
+        ...
 
     def save(self, stream: BinaryIO, filename: str, content_type: str) -> StoredFile:
-        """Store the bytes; raise AttachmentTooLarge / AttachmentTypeNotAllowed."""
+        """Stage and place in one step."""
         ...
 
     def open(self, key: str) -> BinaryIO:
@@ -85,7 +111,8 @@ def check_type(filename: str, content_type: str, allowed: Collection[str]) -> st
     # clients: the extension's type, when known, must be allowed too.
     guessed, _ = mimetypes.guess_type(filename, strict=False)
     if guessed is not None and guessed not in allowed:
-        raise AttachmentTypeNotAllowed(f"Files like {filename!r} ({guessed}) are not allowed.")
+        # The name is left out: callers say which file, escaped for where they say it.
+        raise AttachmentTypeNotAllowed(f"Files of type {guessed} are not allowed.")
     return declared
 
 
@@ -107,8 +134,8 @@ class LocalFileStorage:
             raise AttachmentMissing(f"Not a storage key: {key!r}.")
         return self.root / key
 
-    def save(self, stream: BinaryIO, filename: str, content_type: str) -> StoredFile:
-        """Stream to a temporary file while hashing and counting, then move it into place."""
+    def stage(self, stream: IO[bytes], filename: str, content_type: str) -> StagedFile:
+        """Stream to a temporary file under `root` while hashing and counting."""
         declared = check_type(filename, content_type, self.allowed_types)
         self.root.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0
@@ -121,15 +148,34 @@ class LocalFileStorage:
                         raise AttachmentTooLarge(f"Files may be at most {self.max_bytes:,} bytes.")
                     digest.update(chunk)
                     tmp.write(chunk)
-            sha = digest.hexdigest()
-            key = f"{sha[:2]}/{sha}"
-            target = self._path(key)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp_name, target)  # atomic; an identical file simply stays
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
-        return StoredFile(key=key, size=size, sha256=sha, content_type=declared)
+        sha = digest.hexdigest()
+        stored = StoredFile(key=f"{sha[:2]}/{sha}", size=size, sha256=sha, content_type=declared)
+        return StagedFile(stored=stored, token=tmp_name)
+
+    def place(self, staged: StagedFile) -> bool:
+        """Move the temporary file to `<sha256[:2]>/<sha256>` (atomic; equal bytes just stay)."""
+        target = self._path(staged.stored.key)
+        existed = target.exists()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged.token, target)
+        return not existed
+
+    def discard(self, staged: StagedFile) -> None:
+        """Remove the temporary file (fine if it was placed or is gone)."""
+        Path(staged.token).unlink(missing_ok=True)
+
+    def save(self, stream: BinaryIO, filename: str, content_type: str) -> StoredFile:
+        """Stage, then place; nothing is left behind when either step fails."""
+        staged = self.stage(stream, filename, content_type)
+        try:
+            self.place(staged)
+        except BaseException:
+            self.discard(staged)
+            raise
+        return staged.stored
 
     def open(self, key: str) -> BinaryIO:
         """The stored bytes, opened for reading."""
@@ -149,5 +195,5 @@ def storage_for(app: Flask) -> FileStorage:
     return LocalFileStorage(
         root,
         max_bytes=int(app.config.get("TESSERA_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES)),
-        allowed_types=app.config.get("TESSERA_ATTACHMENT_TYPES", DEFAULT_TYPES),
+        allowed_types=app.config.get("TESSERA_ATTACHMENT_TYPES") or DEFAULT_TYPES,
     )

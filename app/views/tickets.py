@@ -6,6 +6,9 @@
   per template (`?template=`) with its `list_columns` and filters generated from its schema.
 - `/tickets/<pk>` shows a ticket, its history and comments, and the edit form (optimistic
   locking: a stale save answers 409, keeps what the agent typed and says who changed it).
+- `/tickets/<pk>/comment` adds a reply or internal note with files, all or nothing (a refused
+  file answers 413/422 on the page, the typed text kept); `/tickets/<pk>/attachments/<aid>`
+  downloads one file, scoped like the ticket (`app.tickets.comments`).
 
 Scoping and the API's input checks are the API's own (`app.api.tickets`): a ticket outside the
 user's departments answers 404, exactly like one that does not exist.
@@ -16,10 +19,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 import forms
 from app.extensions import db
@@ -32,11 +36,35 @@ from app.tickets.access import (
     visible_departments,
     visible_ticket,
 )
-from app.tickets.errors import BadCursor, BadFilter, StaleTicket, TicketError, TicketNotFound
+from app.tickets.comments import (
+    body_errors,
+    by_comment,
+    download_response,
+    human_size,
+    ticket_attachments,
+    uploads_from,
+    visible_attachment,
+)
+from app.tickets.errors import (
+    AttachmentMissing,
+    BadCursor,
+    BadFilter,
+    StaleTicket,
+    TicketError,
+    TicketInvalid,
+    TicketNotFound,
+)
 from app.tickets.fields import FIELD_NAME
 from app.tickets.models import Channel, Priority, Ticket
 from app.tickets.query import COUNT_CAP
-from app.tickets.service import Requester, create_ticket, update_ticket
+from app.tickets.service import (
+    MAX_FILES_PER_COMMENT,
+    Requester,
+    add_comment,
+    create_ticket,
+    update_ticket,
+)
+from app.tickets.storage import storage_for
 from app.tickets.system import SUBJECT_MAX, parse_priority, parse_requester, parse_subject
 from app.tickets.templates import (
     TemplateForm,
@@ -225,6 +253,16 @@ def _formdata() -> CombinedMultiDict:  # type: ignore[type-arg]
     return CombinedMultiDict([request.files, request.form])
 
 
+def _upload_limits() -> dict[str, Any]:
+    """What the comment form says about files: count, size and types allowed."""
+    storage = storage_for(current_app)
+    return {
+        "files": MAX_FILES_PER_COMMENT,
+        "size": human_size(storage.max_bytes),
+        "types": sorted(storage.allowed_types),
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # The view
 
@@ -241,6 +279,7 @@ class TicketView(BaseView):
         "show": "show",
         "edit": "edit",
         "comment": "comment",
+        "download": "show",
     }
 
     def create_blueprint(
@@ -452,18 +491,53 @@ class TicketView(BaseView):
     @expose("/<int:pk>/comment", methods=["POST"])
     @has_access
     def comment(self, pk: int):  # type: ignore[no-untyped-def]
-        """Add a public reply or an internal note."""
-        from app.tickets.service import add_comment
-
-        _scoped_ticket(pk)
-        body = request.form.get("body", "")
-        internal = request.form.get("internal") in ("1", "true", "on")
-        if not body.strip():
-            flash("A comment must not be empty.", "danger")
+        """Add a public reply or an internal note, with files; all or nothing."""
+        ticket = _scoped_ticket(pk)
+        try:
+            body = request.form.get("body", "")
+            internal = request.form.get("internal") in ("1", "true", "on")
+            uploads = uploads_from(request.files.getlist("files"))
+        except RequestEntityTooLarge:
+            limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+            message = f"The request is larger than {limit:,} bytes; nothing was saved."
+            return self._comment_refused(ticket, "", False, [message], 413)
+        if not body.strip() and not uploads:
+            flash("A comment needs text or a file.", "danger")
             return redirect(url_for(f"{self.endpoint}.show", pk=pk)), 303
-        add_comment(pk, body, g.user.id, internal=internal, channel=Channel.AGENT.value)
-        flash("Internal note added." if internal else "Reply added.", "success")
+        problems = body_errors(body)
+        if problems:
+            return self._comment_refused(ticket, body, internal, problems, 422)
+        try:
+            add_comment(
+                pk, body, g.user.id, internal=internal, channel=Channel.AGENT.value,
+                uploads=uploads, storage=storage_for(current_app),
+            )
+        except TicketInvalid as exc:
+            messages = [m for found in exc.errors.values() for m in found]
+            return self._comment_refused(ticket, body, internal, messages, exc.status)
+        added = "Internal note added" if internal else "Reply added"
+        files = f" with {len(uploads)} file{'s' if len(uploads) != 1 else ''}" if uploads else ""
+        flash(f"{added}{files}.", "success")
         return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+
+    def _comment_refused(
+        self, ticket: Ticket, body: str, internal: bool, messages: list[str], status: int
+    ) -> tuple[str, int]:
+        """The detail page again, the comment form holding the text and saying why."""
+        db.session.rollback()
+        tf = _version_or_abort(ticket)
+        form = tf.form(data=ticket.data or {})
+        comment = {"body": body, "internal": internal, "errors": messages}
+        return self._detail(ticket, tf, form, ticket.lock_version, comment=comment), status
+
+    @expose("/<int:pk>/attachments/<int:aid>")
+    @has_access
+    def download(self, pk: int, aid: int):  # type: ignore[no-untyped-def]
+        """One attachment of a ticket the user may see, as a download (404 otherwise)."""
+        try:
+            return download_response(visible_attachment(pk, aid), storage_for(current_app))
+        except (TicketNotFound, AttachmentMissing):
+            abort(404)
 
     def _detail(
         self,
@@ -474,25 +548,33 @@ class TicketView(BaseView):
         *,
         errors: dict[str, list[str]] | None = None,
         stale: dict[str, Any] | None = None,
+        comment: dict[str, Any] | None = None,
     ) -> str:
         data = ticket.data or {}
         order = [str(n) for n in (tf.ui_schema.get("ui:order") or []) if n != "*"]
         names = [n for n in order if n in data] + [n for n in data if n not in order]
         custom = [(_title(tf, n), display(data[n])) for n in names]
+        attachments = ticket_attachments(ticket.id)
         users = users_by_id(
             [ticket.assignee_id]
             + [c.author_id for c in ticket.comments]
             + [e.actor_id for e in ticket.events]
+            + [a.uploaded_by_id for a in attachments]
         )
         department = db.session.get(Department, ticket.department_id)
         current = None
         if stale is not None:
             current = [(_title(tf, n), display(v)) for n, v in stale["current"].items()]
+        # Only the edit form posts back into the system fields; a refused comment does not.
+        edit_posted = request.method == "POST" and comment is None
         return self.render_template(
             "tessera/tickets/show.html",
             ticket=ticket, tf=tf, form=form, lock_version=lock_version, custom=custom,
             users=users, department=department, errors=errors or {}, stale=stale,
-            current=current, posted=request.form if request.method == "POST" else None,
+            current=current, posted=request.form if edit_posted else None,
             priorities=list(Priority), display=display, forms_script=self._script(),
+            attachments=attachments, attachments_by_comment=by_comment(attachments),
+            comment=comment or {"body": "", "internal": False, "errors": []},
+            limits=_upload_limits(), human_size=human_size,
             title=f"{ticket.number}: {ticket.subject}",
         )

@@ -4,9 +4,10 @@ One table in one place. `test_access_matrix.py` walks `app.url_map` and fails if
 no entry here, or if any role gets a different status. Add a row for every route you add.
 
 Columns: (anonymous, Agent, DepartmentHead, Admin). Path parameters are filled by
-`PATH_ARGS` below (`<pk>` is a row that does not exist, so admin write routes answer 404
-without changing data; `<membership_id>` is agent5's membership in After-sales Repair, which
-the Agent (agent3, Billing) and the head (head1, Frontline + Billing) may not change).
+`PATH_ARGS` below (`<pk>` and `<aid>` are rows that do not exist, so admin write routes
+answer 404 without changing data; `<membership_id>` is agent5's membership in After-sales
+Repair, which the Agent (agent3, Billing) and the head (head1, Frontline + Billing) may not
+change).
 Anonymous users are redirected to the login page (302) or get 401 on the API.
 """
 
@@ -16,6 +17,7 @@ ROLES = ("anonymous", "agent", "head", "admin")
 
 PATH_ARGS = {
     "pk": "999999",
+    "aid": "999999",
     "name": "no_such_action",
     "filename": "missing_sep_file.txt",
     "locale": "en",
@@ -45,6 +47,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/api/v1/tickets/<int:pk>"): (401, 404, 404, 404),
     ("PATCH", "/api/v1/tickets/<int:pk>"): (401, 404, 404, 404),
     ("POST", "/api/v1/tickets/<int:pk>/comments"): (401, 404, 404, 404),
+    ("GET", "/api/v1/tickets/<int:pk>/attachments/<int:aid>"): (401, 404, 404, 404),
     ("POST", "/api/v1/security/login"): (400, 400, 400, 400),
     ("POST", "/api/v1/security/refresh"): (401, 401, 401, 401),
     ("GET", "/back"): (302, 302, 302, 302),
@@ -206,6 +209,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/tickets/<int:pk>"): (302, 404, 404, 404),
     ("POST", "/tickets/<int:pk>/edit"): (302, 404, 404, 404),
     ("POST", "/tickets/<int:pk>/comment"): (302, 404, 404, 404),
+    ("GET", "/tickets/<int:pk>/attachments/<int:aid>"): (302, 404, 404, 404),
     ("POST", "/team/availability/<int:membership_id>"): (302, 403, 403, 400),
     ("GET", "/userinfoeditview/form"): (302, 200, 200, 200),
     ("POST", "/userinfoeditview/form"): (302, 200, 200, 200),

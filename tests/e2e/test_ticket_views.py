@@ -1,4 +1,5 @@
-"""An agent creates a ticket through a generated form in Chromium, finds it, notes, edits."""
+"""An agent creates a ticket through a generated form in Chromium, finds it, notes with a file,
+edits."""
 
 from __future__ import annotations
 
@@ -52,15 +53,27 @@ def test_agent_creates_finds_notes_and_meets_a_stale_edit(
     expect(page.locator("#tickets")).to_contain_text(number)
     expect(page.locator("#ticket-count")).to_contain_text("1 ticket")
 
-    # An internal note, marked as such on the page.
+    # An internal note with a file, marked as such on the page; the file downloads intact.
     page.click(f"#tickets a:text('{number}')")
     page.wait_for_load_state("networkidle")
     ticket_url = page.url
+    log = f"gateway capture {order}\n".encode()
     page.fill("#comment-body", "Checked the gateway log.")
     page.check("#comment-form [name=internal]")
+    page.set_input_files(
+        "#comment-files", files=[{"name": "gateway.txt", "mimeType": "text/plain", "buffer": log}]
+    )
     page.click("#comment-form button[type=submit]")
     page.wait_for_load_state("networkidle")
-    expect(page.locator("#comments .internal-note")).to_contain_text("Checked the gateway log.")
+    note_item = page.locator("#comments .internal-note")
+    expect(note_item).to_contain_text("Checked the gateway log.")
+    expect(note_item.locator(".comment-attachments a")).to_have_text("gateway.txt")
+    expect(page.locator("#attachments")).to_contain_text("internal note")
+    href = note_item.locator(".comment-attachments a").get_attribute("href")
+    assert href is not None
+    download = page.request.get(f"{live_server}{href}")
+    assert download.ok and download.body() == log
+    assert download.headers["content-disposition"] == 'attachment; filename="gateway.txt"'
 
     # A second session (the Billing head) saves first; the agent's stale save is refused.
     context = browser.new_context()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import uuid
 from collections.abc import Callable
@@ -17,6 +19,7 @@ from sqlalchemy import func, select
 from app.definitions import store
 from app.extensions import db
 from app.tickets.models import Ticket, TicketEvent
+from tests.app.test_ticket_attachments import stored_files, unique
 
 API = "/api/v1/tickets/"
 Api = Callable[..., Any]
@@ -328,13 +331,39 @@ def test_billing_agent_cannot_reach_a_repair_ticket(app: Flask, api: Api, templa
         == []
     )
     assert [e[0] for e in events(app, pk)] == ["created"]
+    # Nor its files: not by the download URL, not by a comment with files.
+    note = api("POST", f"{API}{pk}/comments", data={"files": [upload(b"%PDF " + unique())]})
+    url = note.json["attachments"][0]["url"]
+    denied = api("GET", url, user="agent3")
+    assert denied.status_code == 404 and denied.is_json
+    sneaky = api(
+        "POST", f"{API}{pk}/comments", user="agent3",
+        data={"body": "hi", "files": [upload(unique(), "x.txt", "text/plain")]},
+    )
+    assert sneaky.status_code == 404 and sneaky.is_json
+    assert [e[0] for e in events(app, pk)] == ["created", "commented"]
     # head2 (Technical Support + After-sales Repair) can.
+    assert api("GET", url, user="head2", buffered=True).status_code == 200
     assert api("GET", f"{API}{pk}", user="head2").status_code == 200
     listed = api("GET", f"{API}?template={template}", user="head2").json
     assert [t["id"] for t in listed["result"]] == [pk]
     ok = api("PATCH", f"{API}{pk}", user="head2", json={"lock_version": 1, "subject": "Hd"})
     assert ok.status_code == 200
     assert api("POST", f"{API}{pk}/comments", user="head2", json={"body": "x"}).status_code == 201
+
+
+def test_unknown_attachment_is_404(api: Api, template: str) -> None:
+    first, second = create(api, template)["id"], create(api, template)["id"]
+    note = api("POST", f"{API}{first}/comments", data={"files": [upload(b"%PDF " + unique())]})
+    aid = note.json["attachments"][0]["id"]
+    for path in [
+        f"{API}{second}/attachments/{aid}",  # it belongs to another ticket
+        f"{API}{first}/attachments/999999",
+        f"{API}{first}/attachments/99999999999999999999",
+        f"{API}999999/attachments/{aid}",
+    ]:
+        response = api("GET", path)
+        assert response.status_code == 404 and response.is_json, path
 
 
 def test_list_filters_pagination_and_counts(api: Api, template: str) -> None:
@@ -522,6 +551,104 @@ def test_comments(app: Flask, api: Api, template: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Comments with files (multipart/form-data)
+
+
+def upload(
+    content: bytes, name: str = "scan.pdf", kind: str = "application/pdf"
+) -> tuple[io.BytesIO, str, str]:
+    return io.BytesIO(content), name, kind
+
+
+def test_comment_with_files_lists_and_downloads_them(
+    app: Flask, api: Api, template: str
+) -> None:
+    pk = create(api, template)["id"]
+    text, pdf = unique("notes"), b"%PDF-1.7 " + unique()
+    response = api(
+        "POST", f"{API}{pk}/comments", user="head2",
+        data={"body": "Scans attached", "internal": "true",
+              "files": [upload(text, "notes.txt", "text/plain"), upload(pdf, "报价.pdf")]},
+    )
+    assert response.status_code == 201, response.json
+    comment = response.json
+    assert (comment["body"], comment["internal"]) == ("Scans attached", True)
+    files = comment["attachments"]
+    assert [(f["filename"], f["size"], f["content_type"], f["comment_id"]) for f in files] == [
+        ("notes.txt", len(text), "text/plain", comment["id"]),
+        ("报价.pdf", len(pdf), "application/pdf", comment["id"]),
+    ]
+    assert files[0]["sha256"] == hashlib.sha256(text).hexdigest()
+    assert files[0]["uploaded_by"]["username"] == "head2"
+    ticket = api("GET", f"{API}{pk}", user="head2").json["result"]
+    assert ticket["attachments"] == files
+    assert ticket["comments"][0]["attachments"] == files
+    for item, content in zip(files, (text, pdf), strict=True):
+        assert item["url"] == f"{API}{pk}/attachments/{item['id']}"
+        got = api("GET", item["url"], user="head2", buffered=True)
+        assert got.status_code == 200 and got.data == content
+        assert got.mimetype == item["content_type"]
+        assert got.headers["Content-Disposition"].startswith("attachment; filename=")
+        assert got.headers["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in got.headers["Content-Security-Policy"]
+    assert "filename*=UTF-8''%E6%8A%A5%E4%BB%B7.pdf" in got.headers["Content-Disposition"]
+    csv = upload(unique(), "a.csv", "text/csv")
+    only = api("POST", f"{API}{pk}/comments", data={"files": [csv]})
+    assert only.status_code == 201, only.json
+    assert (only.json["body"], only.json["internal"]) == ("", False)
+    assert [e[0] for e in events(app, pk)] == ["created", "commented", "commented"]
+
+
+def _ok() -> tuple[io.BytesIO, str, str]:
+    return upload(unique("ok"), "ok.txt", "text/plain")
+
+
+def _bad_comment_forms() -> list[tuple[dict[str, Any], int, str]]:
+    """(form, status, pointer): each form is wrong in one way; fresh streams per call."""
+    html = upload(b"<html>", "page.html", "text/html")
+    exe = upload(unique(), "run.exe", "text/plain")  # allowed type, but the name says .exe
+    big = upload(b"x" * 1001, "big.txt", "text/plain")
+    ok = _ok
+    return [
+        ({"body": "x", "colour": "red"}, 422, "/colour"),
+        ({"body": "x", "internal": "yes"}, 422, "/internal"),
+        ({"body": "x", "internal": ["true", "false"]}, 422, "/internal"),
+        ({"body": "  "}, 422, "/body"),
+        ({"body": "a\x00b"}, 422, "/body"),
+        ({"body": "x" * 50_001}, 422, "/body"),
+        ({"body": "x", "attachment": [ok()]}, 422, "/attachment"),
+        ({"body": "x", "files": [ok(), html]}, 422, "/files/1"),
+        ({"body": "x", "files": [ok(), exe]}, 422, "/files/1"),
+        ({"body": "x", "files": [big, ok()]}, 413, "/files/0"),
+        ({"body": "x", "files": [ok() for _ in range(11)]}, 422, "/files"),
+    ]
+
+
+def test_bad_multipart_comments_are_4xx_json_and_write_nothing(
+    app: Flask, api: Api, template: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pk = create(api, template)["id"]
+    monkeypatch.setitem(app.config, "TESSERA_ATTACHMENT_MAX_BYTES", 1000)
+    before = stored_files(app)
+    for data, status, pointer in _bad_comment_forms():
+        response = api("POST", f"{API}{pk}/comments", data=data, content_type="multipart/form-data")
+        assert response.status_code == status, (data, response.json)
+        assert response.is_json and pointer in response.json["errors"], response.json
+    garbled = api(
+        "POST", f"{API}{pk}/comments", data=b"--x\r\nnot a part",
+        content_type="multipart/form-data; boundary=x",
+    )
+    assert garbled.status_code == 422 and garbled.is_json
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2000)
+    whole = api("POST", f"{API}{pk}/comments", data={"files": [upload(b"x" * 3000, "b.txt")]})
+    assert whole.status_code == 413 and whole.is_json
+    assert stored_files(app) == before
+    result = api("GET", f"{API}{pk}").json["result"]
+    assert result["comments"] == [] and result["attachments"] == []
+    assert [e[0] for e in events(app, pk)] == ["created"]
+
+
+# ---------------------------------------------------------------------------------------------
 # Access and the spec
 
 
@@ -532,6 +659,7 @@ def test_anonymous_is_401(app: Flask) -> None:
     assert client.get(f"{API}1").status_code == 401
     assert client.patch(f"{API}1", json={}).status_code == 401
     assert client.post(f"{API}1/comments", json={}).status_code == 401
+    assert client.get(f"{API}1/attachments/1").status_code == 401
 
 
 def test_the_spec_lists_the_tickets_api(api: Api) -> None:
@@ -541,6 +669,10 @@ def test_the_spec_lists_the_tickets_api(api: Api) -> None:
     )
     assert {"get", "post"} <= set(paths["/api/v1/tickets/"])
     assert {"get", "patch"} <= set(paths["/api/v1/tickets/{pk}"])
+    comment_body = paths["/api/v1/tickets/{pk}/comments"]["post"]["requestBody"]["content"]
+    assert {"application/json", "multipart/form-data"} <= set(comment_body)
+    download = paths["/api/v1/tickets/{pk}/attachments/{aid}"]["get"]
+    assert "application/octet-stream" in download["responses"]["200"]["content"]
 
 
 # ---------------------------------------------------------------------------------------------
