@@ -7,18 +7,21 @@ text (`pg_field_sql`), so query and index cannot drift apart.
 
 Index design (STACK.md, "Measured: ticket list pages at 1,000,000 tickets"): one btree per
 field name (not per template: per-template partial indexes get no statistics and break generic
-plans), led by `template`, plus `CREATE STATISTICS` on (template, expression).
+plans), led by `template`, plus `CREATE STATISTICS` on (template, expression). Text fields also
+get a GIN trigram index for "contains" filters when the pg_trgm extension can be had.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
+import logging
 import re
 from typing import Any
 
 from sqlalchemy import Numeric, String, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
@@ -27,6 +30,8 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from app.tickets.errors import BadFilter
 
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+log = logging.getLogger(__name__)
 
 
 class FieldKind(enum.StrEnum):
@@ -151,7 +156,11 @@ _SHAPES: dict[FieldKind, tuple[str, str, str, str]] = {
 }
 
 
-FIELD_INDEX_PREFIXES = ("ix_ticket_fv_", "ix_ticket_fn_", "ix_ticket_fp_")
+FIELD_INDEX_PREFIXES = ("ix_ticket_fv_", "ix_ticket_fn_", "ix_ticket_fp_", "ix_ticket_ft_")
+
+# "Contains" filters (ILIKE '%...%') on text fields: a GIN trigram index from this extension
+# (trusted since PostgreSQL 13: a database owner may create it without being superuser).
+TRIGRAM_EXTENSION = "pg_trgm"
 
 
 def is_field_index(name: str | None) -> bool:
@@ -187,13 +196,35 @@ def field_index_ddl(field: str, kind: FieldKind | str) -> list[str]:
     ]
 
 
+def trigram_index_name(field: str) -> str:
+    """The name of a text field's GIN trigram index (`ix_ticket_ft_<field>`)."""
+    check_field_name(field)
+    return _object_name("ix_ticket_ft", field)
+
+
+def trigram_index_ddl(field: str) -> str:
+    """The PostgreSQL statement that builds a text field's trigram index (needs pg_trgm).
+
+    No `template` in it (GIN cannot hold a btree column without btree_gin); the template is
+    checked on the few rows the index finds. fastupdate off: no pending list, whose flush
+    would stall an insert now and then.
+    """
+    expr = pg_field_sql(field, "text")
+    return (
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {trigram_index_name(field)} ON ticket "
+        f"USING gin ({expr} gin_trgm_ops) WITH (fastupdate = off) WHERE {expr} IS NOT NULL"
+    )
+
+
 def ensure_field_index(bind: Engine | Connection, field: str, kind: FieldKind | str) -> str | None:
     """Build (once) the index and statistics for a filterable field; no-op on SQLite.
 
     Runs `CREATE INDEX CONCURRENTLY` (inserts and updates go on meanwhile), so `bind` must be an
     Engine or a Connection that is not inside a transaction. An index left INVALID by an
     interrupted build is dropped and rebuilt. Run ANALYZE afterwards for the statistics to fill.
-    Returns the index name, or None where there is nothing to do.
+    A text field also gets its trigram index, unless pg_trgm is missing and cannot be created
+    (then a warning is logged, and "contains" filters read every row of the template).
+    Returns the (btree) index name, or None where there is nothing to do.
     """
     if bind.dialect.name != "postgresql":
         return None
@@ -207,6 +238,15 @@ def ensure_field_index(bind: Engine | Connection, field: str, kind: FieldKind | 
 
 
 def _build(conn: Connection, index: str, field: str, kind: FieldKind | str) -> None:
+    _drop_if_invalid(conn, index)
+    for statement in field_index_ddl(field, kind):
+        conn.execute(text(statement))
+    if FieldKind(kind) is FieldKind.TEXT and _has_trigram(conn):
+        _drop_if_invalid(conn, trigram_index_name(field))
+        conn.execute(text(trigram_index_ddl(field)))
+
+
+def _drop_if_invalid(conn: Connection, index: str) -> None:
     valid = conn.execute(
         text(
             "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
@@ -216,8 +256,26 @@ def _build(conn: Connection, index: str, field: str, kind: FieldKind | str) -> N
     ).scalar()
     if valid is False:
         conn.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {index}"))
-    for statement in field_index_ddl(field, kind):
-        conn.execute(text(statement))
+
+
+def _has_trigram(conn: Connection) -> bool:
+    """pg_trgm is there, or could be created now; False (logged) when it cannot be had."""
+    found = conn.execute(
+        text("SELECT 1 FROM pg_extension WHERE extname = :name"), {"name": TRIGRAM_EXTENSION}
+    ).scalar()
+    if found:
+        return True
+    try:
+        conn.execute(text(f'CREATE EXTENSION IF NOT EXISTS "{TRIGRAM_EXTENSION}"'))
+    except DBAPIError as exc:  # no privilege, or the extension is not installed on the server
+        log.warning(
+            "Text fields get no trigram index (contains filters will scan): cannot create "
+            "extension %s: %s",
+            TRIGRAM_EXTENSION,
+            str(exc.orig).strip(),
+        )
+        return False
+    return True
 
 
 def drop_field_index(bind: Engine | Connection, field: str, kind: FieldKind | str) -> None:
@@ -229,6 +287,8 @@ def drop_field_index(bind: Engine | Connection, field: str, kind: FieldKind | st
         f"DROP INDEX CONCURRENTLY IF EXISTS {index}",
         f"DROP STATISTICS IF EXISTS {stats}",
     ]
+    if FieldKind(kind) is FieldKind.TEXT:
+        statements.append(f"DROP INDEX CONCURRENTLY IF EXISTS {trigram_index_name(field)}")
     if isinstance(bind, Engine):
         with bind.connect() as conn:
             auto = conn.execution_options(isolation_level="AUTOCOMMIT")

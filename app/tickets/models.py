@@ -144,10 +144,15 @@ class Ticket(Model):
         return self.number
 
 
-# Every list page orders by (created_at DESC, id DESC) and pages by keyset on it.
+# List pages order by (created_at DESC, id DESC) by default and page by keyset on it.
 _NEWEST = (Ticket.created_at.desc(), Ticket.id.desc())
 Index("ix_ticket_template_created", Ticket.template, *_NEWEST)
 Index("ix_ticket_created", *_NEWEST)
+# The "recently / least recently updated" sorts (read backwards for the latter): per template,
+# and across templates for the department-scoped lists (a few departments: the walk is short).
+_UPDATED = (Ticket.updated_at.desc(), Ticket.id.desc())
+Index("ix_ticket_template_updated", Ticket.template, *_UPDATED)
+Index("ix_ticket_updated", *_UPDATED)
 Index("ix_ticket_department_created", Ticket.department_id, *_NEWEST)
 Index("ix_ticket_assignee_created", Ticket.assignee_id, *_NEWEST)
 # The group queue: unassigned tickets of a department in some states.

@@ -1,14 +1,19 @@
-"""The ticket list query: filters, keyset pagination on (created_at DESC, id DESC), capped counts.
+"""The ticket list query: sorts with keyset pagination, page statements, capped counts.
 
-Statements are plain SQLAlchemy Core, one for both backends: the custom-field expressions
-(`app.tickets.fields`) compile to `data ->> 'f'` on PostgreSQL, matching the per-field indexes
-exactly, and to JSON1 on SQLite. `list_statement` is what `list_tickets` runs and what
-`bench/list_bench.py` measures (figures in bench/README.md).
+The filters and sorts themselves, and their WHERE clauses, are `app.tickets.filters` (imported
+here too, so callers need only this module). Statements are plain SQLAlchemy Core, one for both
+backends: the custom-field expressions (`app.tickets.fields`) compile to `data ->> 'f'` on
+PostgreSQL, matching the per-field indexes exactly, and to JSON1 on SQLite. `page_statement` is
+what `list_tickets` runs and what `bench/list_bench.py` measures (figures in bench/README.md).
 
-- Equality, number, prefix and boolean filters: one `ORDER BY created_at DESC, id DESC LIMIT n`
-  statement; the planner picks the per-field index or the created_at walk.
-- Date ranges: a probe of the newest candidates, else every match sorted (one statement; see
-  `_date_range_statement`), because dates follow creation time and fool the walk.
+- Sorts (`Sort`): newest or oldest created, recently or least recently updated; keyset pages on
+  (sort column, id), each cursor valid for its own sort only.
+- Equality, number, prefix, contains and boolean filters: one `ORDER BY <sort> LIMIT n`
+  statement; the planner picks the per-field index or the walk down the sort's index.
+- Date ranges, newest first: a probe of the newest candidates, else (PostgreSQL, whole days, a
+  template and its field index) a walk over the distinct days of the window, else every match
+  sorted; one statement, see `_date_range_statement`. Dates follow creation time and would
+  fool the created_at walk.
 - Counts: capped at `cap + 1` rows, and answered from the planner's estimate when that is far
   above the cap.
 """
@@ -18,274 +23,171 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
     Integer,
     Select,
     and_,
     bindparam,
-    false,
+    column,
+    exists,
     func,
     literal,
     literal_column,
+    not_,
     select,
+    table,
+    true,
     tuple_,
     union_all,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
-from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.sql.selectable import CTE, Subquery
 
 from app.tickets.errors import BadCursor, BadFilter
-from app.tickets.fields import FieldFlag, FieldNumber, FieldText, check_field_name
+from app.tickets.fields import FieldKind, FieldText, check_field_name, field_index_names
+from app.tickets.filters import (
+    FIELD_FILTERS,
+    UNASSIGNED,
+    DateRange,
+    EnumIs,
+    FieldFilter,
+    FlagIs,
+    NumberRange,
+    Sort,
+    TextContains,
+    TextPrefix,
+    TicketFilters,
+    as_decimal,
+    as_sort,
+    conditions,
+    field_condition,
+    like_pattern,
+    prefix_successor,
+)
 from app.tickets.models import Ticket
+
+__all__ = [  # the filters are re-exported: views and APIs import everything from here
+    "COUNT_CAP",
+    "DEFAULT_LIMIT",
+    "FIELD_FILTERS",
+    "MAX_LIMIT",
+    "UNASSIGNED",
+    "DateRange",
+    "EnumIs",
+    "FieldFilter",
+    "FlagIs",
+    "NumberRange",
+    "Sort",
+    "TextContains",
+    "TextPrefix",
+    "TicketFilters",
+    "TicketPage",
+    "as_decimal",
+    "as_sort",
+    "check_field_name",
+    "conditions",
+    "count_statement",
+    "count_tickets",
+    "day_index_ready",
+    "day_walk_field",
+    "decode_cursor",
+    "encode_cursor",
+    "estimate_tickets",
+    "explain",
+    "field_condition",
+    "like_pattern",
+    "list_statement",
+    "list_tickets",
+    "page_statement",
+    "prefix_successor",
+]
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-UNASSIGNED = "unassigned"
 COUNT_CAP = 1000  # counts stop here: "1,000+" is shown instead of counting further
 
 
 # ---------------------------------------------------------------------------------------------
-# Filters
+# Sorts and cursors
 
-
-@dataclass(frozen=True)
-class EnumIs:
-    """The field equals one of `values` (compared as text: `data ->> 'f'`)."""
-
-    field: str
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class NumberRange:
-    """low ≤ field ≤ high (either bound may be None); bounds are Decimals, never floats."""
-
-    field: str
-    low: Decimal | None = None
-    high: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class DateRange:
-    """start ≤ field ≤ end on ISO-8601 text (`2026-11-01`); either bound may be None."""
-
-    field: str
-    start: str | None = None
-    end: str | None = None
-
-
-@dataclass(frozen=True)
-class TextPrefix:
-    """The field's text starts with `prefix` (case-sensitive, code-point order)."""
-
-    field: str
-    prefix: str
-
-
-@dataclass(frozen=True)
-class FlagIs:
-    """The boolean field is `value` (absent fields match neither true nor false)."""
-
-    field: str
-    value: bool
-
-
-FieldFilter = EnumIs | NumberRange | DateRange | TextPrefix | FlagIs
-
-
-@dataclass(frozen=True)
-class TicketFilters:
-    """What a list page shows. `department_ids` is the caller's scope: None = every department."""
-
-    template: str | None = None
-    states: tuple[str, ...] | None = None
-    department_ids: Collection[int] | None = None
-    assignee: int | Literal["unassigned"] | None = None
-    fields: tuple[FieldFilter, ...] = ()
-
-
-def as_decimal(value: Any) -> Decimal | None:
-    """A number bound as Decimal (a float would bind as float8 and miss the numeric index)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise BadFilter(f"{value!r} is not a number.")
-    try:
-        number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    except (InvalidOperation, TypeError, ValueError) as exc:
-        raise BadFilter(f"{value!r} is not a number.") from exc
-    if not number.is_finite():
-        raise BadFilter(f"{value!r} is not a finite number.")
-    return number
-
-
-class _PatternCompare(ColumnElement[bool]):
-    """`expr ~>=~ bound` / `expr ~<~ bound` on PostgreSQL (text_pattern_ops); >= / < elsewhere."""
-
-    inherit_cache = True
-    type = Boolean()
-    _is_implicitly_boolean = True  # no "= 1" appended on SQLite
-    _traverse_internals = [
-        ("expr", InternalTraversal.dp_clauseelement),
-        ("bound", InternalTraversal.dp_clauseelement),
-        ("below", InternalTraversal.dp_boolean),
-    ]
-
-    def __init__(self, expr: ColumnElement[Any], bound: str, below: bool) -> None:
-        self.expr = expr
-        self.bound = literal(bound)
-        self.below = below
-
-
-@compiles(_PatternCompare, "postgresql")
-def _pg_pattern(element: _PatternCompare, compiler: SQLCompiler, **kw: Any) -> str:
-    op = "~<~" if element.below else "~>=~"
-    return f"{compiler.process(element.expr, **kw)} {op} {compiler.process(element.bound, **kw)}"
-
-
-@compiles(_PatternCompare)
-def _pattern(element: _PatternCompare, compiler: SQLCompiler, **kw: Any) -> str:
-    op = "<" if element.below else ">="
-    return f"{compiler.process(element.expr, **kw)} {op} {compiler.process(element.bound, **kw)}"
-
-
-def prefix_successor(prefix: str) -> str | None:
-    """The smallest string greater than every string starting with `prefix` (None: no bound)."""
-    chars = list(prefix)
-    while chars:
-        code = ord(chars[-1]) + 1
-        if code == 0xD800:
-            code = 0xE000  # skip surrogates: they never appear in stored text
-        if code <= 0x10FFFF:
-            chars[-1] = chr(code)
-            return "".join(chars)
-        chars.pop()
-    return None
-
-
-def _enum(f: EnumIs, data: ColumnElement[Any]) -> ColumnElement[bool]:
-    expr = FieldText(f.field, data)
-    if not f.values:
-        return false()
-    if len(f.values) == 1:
-        return expr == f.values[0]
-    return expr.in_(list(f.values))
-
-
-def _number(f: NumberRange, data: ColumnElement[Any]) -> ColumnElement[bool]:
-    expr = FieldNumber(f.field, data)
-    low, high = as_decimal(f.low), as_decimal(f.high)
-    parts = []
-    if low is not None:
-        parts.append(expr >= low)
-    if high is not None:
-        parts.append(expr <= high)
-    return and_(*parts) if parts else expr.is_not(None)
-
-
-def _date(f: DateRange, data: ColumnElement[Any]) -> ColumnElement[bool]:
-    expr = FieldText(f.field, data)
-    parts = []
-    if f.start:
-        parts.append(expr >= f.start)
-    if f.end:
-        parts.append(expr <= f.end)
-    return and_(*parts) if parts else expr.is_not(None)
-
-
-def _prefix(f: TextPrefix, data: ColumnElement[Any]) -> ColumnElement[bool]:
-    expr = FieldText(f.field, data)
-    if not f.prefix:
-        return expr.is_not(None)
-    upper = prefix_successor(f.prefix)
-    lower = _PatternCompare(expr, f.prefix, below=False)
-    return lower if upper is None else and_(lower, _PatternCompare(expr, upper, below=True))
-
-
-def _flag(f: FlagIs, data: ColumnElement[Any]) -> ColumnElement[bool]:
-    return FieldFlag(f.field, data) == ("true" if f.value else "false")
-
-
-FIELD_FILTERS: dict[type, Callable[[Any, ColumnElement[Any]], ColumnElement[bool]]] = {
-    EnumIs: _enum,
-    NumberRange: _number,
-    DateRange: _date,
-    TextPrefix: _prefix,
-    FlagIs: _flag,
+# Each sort's key: (Ticket column, descending); ties break on id the same way.
+SORT_KEYS: dict[Sort, tuple[str, bool]] = {
+    Sort.NEWEST: ("created_at", True),
+    Sort.OLDEST: ("created_at", False),
+    Sort.RECENTLY_UPDATED: ("updated_at", True),
+    Sort.LEAST_RECENTLY_UPDATED: ("updated_at", False),
 }
+MAX_ID = 2**31 - 1  # ticket.id is a 32-bit integer: a larger cursor id would be a database error
 
 
-def field_condition(f: FieldFilter, data: ColumnElement[Any] | None = None) -> ColumnElement[bool]:
-    """The WHERE clause of one custom-field filter over `data` (default `ticket.data`)."""
-    handler = FIELD_FILTERS.get(type(f))
-    if handler is None:
-        raise BadFilter(f"Unknown filter {f!r}.")
-    check_field_name(f.field)
-    return handler(f, Ticket.__table__.c.data if data is None else data)
+def _sort_column(sort: Sort) -> Any:
+    return getattr(Ticket, SORT_KEYS[sort][0])
 
 
-def conditions(
-    filters: TicketFilters, fields: bool | Callable[[FieldFilter], bool] = True
-) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of a filter set: system columns, then the custom fields `fields` keeps."""
-    where: list[ColumnElement[bool]] = []
-    if filters.template is not None:
-        where.append(Ticket.template == filters.template)
-    if filters.states is not None:
-        states = list(filters.states)
-        where.append(Ticket.state == states[0] if len(states) == 1 else Ticket.state.in_(states))
-    if filters.department_ids is not None:
-        ids = sorted(set(filters.department_ids))
-        if not ids:
-            where.append(false())
-        else:
-            where.append(
-                Ticket.department_id == ids[0] if len(ids) == 1 else Ticket.department_id.in_(ids)
-            )
-    if filters.assignee == UNASSIGNED:
-        where.append(Ticket.assignee_id.is_(None))
-    elif filters.assignee is not None:
-        if not isinstance(filters.assignee, int) or isinstance(filters.assignee, bool):
-            raise BadFilter(f"Assignee must be a user id or {UNASSIGNED!r}.")
-        where.append(Ticket.assignee_id == filters.assignee)
-    for f in filters.fields:
-        if fields is True or (callable(fields) and fields(f)):
-            where.append(field_condition(f))
-    return where
+def _order(sort: Sort) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    column_, descending = _sort_column(sort), SORT_KEYS[sort][1]
+    if descending:
+        return column_.desc(), Ticket.id.desc()
+    return column_.asc(), Ticket.id.asc()
 
 
-# ---------------------------------------------------------------------------------------------
-# Cursors
+def encode_cursor(stamp: datetime, ticket_id: int, sort: Sort | str = Sort.NEWEST) -> str:
+    """An opaque cursor for the position after (stamp, id) in `sort`'s order.
 
-
-def encode_cursor(created_at: datetime, ticket_id: int) -> str:
-    """An opaque cursor for the position after (created_at, id)."""
-    raw = json.dumps([created_at.isoformat(), ticket_id], separators=(",", ":")).encode()
+    `stamp` is the sort's column of the last row shown (created_at or updated_at).
+    """
+    value = as_sort(sort).value
+    raw = json.dumps([stamp.isoformat(), ticket_id, value], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The (created_at, id) a cursor stands for; BadCursor when it is not one of ours."""
+def decode_cursor(cursor: str, sort: Sort | str = Sort.NEWEST) -> tuple[datetime, int]:
+    """The (stamp, id) a cursor of `sort` stands for; BadCursor when it is not one of ours.
+
+    A cursor made for another sort is refused too: its position means nothing in this order
+    and would skip or repeat rows. Cursors without a sort (made before sorts existed) are
+    NEWEST ones.
+    """
+    wanted = as_sort(sort)
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        stamp, ticket_id = json.loads(raw)
+        decoded = json.loads(raw)
+        if not isinstance(decoded, list) or len(decoded) not in (2, 3):
+            raise ValueError("shape")
+        stamp, ticket_id, *rest = decoded
+        made_for = rest[0] if rest else Sort.NEWEST.value
         if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
             raise ValueError("id")
-        return datetime.fromisoformat(stamp), ticket_id
+        if not 0 <= ticket_id <= MAX_ID:
+            raise ValueError("id range")
+        position = datetime.fromisoformat(stamp), ticket_id
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
         raise BadCursor("Not a valid page cursor.") from exc
+    if made_for != wanted.value:
+        raise BadCursor("This page cursor belongs to another sort order.")
+    return position
+
+
+def _keyset(after: str | None, sort: Sort) -> list[ColumnElement[bool]]:
+    """The WHERE clause of "after this cursor" in `sort`'s order (none for a first page)."""
+    if after is None:
+        return []
+    stamp, ticket_id = decode_cursor(after, sort)
+    column_ = _sort_column(sort)
+    row = tuple_(column_, Ticket.id)
+    position = tuple_(
+        bindparam("after_stamp", stamp, type_=column_.type),
+        bindparam("after_id", ticket_id, type_=Ticket.id.type),
+    )
+    return [row < position if SORT_KEYS[sort][1] else row > position]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,53 +209,90 @@ def _rows(n: int) -> ColumnElement[int]:
 
 
 def list_statement(
-    filters: TicketFilters, after: str | None = None, limit: int = DEFAULT_LIMIT
+    filters: TicketFilters,
+    after: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    day_walk: bool = False,
 ) -> Select[Ticket]:
-    """The SELECT of one list page: `limit + 1` rows so the caller knows if there is a next."""
+    """The SELECT of one list page: `limit + 1` rows so the caller knows if there is a next.
+
+    `day_walk=True` lets a date-range page walk the days of its window (`_day_walk`, PostgreSQL
+    only): pass it only when `day_walk_field` names a field and `day_index_ready` says its index
+    exists, as `page_statement` does. The rows are the same either way.
+    """
     if not 1 <= limit <= MAX_LIMIT:
         raise BadFilter(f"limit must be between 1 and {MAX_LIMIT}.")
-    keyset: list[ColumnElement[bool]] = []
-    if after is not None:
-        created_at, ticket_id = decode_cursor(after)
-        position = (
-            bindparam("after_created_at", created_at, type_=Ticket.created_at.type),
-            bindparam("after_id", ticket_id, type_=Ticket.id.type),
-        )
-        keyset.append(tuple_(Ticket.created_at, Ticket.id) < tuple_(*position))
-    if any(_is_date(f) for f in filters.fields):
-        return _date_range_statement(filters, keyset, limit)
+    sort = as_sort(filters.sort)
+    keyset = _keyset(after, sort)
+    if sort is Sort.NEWEST and any(_is_date(f) for f in filters.fields):
+        return _date_range_statement(filters, keyset, limit, day_walk)
     return (
         select(Ticket)
         .where(*conditions(filters), *keyset)
-        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .order_by(*_order(sort))
         .limit(_rows(limit + 1))
     )
 
 
 def _date_range_statement(
-    filters: TicketFilters, keyset: list[ColumnElement[bool]], limit: int
+    filters: TicketFilters, keyset: list[ColumnElement[bool]], limit: int, day_walk: bool
 ) -> Select[Ticket]:
-    """A date-range page in one statement: probe the newest rows, else collect every match.
+    """A date-range page (newest first) in one statement: probe, else walk or collect.
 
     Dates tend to follow creation time, so walking the created_at order until `limit` matches
     turn up may read most of a template when the window is old (STACK.md: p95 240-288 ms).
     Collecting the matches through the field index and sorting them costs what they number
-    (~1 µs each): right for narrow windows, slow for wide ones. So: `probe` checks the
-    `PROBE_ROWS` newest candidates (those passing every other filter); if `limit + 1` of them
-    match, they are the page (recent windows, wide or narrow). Only otherwise does `matches`
-    run (its one-time filter skips it when the probe sufficed).
+    (~1 µs each): right for narrow windows, slow for wide ones. So:
+
+    1. `probe` checks the `PROBE_ROWS` newest candidates (those passing every other filter);
+       if `limit + 1` of them match, they are the page (recent windows, wide or narrow).
+    2. Otherwise, with `day_walk` (the caller found the field index), `_day_walk` takes the
+       newest rows of each day of the window. The statement checks the index again as it runs
+       (`_index_ready`): were it dropped meanwhile, the plain created_at walk (`_in_order`)
+       answers instead, as for any filter without a field index, rather than a walk whose every
+       step is a sequential scan.
+    3. Otherwise `_collected` gathers every match and sorts them.
+
+    Each branch has a one-time filter, so only one of them runs after the probe, and only when
+    the probe did not suffice. All give the same rows. The planner adds up the estimates of
+    every branch, run or not; past `jit_above_cost` (100,000 by default) a page pays for JIT
+    compiling (30-600 ms). Hence the walk comes with the cheap `_in_order` rather than with
+    `_collected` (whose estimate grows with the window), and only where the index is known to
+    exist (without it, the walk's estimate is millions).
     """
     others = conditions(filters, fields=lambda f: not _is_date(f))
     dates = [f for f in filters.fields if _is_date(f)]
-    newest = (Ticket.created_at.desc(), Ticket.id.desc())
+    probe = _probe(others, dates, keyset, limit)
+    found = select(func.count()).select_from(probe).scalar_subquery()
+    needed = found <= limit
+    parts = [select(probe.c.id).where(found > limit)]
+    walked = day_walk_field(filters) if day_walk else None
+    if walked is None:
+        parts.append(select(_collected(filters, keyset, limit, needed).c.id))
+    else:
+        ready = _index_ready(walked.field)
+        walk = _day_walk(filters, walked, keyset, limit, and_(needed, ready))
+        plain = _in_order(filters, keyset, limit, and_(needed, not_(ready)))
+        parts += [select(walk.c.id), select(plain.c.id)]
+    page = union_all(*parts)
+    return select(Ticket).where(Ticket.id.in_(page)).order_by(*_order(Sort.NEWEST))
+
+
+def _probe(
+    others: list[ColumnElement[bool]],
+    dates: list[FieldFilter],
+    keyset: list[ColumnElement[bool]],
+    limit: int,
+) -> CTE:
+    """The newest `limit + 1` date matches among the PROBE_ROWS newest candidates."""
     recent = (
         select(Ticket.id, Ticket.created_at, Ticket.data)
         .where(*others, *keyset)
-        .order_by(*newest)
+        .order_by(*_order(Sort.NEWEST))
         .limit(_rows(PROBE_ROWS))
         .subquery("recent")
     )
-    probe = (
+    return (
         select(recent.c.id, recent.c.created_at)
         .where(*(field_condition(f, recent.c.data) for f in dates))
         .order_by(recent.c.created_at.desc(), recent.c.id.desc())
@@ -361,24 +300,158 @@ def _date_range_statement(
         .cte("probe")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    found = select(func.count()).select_from(probe).scalar_subquery()
+
+
+def _collected(
+    filters: TicketFilters,
+    keyset: list[ColumnElement[bool]],
+    limit: int,
+    gate: ColumnElement[bool],
+) -> Subquery:
+    """Every match (read through the field index), sorted, cut to `limit + 1`; runs if `gate`."""
     matches = (
         select(Ticket.id, Ticket.created_at)
-        .where(*others, *(field_condition(f) for f in dates), *keyset, found <= limit)
+        .where(*conditions(filters), *keyset, gate)
         .cte("matches")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    collected = (
+    return (
         select(matches.c.id)
         .order_by(matches.c.created_at.desc(), matches.c.id.desc())
         .limit(_rows(limit + 1))
         .subquery("collected")
     )
-    page = union_all(
-        select(probe.c.id).where(found > limit),
-        select(collected.c.id),
+
+
+def _in_order(
+    filters: TicketFilters,
+    keyset: list[ColumnElement[bool]],
+    limit: int,
+    gate: ColumnElement[bool],
+) -> Subquery:
+    """The plain page: matches in created_at order, the first `limit + 1`; runs if `gate`."""
+    return (
+        select(Ticket.id)
+        .where(*conditions(filters), *keyset, gate)
+        .order_by(*_order(Sort.NEWEST))
+        .limit(_rows(limit + 1))
+        .subquery("in_order")
     )
-    return select(Ticket).where(Ticket.id.in_(page)).order_by(*newest)
+
+
+def day_walk_field(filters: TicketFilters) -> DateRange | None:
+    """The date filter a day walk could serve: newest first, a template, whole days.
+
+    The field index leads with `template`, so without one there is nothing to walk; values
+    with a time of day are nearly all distinct, so walking them would visit every match.
+    """
+    if filters.template is None or as_sort(filters.sort) is not Sort.NEWEST:
+        return None
+    return next((f for f in filters.fields if isinstance(f, DateRange) and f.whole_days), None)
+
+
+_PG_INDEX = table("pg_index", column("indexrelid"), column("indisvalid"))
+
+
+def _index_ready(field: str) -> ColumnElement[bool]:
+    """EXISTS: the field's `ix_ticket_fv_` index is built and valid (PostgreSQL catalogs)."""
+    name = field_index_names(field, FieldKind.DATE)[0]
+    return exists().where(
+        _PG_INDEX.c.indexrelid == func.to_regclass(name), _PG_INDEX.c.indisvalid.is_(True)
+    )
+
+
+def day_index_ready(conn: Connection | Session, field: str) -> bool:
+    """Whether the field's index exists and is valid, so a day walk may run; False off PostgreSQL.
+
+    One catalog lookup (~0.1 ms), asked afresh for each page that could walk: not cached, so an
+    index dropped, rebuilt or still being built is seen at once.
+    """
+    bind = conn if isinstance(conn, Connection) else conn.get_bind()  # a (scoped) Session
+    if bind.dialect.name != "postgresql":
+        return False
+    return bool(conn.scalar(select(_index_ready(field))))
+
+
+def page_statement(
+    filters: TicketFilters, after: str | None, limit: int, session: Session
+) -> Select[Ticket]:
+    """What `list_tickets` runs: `list_statement`, with the day walk where it may run."""
+    walked = day_walk_field(filters)
+    day_walk = walked is not None and day_index_ready(session, walked.field)
+    return list_statement(filters, after, limit, day_walk=day_walk)
+
+
+def _day_walk(
+    filters: TicketFilters,
+    f: DateRange,
+    keyset: list[ColumnElement[bool]],
+    limit: int,
+    gate: ColumnElement[bool],
+) -> Subquery:
+    """The page from the days of the window, each read newest first; runs if `gate`.
+
+    A loose index scan on `(template, day, created_at DESC, id DESC)`:
+
+    - `days` steps through the window's distinct days (`min(day) WHERE day > previous`, one
+      index descent each: ~330 for a 330-day window, whatever the number of matches);
+    - `tops` holds each day's newest match (every other filter and the cursor applied);
+    - `bound` is the created_at of the (limit + 1)-th newest of those tops. At least limit + 1
+      matches are that new, so every row of the page is too (no bound with fewer tops);
+    - for each day whose top reaches the bound, LATERAL reads its newest matches down to the
+      bound, at most `limit + 1`, in index order; the page is the newest `limit + 1` of them.
+
+    Since dates follow creation time, only the last days of an old window come near the bound:
+    a few thousand rows are read instead of every match (bench/README.md).
+    """
+    day = FieldText(f.field)
+    template = Ticket.template == filters.template
+    upper = [day <= f.end] if f.end else []
+    lower = [day >= f.start] if f.start else []
+    first = select(func.min(day)).where(template, day.is_not(None), *lower, *upper)
+    days = select(first.scalar_subquery().label("day")).cte("days", recursive=True)
+    following = select(func.min(day)).where(template, day > days.c.day, *upper)
+    days = days.union_all(select(following.scalar_subquery()).where(days.c.day.is_not(None)))
+    others = [*conditions(filters, fields=lambda g: g is not f), *keyset]
+    top = (
+        select(Ticket.created_at)
+        .where(day == days.c.day, *others)
+        .order_by(*_order(Sort.NEWEST))
+        .limit(1)
+        .lateral("day_top")
+    )
+    tops = (
+        select(days.c.day, top.c.created_at)
+        .select_from(days)
+        .join(top, true())
+        .where(gate)
+        .cte("tops")
+        .prefix_with("MATERIALIZED")
+    )
+    bound = func.coalesce(
+        select(tops.c.created_at)
+        .order_by(tops.c.created_at.desc())
+        .offset(_rows(limit))
+        .limit(1)
+        .scalar_subquery(),
+        literal_column("'-infinity'::timestamptz"),
+    )
+    newest = (
+        select(Ticket.id, Ticket.created_at)
+        .where(day == tops.c.day, Ticket.created_at >= bound, *others)
+        .order_by(*_order(Sort.NEWEST))
+        .limit(_rows(limit + 1))
+        .lateral("day_newest")
+    )
+    return (
+        select(newest.c.id)
+        .select_from(tops)
+        .join(newest, true())
+        .where(tops.c.created_at >= bound)
+        .order_by(newest.c.created_at.desc(), newest.c.id.desc())
+        .limit(_rows(limit + 1))
+        .subquery("walked")
+    )
 
 
 def count_statement(filters: TicketFilters, cap: int) -> Select[int]:
@@ -394,7 +467,7 @@ def count_statement(filters: TicketFilters, cap: int) -> Select[int]:
 
 @dataclass(frozen=True)
 class TicketPage:
-    """One page of tickets, newest first, and the cursor of the next page (None: last page)."""
+    """One page of tickets in the filters' sort order, and the next page's cursor (None: last)."""
 
     tickets: Sequence[Ticket]
     next_cursor: str | None
@@ -414,12 +487,18 @@ def list_tickets(
     limit: int = DEFAULT_LIMIT,
     session: Session | None = None,
 ) -> TicketPage:
-    """One page of tickets matching `filters`, after the cursor `after` (None: first page)."""
-    rows = list(_session(session).scalars(list_statement(filters, after, limit)))
+    """One page of tickets matching `filters`, after the cursor `after` (None: first page).
+
+    The cursor must come from a page of the same sort (`filters.sort`), else BadCursor.
+    """
+    s = _session(session)
+    sort = as_sort(filters.sort)
+    rows = list(s.scalars(page_statement(filters, after, limit, s)))
     if len(rows) <= limit:
         return TicketPage(rows, None)
     rows = rows[:limit]
-    return TicketPage(rows, encode_cursor(rows[-1].created_at, rows[-1].id))
+    last = rows[-1]
+    return TicketPage(rows, encode_cursor(getattr(last, SORT_KEYS[sort][0]), last.id, sort))
 
 
 # count_tickets answers "more than cap" from the planner's estimate when it exceeds the cap this

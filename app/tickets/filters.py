@@ -1,0 +1,294 @@
+"""What a ticket list shows: the filters and sort of a page, and their WHERE clauses.
+
+Plain data in (frozen dataclasses a view or API builds from its query string), SQLAlchemy Core
+conditions out; `app.tickets.query` turns them into statements, pages and counts. One handler
+per custom-field filter kind, gathered in `FIELD_FILTERS`. Each handler reads the field through
+`app.tickets.fields`, so the SQL matches the per-field index of its kind.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from sqlalchemy import Boolean, ColumnElement, and_, false, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from app.tickets.errors import BadFilter
+from app.tickets.fields import FieldFlag, FieldNumber, FieldText, check_field_name
+from app.tickets.models import Ticket
+
+UNASSIGNED = "unassigned"
+
+
+@dataclass(frozen=True)
+class EnumIs:
+    """The field equals one of `values` (compared as text: `data ->> 'f'`)."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """low ≤ field ≤ high (either bound may be None); bounds are Decimals, never floats."""
+
+    field: str
+    low: Decimal | None = None
+    high: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """start ≤ field ≤ end on ISO-8601 text (`2026-11-01`); either bound may be None.
+
+    `whole_days`: the caller knows every value is a day (the schema says `format: date`), so a
+    window holds few distinct values. On PostgreSQL that lets an old, wide window be paged by
+    walking those days instead of sorting every match (`query._day_walk`). The rows are the same
+    either way; leave it False for `date-time` fields, whose values are nearly all distinct.
+    """
+
+    field: str
+    start: str | None = None
+    end: str | None = None
+    whole_days: bool = False
+
+
+@dataclass(frozen=True)
+class TextPrefix:
+    """The field's text starts with `prefix` (case-sensitive, code-point order)."""
+
+    field: str
+    prefix: str
+
+
+@dataclass(frozen=True)
+class TextContains:
+    """The field's text contains `text`, ignoring case; `%`, `_` and `/` in it are literal.
+
+    PostgreSQL: ILIKE, case folding per the database's LC_CTYPE (C.UTF-8 folds non-ASCII
+    letters too); a GIN trigram index (`ix_ticket_ft_<field>`) serves it. SQLite: LIKE, which
+    folds ASCII letters only (`É` does not match `é`) unless SQLite is built with ICU.
+    """
+
+    field: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FlagIs:
+    """The boolean field is `value` (absent fields match neither true nor false)."""
+
+    field: str
+    value: bool
+
+
+FieldFilter = EnumIs | NumberRange | DateRange | TextPrefix | TextContains | FlagIs
+
+
+class Sort(enum.StrEnum):
+    """The order of a list page. Ties break on id in the same direction."""
+
+    NEWEST = "newest"  # created_at DESC: the default
+    OLDEST = "oldest"  # created_at ASC
+    RECENTLY_UPDATED = "recently_updated"  # updated_at DESC
+    LEAST_RECENTLY_UPDATED = "least_recently_updated"  # updated_at ASC: untouched longest
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    """What a list page shows, and in which order (`sort`, a Sort or its value).
+
+    `department_ids` is the caller's scope: None = every department.
+    """
+
+    template: str | None = None
+    states: tuple[str, ...] | None = None
+    department_ids: Collection[int] | None = None
+    assignee: int | Literal["unassigned"] | None = None
+    fields: tuple[FieldFilter, ...] = ()
+    sort: Sort | str = Sort.NEWEST
+
+
+def as_sort(value: Sort | str) -> Sort:
+    """The Sort that `value` names; BadFilter for anything else."""
+    try:
+        return Sort(value)
+    except ValueError as exc:
+        raise BadFilter(f"Unknown sort {value!r} (one of: {', '.join(Sort)}).") from exc
+
+
+def as_decimal(value: Any) -> Decimal | None:
+    """A number bound as Decimal (a float would bind as float8 and miss the numeric index)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise BadFilter(f"{value!r} is not a number.")
+    try:
+        number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise BadFilter(f"{value!r} is not a number.") from exc
+    if not number.is_finite():
+        raise BadFilter(f"{value!r} is not a finite number.")
+    return number
+
+
+class _PatternCompare(ColumnElement[bool]):
+    """`expr ~>=~ bound` / `expr ~<~ bound` on PostgreSQL (text_pattern_ops); >= / < elsewhere."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # no "= 1" appended on SQLite
+    _traverse_internals = [
+        ("expr", InternalTraversal.dp_clauseelement),
+        ("bound", InternalTraversal.dp_clauseelement),
+        ("below", InternalTraversal.dp_boolean),
+    ]
+
+    def __init__(self, expr: ColumnElement[Any], bound: str, below: bool) -> None:
+        self.expr = expr
+        self.bound = literal(bound)
+        self.below = below
+
+
+@compiles(_PatternCompare, "postgresql")
+def _pg_pattern(element: _PatternCompare, compiler: SQLCompiler, **kw: Any) -> str:
+    op = "~<~" if element.below else "~>=~"
+    return f"{compiler.process(element.expr, **kw)} {op} {compiler.process(element.bound, **kw)}"
+
+
+@compiles(_PatternCompare)
+def _pattern(element: _PatternCompare, compiler: SQLCompiler, **kw: Any) -> str:
+    op = "<" if element.below else ">="
+    return f"{compiler.process(element.expr, **kw)} {op} {compiler.process(element.bound, **kw)}"
+
+
+def prefix_successor(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with `prefix` (None: no bound)."""
+    chars = list(prefix)
+    while chars:
+        code = ord(chars[-1]) + 1
+        if code == 0xD800:
+            code = 0xE000  # skip surrogates: they never appear in stored text
+        if code <= 0x10FFFF:
+            chars[-1] = chr(code)
+            return "".join(chars)
+        chars.pop()
+    return None
+
+
+def _enum(f: EnumIs, data: ColumnElement[Any]) -> ColumnElement[bool]:
+    expr = FieldText(f.field, data)
+    if not f.values:
+        return false()
+    if len(f.values) == 1:
+        return expr == f.values[0]
+    return expr.in_(list(f.values))
+
+
+def _number(f: NumberRange, data: ColumnElement[Any]) -> ColumnElement[bool]:
+    expr = FieldNumber(f.field, data)
+    low, high = as_decimal(f.low), as_decimal(f.high)
+    parts = []
+    if low is not None:
+        parts.append(expr >= low)
+    if high is not None:
+        parts.append(expr <= high)
+    return and_(*parts) if parts else expr.is_not(None)
+
+
+def _date(f: DateRange, data: ColumnElement[Any]) -> ColumnElement[bool]:
+    expr = FieldText(f.field, data)
+    parts = []
+    if f.start:
+        parts.append(expr >= f.start)
+    if f.end:
+        parts.append(expr <= f.end)
+    return and_(*parts) if parts else expr.is_not(None)
+
+
+def _prefix(f: TextPrefix, data: ColumnElement[Any]) -> ColumnElement[bool]:
+    expr = FieldText(f.field, data)
+    if not f.prefix:
+        return expr.is_not(None)
+    upper = prefix_successor(f.prefix)
+    lower = _PatternCompare(expr, f.prefix, below=False)
+    return lower if upper is None else and_(lower, _PatternCompare(expr, upper, below=True))
+
+
+LIKE_ESCAPE = "/"
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` with LIKE's wildcards (and the escape character) in `text` made literal."""
+    for char in (LIKE_ESCAPE, "%", "_"):  # the escape character first
+        text = text.replace(char, LIKE_ESCAPE + char)
+    return f"%{text}%"
+
+
+def _contains(f: TextContains, data: ColumnElement[Any]) -> ColumnElement[bool]:
+    if "\x00" in f.text:
+        raise BadFilter("Search text cannot contain NUL characters.")
+    expr = FieldText(f.field, data)
+    if not f.text:
+        return expr.is_not(None)
+    # ILIKE on PostgreSQL; lower(...) LIKE lower(...) on SQLite (ASCII folding only there).
+    return expr.ilike(like_pattern(f.text), escape=LIKE_ESCAPE)
+
+
+def _flag(f: FlagIs, data: ColumnElement[Any]) -> ColumnElement[bool]:
+    return FieldFlag(f.field, data) == ("true" if f.value else "false")
+
+
+FIELD_FILTERS: dict[type, Callable[[Any, ColumnElement[Any]], ColumnElement[bool]]] = {
+    EnumIs: _enum,
+    NumberRange: _number,
+    DateRange: _date,
+    TextPrefix: _prefix,
+    TextContains: _contains,
+    FlagIs: _flag,
+}
+
+
+def field_condition(f: FieldFilter, data: ColumnElement[Any] | None = None) -> ColumnElement[bool]:
+    """The WHERE clause of one custom-field filter over `data` (default `ticket.data`)."""
+    handler = FIELD_FILTERS.get(type(f))
+    if handler is None:
+        raise BadFilter(f"Unknown filter {f!r}.")
+    check_field_name(f.field)
+    return handler(f, Ticket.__table__.c.data if data is None else data)
+
+
+def conditions(
+    filters: TicketFilters, fields: bool | Callable[[FieldFilter], bool] = True
+) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a filter set: system columns, then the custom fields `fields` keeps."""
+    where: list[ColumnElement[bool]] = []
+    if filters.template is not None:
+        where.append(Ticket.template == filters.template)
+    if filters.states is not None:
+        states = list(filters.states)
+        where.append(Ticket.state == states[0] if len(states) == 1 else Ticket.state.in_(states))
+    if filters.department_ids is not None:
+        ids = sorted(set(filters.department_ids))
+        if not ids:
+            where.append(false())
+        else:
+            where.append(
+                Ticket.department_id == ids[0] if len(ids) == 1 else Ticket.department_id.in_(ids)
+            )
+    if filters.assignee == UNASSIGNED:
+        where.append(Ticket.assignee_id.is_(None))
+    elif filters.assignee is not None:
+        if not isinstance(filters.assignee, int) or isinstance(filters.assignee, bool):
+            raise BadFilter(f"Assignee must be a user id or {UNASSIGNED!r}.")
+        where.append(Ticket.assignee_id == filters.assignee)
+    for f in filters.fields:
+        if fields is True or (callable(fields) and fields(f)):
+            where.append(field_condition(f))
+    return where
