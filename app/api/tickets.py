@@ -38,12 +38,14 @@ from app.api.body import (
     invalid,
     read_body,
 )
+from app.definitions.filterable import filterable
 from app.extensions import db
 from app.models import Department
 from app.tickets import query
 from app.tickets.access import (
     MAX_ID,
     default_department_id,
+    parse_assignee,
     users_by_id,
     visible_departments,
     visible_ticket,
@@ -73,11 +75,11 @@ from app.tickets.templates import TemplateUnavailable, published_template
 from app.tickets.templates import template_version as template_version_form
 
 CREATE_MEMBERS = ("template", "data", "requester", "subject", "priority", "channel")
-PATCH_MEMBERS = ("lock_version", "data", "requester", "subject", "priority")
+PATCH_MEMBERS = ("lock_version", "data", "requester", "subject", "priority", "assignee")
 COMMENT_MEMBERS = ("body", "internal")
 COMMENT_FIELDS = ("body", "internal", "files")
-LIST_PARAMS = ("template", "state", "department", "assignee", "cursor", "limit")
-FIELD_PARAM = re.compile(r"^f\.([^.]+)(?:\.(min|max|from|to|prefix|is))?$")
+LIST_PARAMS = ("template", "state", "department", "assignee", "sort", "cursor", "limit")
+FIELD_PARAM = re.compile(r"^f\.([^.]+)(?:\.(min|max|from|to|prefix|contains|is))?$")
 NUMBER_TEXT = re.compile(r"^-?\d{1,30}(\.\d{1,30})?$")
 
 
@@ -232,7 +234,18 @@ def _department_id(value: str) -> int:
     return found.id
 
 
-def _field_filters() -> tuple[query.FieldFilter, ...]:
+def _whole_day_fields(template: str | None) -> set[str]:
+    """The `format: date` fields of a published template (their ranges may walk the days)."""
+    if template is None:
+        return set()
+    try:
+        tf = published_template(template)
+    except TemplateUnavailable:
+        return set()
+    return {s.name for s in filterable(tf.schema).values() if s.whole_days}
+
+
+def _field_filters(whole_days: set[str]) -> tuple[query.FieldFilter, ...]:
     filters: list[query.FieldFilter] = []
     ranges: dict[tuple[str, str], dict[str, str]] = {}
     for name in request.args:
@@ -260,6 +273,8 @@ def _field_filters() -> tuple[query.FieldFilter, ...]:
             ranges.setdefault((field, "date"), {})[kind] = value
         elif kind == "prefix":
             filters.append(query.TextPrefix(field, value))
+        elif kind == "contains":
+            filters.append(query.TextContains(field, value))
         elif kind == "is":
             if value not in ("true", "false"):
                 raise ApiError(400, f"{name} must be true or false.")
@@ -272,7 +287,11 @@ def _field_filters() -> tuple[query.FieldFilter, ...]:
                 )
             )
         else:
-            filters.append(query.DateRange(field, bounds.get("from"), bounds.get("to")))
+            filters.append(
+                query.DateRange(
+                    field, bounds.get("from"), bounds.get("to"), whole_days=field in whole_days
+                )
+            )
     return tuple(filters)
 
 
@@ -307,17 +326,20 @@ def list_filters() -> tuple[query.TicketFilters, str | None, int]:
         if not _digits(limit_text) or not 1 <= int(limit_text) <= query.MAX_LIMIT:
             raise ApiError(400, f"limit must be between 1 and {query.MAX_LIMIT}.")
         limit = int(limit_text)
+    sort = query.as_sort(_one("sort") or query.Sort.NEWEST)
     cursor = _one("cursor")
     if cursor is not None:
-        _, after_id = query.decode_cursor(cursor)
+        _, after_id = query.decode_cursor(cursor, sort)
         if not 0 <= after_id <= MAX_ID:
             raise ApiError(400, "Not a valid page cursor.")
+    template = _one("template")
     filters = query.TicketFilters(
-        template=_one("template"),
+        template=template,
         states=tuple(states) if states else None,
         department_ids=departments,
         assignee=assignee,
-        fields=_field_filters(),
+        fields=_field_filters(_whole_day_fields(template)),
+        sort=sort,
     )
     return filters, cursor, limit
 
@@ -374,16 +396,17 @@ class TicketsApi(BaseApi):
     @protect()
     @answers_errors
     def list_(self) -> Any:
-        """Tickets the caller may see, newest first, one page at a time.
+        """Tickets the caller may see, sorted, one page at a time.
         ---
         get:
-          summary: List tickets (scoped to your departments; Admins see all), newest first
+          summary: List tickets (scoped to your departments; Admins see all)
           description: >-
             Custom-field filters (repeatable for several fields):
             `f.<field>=v` equality (repeat for any of several values),
             `f.<field>.min=` / `f.<field>.max=` number range,
             `f.<field>.from=` / `f.<field>.to=` ISO date range,
             `f.<field>.prefix=` text prefix (case-sensitive),
+            `f.<field>.contains=` substring (case-insensitive; % and _ are literal),
             `f.<field>.is=true|false` boolean.
             Pass `next_cursor` back as `cursor` for the next page.
           parameters:
@@ -392,7 +415,10 @@ class TicketsApi(BaseApi):
           - {in: query, name: department, description: "id or key", schema: {type: string}}
           - {in: query, name: assignee, description: "user id, me or unassigned",
              schema: {type: string}}
-          - {in: query, name: cursor, schema: {type: string}}
+          - {in: query, name: sort, schema: {type: string, default: newest,
+             enum: [newest, oldest, recently_updated, least_recently_updated]}}
+          - {in: query, name: cursor, description: "next_cursor of the same sort",
+             schema: {type: string}}
           - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 500}}
           responses:
             200: {description: "{result: [ticket], next_cursor, count, count_capped}"}
@@ -553,6 +579,9 @@ class TicketsApi(BaseApi):
                     requester: {type: object}
                     subject: {type: string, maxLength: 300}
                     priority: {type: string, enum: [low, normal, high, urgent]}
+                    assignee:
+                      description: a member's user id, me, or null (the department's queue)
+                      nullable: true
           responses:
             200: {description: The ticket after the edit}
             400: {description: "Not a JSON object"}
@@ -581,6 +610,10 @@ class TicketsApi(BaseApi):
             changes["subject"] = parse_subject(errors, payload["subject"])
         if "priority" in payload:
             changes["priority"] = parse_priority(errors, payload["priority"])
+        if "assignee" in payload:
+            changes["assignee_id"] = parse_assignee(
+                errors, ticket.department_id, payload["assignee"]
+            )
         if "requester" in payload:
             for name, value in parse_requester(errors, payload["requester"]).items():
                 changes[f"requester_{name}"] = value

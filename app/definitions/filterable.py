@@ -3,7 +3,8 @@
 A template's top-level properties (those its conditionals add included) are filterable when
 their schema says what kind of value they hold:
 
-- enum: `enum`, or `oneOf`/`anyOf` of `const` options (their `title` is the label shown);
+- enum: `enum`, or `oneOf`/`anyOf` of `const` options (labels: the option's `title`, or
+  the uiSchema's `ui:enumNames`);
 - number: `type: number | integer`;
 - date: `type: string` with `format: date` (whole days) or `date-time`;
 - boolean: `type: boolean`;
@@ -37,18 +38,35 @@ class FilterSpec:
     whole_days: bool = False  # a `format: date` field: values are whole days
 
 
-def choices(schema: Any) -> list[tuple[str, str]] | None:
-    """(value, label) of an enum-like field; None when it is not one."""
+def choices(schema: Any, ui: Any = None) -> list[tuple[str, str]] | None:
+    """(value, label) of an enum-like field; None when it is not one.
+
+    Labels: a `oneOf`/`anyOf` option's `title`, else the uiSchema's `ui:enumNames` (RJSF's
+    convention, also read by the form compiler), else the value itself.
+    """
     if not isinstance(schema, dict):
         return None
     if isinstance(schema.get("enum"), list):
-        return [(_text(v), _text(v)) for v in schema["enum"]]
+        names = _enum_names(ui)
+        return [
+            (_text(v), str(names[i]) if i < len(names) else _text(v))
+            for i, v in enumerate(schema["enum"])
+        ]
     options = schema.get("oneOf") or schema.get("anyOf")
     if isinstance(options, list) and options and all(
         isinstance(o, dict) and "const" in o for o in options
     ):
         return [(_text(o["const"]), str(o.get("title") or _text(o["const"]))) for o in options]
     return None
+
+
+def _enum_names(ui: Any) -> list[Any]:
+    if not isinstance(ui, dict):
+        return []
+    names = ui.get("ui:enumNames")
+    if names is None and isinstance(ui.get("ui:options"), dict):
+        names = ui["ui:options"].get("enumNames")
+    return names if isinstance(names, list) else []
 
 
 def _text(value: Any) -> str:
@@ -95,8 +113,8 @@ def properties(schema: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def spec(name: str, schema: Any) -> FilterSpec | None:
-    """The filter of one top-level field; None when it cannot be filtered."""
+def spec(name: str, schema: Any, ui: Any = None) -> FilterSpec | None:
+    """The filter of one top-level field (`ui`: its uiSchema entry); None when there is none."""
     kind = field_kind(schema)
     if kind is None or not FIELD_NAME.match(name):
         return None
@@ -104,20 +122,23 @@ def spec(name: str, schema: Any) -> FilterSpec | None:
         name=name,
         kind=kind,
         title=str(schema.get("title") or name),
-        choices=tuple(choices(schema) or ()),
+        choices=tuple(choices(schema, ui) or ()),
         whole_days=kind == "date" and schema.get("format") == "date",
     )
 
 
-def filterable(schema: Any) -> dict[str, FilterSpec]:
+def filterable(schema: Any, ui_schema: Any = None) -> dict[str, FilterSpec]:
     """Every filterable top-level field of a (resolved) template schema, by name."""
-    found = (spec(name, sub) for name, sub in properties(schema).items())
+    ui = ui_schema if isinstance(ui_schema, dict) else {}
+    found = (spec(name, sub, ui.get(name)) for name, sub in properties(schema).items())
     return {s.name: s for s in found if s is not None}
 
 
-def filter_specs(settings: dict[str, Any], schema: Any) -> list[FilterSpec]:
+def filter_specs(
+    settings: dict[str, Any], schema: Any, ui_schema: Any = None
+) -> list[FilterSpec]:
     """The filters a template's list offers: `settings.filters` in order, else all of them."""
-    available = filterable(schema)
+    available = filterable(schema, ui_schema)
     named = settings.get("filters")
     if isinstance(named, list):
         return [available[n] for n in named if n in available]

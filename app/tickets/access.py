@@ -75,3 +75,45 @@ def default_department_id(template: TemplateForm) -> int:
             "tickets cannot be routed."
         )
     return department.id
+
+
+def department_members(department_id: int) -> list[dict[str, Any]]:
+    """The members of a department as {id, username, name, availability}, by name."""
+    rows = db.session.execute(
+        select(Membership.user_id, Membership.availability).where(
+            Membership.department_id == department_id
+        )
+    ).all()
+    users = users_by_id(user_id for user_id, _ in rows)
+    found = [
+        {**users[user_id], "availability": availability}
+        for user_id, availability in rows
+        if user_id in users
+    ]
+    return sorted(found, key=lambda u: (u["name"] or u["username"]).lower())
+
+
+def parse_assignee(errors: dict[str, list[str]], department_id: int, value: Any) -> int | None:
+    """The assignee a request names: a member of the ticket's department, "me", or None.
+
+    `None`/`""` is the department's group queue (unassigned). Anyone else is refused with a
+    message at `/assignee` (a ticket is only ever assigned within its department).
+    """
+    if value is None or value == "":
+        return None
+    if value == "me":
+        value = int(g.user.id)
+    elif isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
+        errors["/assignee"] = ["Give a user id, \"me\", or null for the department's queue."]
+        return None
+    member = db.session.scalar(
+        select(Membership.id).where(
+            Membership.department_id == department_id, Membership.user_id == value
+        )
+    )
+    if member is None:
+        errors["/assignee"] = ["Not a member of the ticket's department."]
+        return None
+    return value

@@ -16,7 +16,6 @@ user's departments answers 404, exactly like one that does not exist.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
@@ -26,12 +25,15 @@ from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 import forms
+from app.definitions.filterable import filter_specs
 from app.extensions import db
 from app.models import Definition, DefinitionStatus, Department
 from app.tickets import query
 from app.tickets.access import (
     NoDefaultDepartment,
     default_department_id,
+    department_members,
+    parse_assignee,
     users_by_id,
     visible_departments,
     visible_ticket,
@@ -54,7 +56,6 @@ from app.tickets.errors import (
     TicketInvalid,
     TicketNotFound,
 )
-from app.tickets.fields import FIELD_NAME
 from app.tickets.models import Channel, Priority, Ticket
 from app.tickets.query import COUNT_CAP
 from app.tickets.service import (
@@ -72,6 +73,7 @@ from app.tickets.templates import (
     published_template,
     template_version,
 )
+from app.views import ticket_lists as lists
 
 VIEWS = {"mine": "My tickets", "queue": "My departments' queue", "all": "All tickets"}
 PAGE_SIZE = query.DEFAULT_LIMIT
@@ -103,123 +105,15 @@ def _template_or_abort(key: str) -> TemplateForm:
         abort(exc.status, str(exc))
 
 
-def _choices(schema: dict[str, Any]) -> list[tuple[str, str]] | None:
-    """(value, label) of an enum-like string field; None when it is not one."""
-    if isinstance(schema.get("enum"), list):
-        return [(str(v), str(v)) for v in schema["enum"]]
-    options = schema.get("oneOf") or schema.get("anyOf")
-    if isinstance(options, list) and options and all(
-        isinstance(o, dict) and "const" in o for o in options
-    ):
-        return [(str(o["const"]), str(o.get("title") or o["const"])) for o in options]
-    return None
+def _history_display(labels: dict[str, dict[str, str]]) -> Any:
+    """display(value, pointer) for history rows: `/data/<field>` values get their labels."""
 
+    def show(value: Any, pointer: str | None = None) -> str:
+        parts = (pointer or "").split("/")
+        found = labels.get(parts[2]) if len(parts) == 3 and parts[1] == "data" else None
+        return lists.display(value, found)
 
-def field_kind(schema: Any) -> str | None:
-    """How a top-level custom field is filtered: enum, number, date, boolean, text (or None)."""
-    if not isinstance(schema, dict):
-        return None
-    if _choices(schema) is not None:
-        return "enum"
-    kind = schema.get("type")
-    if kind in ("number", "integer"):
-        return "number"
-    if kind == "boolean":
-        return "boolean"
-    if kind == "string":
-        return "date" if schema.get("format") in ("date", "date-time") else "text"
-    return None
-
-
-def _properties(tf: TemplateForm) -> dict[str, dict[str, Any]]:
-    """Top-level properties, including those a conditional (`then`) adds."""
-    out: dict[str, dict[str, Any]] = {}
-    schema = tf.schema
-
-    def collect(node: Any) -> None:
-        if not isinstance(node, dict):
-            return
-        for name, sub in (node.get("properties") or {}).items():
-            if isinstance(sub, dict) and name not in out:
-                out[name] = sub
-        for branch in ("then", "else"):
-            collect(node.get(branch))
-        for part in node.get("allOf") or []:
-            collect(part)
-
-    collect(schema)
-    return out
-
-
-def _title(tf: TemplateForm | None, name: str) -> str:
-    if tf is None:
-        return name
-    sub = _properties(tf).get(name) or {}
-    return str(sub.get("title") or name)
-
-
-def _column_name(column: Any) -> str | None:
-    if not isinstance(column, str) or not column:
-        return None
-    name = column[1:] if column.startswith("/") else column
-    return name.split("/", 1)[0].replace("~1", "/").replace("~0", "~") or None
-
-
-def filter_specs(tf: TemplateForm) -> list[dict[str, Any]]:
-    """The filter inputs of a template's list: one per top-level field of a known kind."""
-    specs = []
-    for name, sub in _properties(tf).items():
-        kind = field_kind(sub)
-        if kind is None or not FIELD_NAME.match(name):
-            continue
-        specs.append(
-            {"name": name, "kind": kind, "title": str(sub.get("title") or name),
-             "choices": _choices(sub) or []}
-        )
-    return specs
-
-
-def read_field_filters(specs: list[dict[str, Any]]) -> tuple[query.FieldFilter, ...]:
-    """The query.py filters of the non-empty filter inputs (BadFilter on a bad value)."""
-    found: list[query.FieldFilter] = []
-    args = request.args
-    for spec in specs:
-        name, kind = spec["name"], spec["kind"]
-        base = f"f.{name}"
-        if kind == "enum":
-            values = tuple(v for v in args.getlist(base) if v)
-            if values:
-                found.append(query.EnumIs(name, values))
-        elif kind == "number":
-            low, high = args.get(base + ".min", ""), args.get(base + ".max", "")
-            if low or high:
-                found.append(query.NumberRange(name, query.as_decimal(low), query.as_decimal(high)))
-        elif kind == "date":
-            start, end = args.get(base + ".from", ""), args.get(base + ".to", "")
-            if start or end:
-                found.append(query.DateRange(name, start or None, end or None))
-        elif kind == "boolean":
-            value = args.get(base + ".is", "")
-            if value in ("true", "false"):
-                found.append(query.FlagIs(name, value == "true"))
-            elif value:
-                raise BadFilter(f"{name} must be yes or no.")
-        elif kind == "text":
-            prefix = args.get(base + ".prefix", "")
-            if prefix:
-                found.append(query.TextPrefix(name, prefix))
-    return tuple(found)
-
-
-def display(value: Any) -> str:
-    """A custom value as text (objects and arrays as JSON)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    return show
 
 
 def _published_templates() -> list[Definition]:
@@ -279,6 +173,7 @@ class TicketView(BaseView):
         "show": "show",
         "edit": "edit",
         "comment": "comment",
+        "assign": "edit",
         "download": "show",
     }
 
@@ -356,19 +251,14 @@ class TicketView(BaseView):
     @expose("/")
     @has_access
     def index(self):  # type: ignore[no-untyped-def]
-        """Tickets by view (mine, queue, all) or by template, newest first, keyset pages."""
+        """Tickets by view (mine, queue, all) or by template, sorted, keyset pages."""
         view = request.args.get("view", "all")
         if view not in VIEWS:
             view = "all"
         key = request.args.get("template") or None
         tf = _template_or_abort(key) if key else None
-        specs = filter_specs(tf) if tf is not None else []
-        columns: list[tuple[str, str]] = []
-        if tf is not None:
-            for column in tf.settings.get("list_columns") or []:
-                name = _column_name(column)
-                if name:
-                    columns.append((name, _title(tf, name)))
+        specs = filter_specs(tf.settings, tf.schema, tf.ui_schema) if tf is not None else []
+        columns = lists.columns(tf) if tf is not None else []
         scope = visible_departments()
         assignee: int | str | None = None
         if view == "mine":
@@ -387,7 +277,8 @@ class TicketView(BaseView):
                 template=key,
                 department_ids=scope,
                 assignee=assignee,  # type: ignore[arg-type]
-                fields=read_field_filters(specs),
+                fields=lists.read_field_filters(specs, request.args),
+                sort=lists.read_sort(request.args),
             )
             page = query.list_tickets(filters, cursor, limit)
             count, capped = query.count_tickets(filters, cap=COUNT_CAP)
@@ -413,8 +304,8 @@ class TicketView(BaseView):
                 view=view, views=VIEWS, tf=tf, templates=_published_templates(),
                 specs=specs, columns=columns, tickets=page.tickets, count=count,
                 capped=capped, cap=COUNT_CAP, next_args=next_args, args=request.args,
-                departments=departments, users=users, display=display, error=error,
-                title="Tickets",
+                departments=departments, users=users, display=lists.display, error=error,
+                sorts=lists.SORTS, title="Tickets",
             ),
             400 if error else 200,
         )
@@ -530,6 +421,34 @@ class TicketView(BaseView):
         comment = {"body": body, "internal": internal, "errors": messages}
         return self._detail(ticket, tf, form, ticket.lock_version, comment=comment), status
 
+    @expose("/<int:pk>/assign", methods=["POST"])
+    @has_access
+    def assign(self, pk: int):  # type: ignore[no-untyped-def]
+        """Assign the ticket to a member of its department, to me, or back to the queue."""
+        ticket = _scoped_ticket(pk)
+        lock_text = request.form.get("lock_version", "")
+        if not (lock_text.isascii() and lock_text.isdigit()):
+            abort(400, "lock_version is missing.")
+        errors: dict[str, list[str]] = {}
+        assignee = parse_assignee(errors, ticket.department_id, request.form.get("assignee"))
+        target = url_for(f"{self.endpoint}.show", pk=pk)
+        if errors:
+            flash(" ".join(errors["/assignee"]), "danger")
+            return redirect(target), 303
+        try:
+            update_ticket(
+                pk, {"assignee_id": assignee}, int(lock_text), g.user.id,
+                channel=Channel.AGENT.value,
+            )
+        except StaleTicket:
+            db.session.rollback()
+            flash("Not assigned: someone changed this ticket meanwhile; check it again.", "danger")
+            return redirect(target), 303
+        who = users_by_id([assignee]).get(assignee or -1)
+        flash(f"Assigned to {who['name'] or who['username']}." if who else "Back in the queue.",
+              "success")
+        return redirect(target)
+
     @expose("/<int:pk>/attachments/<int:aid>")
     @has_access
     def download(self, pk: int, aid: int):  # type: ignore[no-untyped-def]
@@ -553,7 +472,8 @@ class TicketView(BaseView):
         data = ticket.data or {}
         order = [str(n) for n in (tf.ui_schema.get("ui:order") or []) if n != "*"]
         names = [n for n in order if n in data] + [n for n in data if n not in order]
-        custom = [(_title(tf, n), display(data[n])) for n in names]
+        labels = lists.field_labels(tf)
+        custom = [(lists.title(tf, n), lists.display(data[n], labels.get(n))) for n in names]
         attachments = ticket_attachments(ticket.id)
         users = users_by_id(
             [ticket.assignee_id]
@@ -564,7 +484,10 @@ class TicketView(BaseView):
         department = db.session.get(Department, ticket.department_id)
         current = None
         if stale is not None:
-            current = [(_title(tf, n), display(v)) for n, v in stale["current"].items()]
+            current = [
+                (lists.title(tf, n), lists.display(v, labels.get(n)))
+                for n, v in stale["current"].items()
+            ]
         # Only the edit form posts back into the system fields; a refused comment does not.
         edit_posted = request.method == "POST" and comment is None
         return self.render_template(
@@ -572,8 +495,10 @@ class TicketView(BaseView):
             ticket=ticket, tf=tf, form=form, lock_version=lock_version, custom=custom,
             users=users, department=department, errors=errors or {}, stale=stale,
             current=current, posted=request.form if edit_posted else None,
-            priorities=list(Priority), display=display, forms_script=self._script(),
+            priorities=list(Priority), display=_history_display(labels),
+            forms_script=self._script(),
             attachments=attachments, attachments_by_comment=by_comment(attachments),
+            members=department_members(ticket.department_id),
             comment=comment or {"body": "", "internal": False, "errors": []},
             limits=_upload_limits(), human_size=human_size,
             title=f"{ticket.number}: {ticket.subject}",

@@ -209,6 +209,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/tickets/<int:pk>"): (302, 404, 404, 404),
     ("POST", "/tickets/<int:pk>/edit"): (302, 404, 404, 404),
     ("POST", "/tickets/<int:pk>/comment"): (302, 404, 404, 404),
+    ("POST", "/tickets/<int:pk>/assign"): (302, 404, 404, 404),
     ("GET", "/tickets/<int:pk>/attachments/<int:aid>"): (302, 404, 404, 404),
     ("POST", "/team/availability/<int:membership_id>"): (302, 403, 403, 400),
     ("GET", "/userinfoeditview/form"): (302, 200, 200, 200),

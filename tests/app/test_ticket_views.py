@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from typing import Any
@@ -365,3 +366,155 @@ def test_agents_have_the_tickets_menu(client_as: Any) -> None:
         names = [item.get("name") for item in menu.json["result"]]
         assert "Ticket desk" in names, names
         assert client_as(role).get("/tickets/").status_code == 200
+
+
+def repair_data(serial: str, bought: str) -> dict[str, Any]:
+    """The demo template's own example, with a serial number and purchase date of our own."""
+    path = "app/demo/definitions/template/repair.json"
+    with open(path, encoding="utf-8") as handle:
+        example: dict[str, Any] = json.load(handle)["formData"]
+    return {**example, "serial_number": serial, "purchase_date": bought}
+
+
+def test_lists_and_detail_show_option_labels_not_stored_values(
+    app: Flask, client_as: Any
+) -> None:
+    order = order_number()
+    ticket_id, number = make_ticket(app, "refund", "billing", refund_data(order))
+    client = client_as("agent")
+    args = {"template": "refund", "f.order_number.prefix": order}
+    page = client.get("/tickets/", query_string=args)
+    assert number in page.text
+    row = page.text.split(number, 1)[1].split("</tr>", 1)[0]
+    assert "Charged twice (重复扣款)" in row and "duplicate_charge" not in row
+    # the enum filter offers the labels, and posts the stored values
+    assert '<option value="duplicate_charge" >Charged twice (重复扣款)</option>' in page.text
+    detail = client.get(f"/tickets/{ticket_id}").text
+    custom = detail.split('id="custom"', 1)[1].split("</dl>", 1)[0]
+    assert "<dd>Charged twice (重复扣款)</dd>" in custom and "duplicate_charge" not in custom
+
+
+def test_list_sorts_and_the_cursor_keeps_its_sort(app: Flask, client_as: Any) -> None:
+    base = order_number()[:-1]
+    ids = [make_ticket(app, "refund", "billing", refund_data(base + str(i))) for i in "123"]
+    with app.app_context():  # the oldest ticket becomes the most recently updated
+        update_ticket(ids[0][0], {"priority": "high"}, lock_version(app, ids[0][0]), None)
+        db.session.remove()
+    client = client_as("agent")
+
+    def order_of(sort: str, **extra: str) -> list[str]:
+        args = {"template": "refund", "f.order_number.prefix": base, "sort": sort, **extra}
+        text = client.get("/tickets/", query_string=args).text
+        return sorted((n for _, n in ids if n in text), key=text.index)
+
+    numbers = [n for _, n in ids]
+    assert order_of("newest") == numbers[::-1]
+    assert order_of("oldest") == numbers
+    assert order_of("recently_updated") == [numbers[0], numbers[2], numbers[1]]
+    assert order_of("least_recently_updated") == [numbers[1], numbers[2], numbers[0]]
+    first = client.get(
+        "/tickets/",
+        query_string={"template": "refund", "f.order_number.prefix": base, "sort": "oldest",
+                      "limit": "2"},
+    )
+    link = re.search(r'id="next-page"[^>]*href="([^"]+)"', first.text)
+    assert link and "sort=oldest" in link.group(1)
+    second = client.get(link.group(1).replace("&amp;", "&")).text
+    assert numbers[2] in second and numbers[0] not in second
+    cursor = re.search(r"cursor=([^&\"]+)", link.group(1))
+    assert cursor
+    mixed = client.get(
+        "/tickets/",
+        query_string={"template": "refund", "sort": "newest", "cursor": cursor.group(1)},
+    )
+    assert mixed.status_code == 400
+    assert client.get("/tickets/?sort=sideways").status_code == 400
+
+
+def test_list_filters_by_date_range_and_contains(app: Flask, client_as: Any) -> None:
+    serial = f"CN{random.randrange(10**8):08d}"
+    made = {
+        day: make_ticket(app, "repair", "repair", repair_data(f"{serial}{day[-2:]}", day))[1]
+        for day in ("2024-01-10", "2024-02-20", "2024-03-30")
+    }
+    client = client_as("admin")
+
+    def found(**args: str) -> set[str]:
+        text = client.get("/tickets/", query_string={"template": "repair", **args}).text
+        return {day for day, number in made.items() if number in text}
+
+    contains = {"f.serial_number.contains": serial[2:].lower()}  # case-insensitive substring
+    assert found(**contains) == set(made)
+    assert found(**contains, **{"f.purchase_date.from": "2024-02-01"}) == {
+        "2024-02-20", "2024-03-30",
+    }
+    assert found(**contains, **{"f.purchase_date.to": "2024-02-20"}) == {
+        "2024-01-10", "2024-02-20",
+    }
+    assert found(
+        **contains, **{"f.purchase_date.from": "2024-02-20", "f.purchase_date.to": "2024-02-20"}
+    ) == {"2024-02-20"}
+    assert found(**{"f.serial_number.contains": serial + "%"}) == set()  # % is literal
+    page = client.get("/tickets/", query_string={"template": "repair"}).text
+    assert 'name="f.purchase_date.from"' in page and 'name="f.serial_number.contains"' in page
+
+
+def _user_id(app: Flask, username: str) -> int:
+    from app.security import security_manager
+
+    with app.app_context():
+        user_id = int(security_manager().find_user(username=username).id)
+        db.session.remove()
+    return user_id
+
+
+def _assignee(app: Flask, ticket_id: int) -> int | None:
+    with app.app_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        assert ticket is not None
+        found = ticket.assignee_id
+        db.session.remove()
+    return found
+
+
+def test_take_assign_and_return_a_ticket_to_the_queue(app: Flask, client_as: Any) -> None:
+    ticket_id, number = make_ticket(app, "refund", "billing", refund_data(order_number()))
+    agent, head = client_as("agent"), client_as("head")
+    page = agent.get(f"/tickets/{ticket_id}").text
+    assert 'id="take"' in page and ">Head One<" not in page.split('id="assignee"', 1)[0]
+
+    taken = agent.post(
+        f"/tickets/{ticket_id}/assign",
+        data={"assignee": "me", "lock_version": lock_version(app, ticket_id)},
+    )
+    assert taken.status_code == 302
+    assert _assignee(app, ticket_id) == _user_id(app, "agent3")
+    assert number in agent.get("/tickets/?view=mine").text
+    assert number not in agent.get("/tickets/?view=queue").text
+    with app.app_context():
+        kinds = [(e.kind, e.pointer) for e in db.session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id))]
+        db.session.remove()
+    assert ("assigned", "/assignee_id") in kinds
+
+    # A stale form (read before the take) changes nothing.
+    stale = head.post(f"/tickets/{ticket_id}/assign", data={"assignee": "", "lock_version": "0"})
+    assert stale.status_code == 303
+    assert _assignee(app, ticket_id) == _user_id(app, "agent3")
+
+    # Only members of the ticket's department can hold it.
+    outsider = _user_id(app, "agent5")  # Repair
+    refused = head.post(
+        f"/tickets/{ticket_id}/assign",
+        data={"assignee": str(outsider), "lock_version": lock_version(app, ticket_id)},
+    )
+    assert refused.status_code == 303
+    assert _assignee(app, ticket_id) == _user_id(app, "agent3")
+    assert "Not a member of the ticket" in head.get(f"/tickets/{ticket_id}").text
+
+    back = head.post(
+        f"/tickets/{ticket_id}/assign",
+        data={"assignee": "", "lock_version": lock_version(app, ticket_id)},
+    )
+    assert back.status_code == 302 and _assignee(app, ticket_id) is None
+    assert number in agent.get("/tickets/?view=queue").text

@@ -1,5 +1,5 @@
-"""An agent creates a ticket through a generated form in Chromium, finds it, notes with a file,
-edits."""
+"""An agent creates a ticket through a generated form in Chromium, takes it, finds it, notes
+with a file, edits."""
 
 from __future__ import annotations
 
@@ -45,13 +45,21 @@ def test_agent_creates_finds_notes_and_meets_a_stale_edit(
     assert order in heading, heading
     number = heading.split(":", 1)[0].strip()
 
-    # Found in the refund list by a custom-field filter.
+    # The agent takes it from the department's queue: it moves to "My tickets".
+    page.click("#take")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#system")).to_contain_text("Agent3 Demo")
+    page.goto(f"{live_server}/tickets/?view=mine")
+    expect(page.locator("#tickets")).to_contain_text(number)
+
+    # Found in the refund list by a custom-field filter; option labels, not stored values.
     page.goto(f"{live_server}/tickets/?template=refund")
     page.fill('[name="f.order_number.prefix"]', order)
     page.click("#ticket-filters button[type=submit]")
     page.wait_for_load_state("networkidle")
     expect(page.locator("#tickets")).to_contain_text(number)
     expect(page.locator("#ticket-count")).to_contain_text("1 ticket")
+    expect(page.locator("#tickets")).to_contain_text("Charged twice (重复扣款)")
 
     # An internal note with a file, marked as such on the page; the file downloads intact.
     page.click(f"#tickets a:text('{number}')")

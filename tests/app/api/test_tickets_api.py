@@ -401,6 +401,34 @@ def test_list_filters_pagination_and_counts(api: Api, template: str) -> None:
     assert [t["id"] for t in second["result"]] == [a["id"]] and second["next_cursor"] is None
 
 
+def test_list_sorts_and_contains(api: Api, template: str) -> None:
+    a = create(api, template, code="Ab-50%-x")
+    b = create(api, template, code="ab-5000")
+    c = create(api, template, code="zz")
+    patched = api(
+        "PATCH", f"{API}{a['id']}", json={"lock_version": a["lock_version"], "priority": "high"}
+    )
+    assert patched.status_code == 200, patched.json
+
+    def ids(query: str) -> list[int]:
+        response = api("GET", f"{API}?template={template}{query}")
+        assert response.status_code == 200, response.json
+        return [t["id"] for t in response.json["result"]]
+
+    assert ids("&sort=oldest") == [a["id"], b["id"], c["id"]]
+    assert ids("&sort=recently_updated") == [a["id"], c["id"], b["id"]]
+    assert ids("&sort=least_recently_updated") == [b["id"], c["id"], a["id"]]
+    assert ids("&f.code.contains=B-50") == [b["id"], a["id"]]
+    assert ids("&f.code.contains=50%25") == [a["id"]]  # % is a literal character
+    assert ids("&f.code.contains=_") == []
+    first = api("GET", f"{API}?template={template}&sort=oldest&limit=1").json
+    cursor = first["next_cursor"]
+    second = api("GET", f"{API}?template={template}&sort=oldest&limit=1&cursor={cursor}").json
+    assert [t["id"] for t in second["result"]] == [b["id"]]
+    mixed = api("GET", f"{API}?template={template}&sort=newest&cursor={cursor}")
+    assert mixed.status_code == 400 and mixed.json["message"]
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -420,6 +448,8 @@ def test_list_filters_pagination_and_counts(api: Api, template: str) -> None:
         "assignee=someone",
         "template=a%00b",
         "limit=1&limit=2",
+        "sort=sideways",
+        "sort=newest&sort=oldest",
     ],
 )
 def test_bad_list_parameters_are_400(api: Api, query: str) -> None:
@@ -880,3 +910,31 @@ def test_text_the_databases_refuse_is_422(app: Flask, api: Api, template: str) -
         response = api("POST", API, data=body, content_type="application/json")
         assert response.status_code == 422, response.json
     assert ticket_count(app) == before
+
+
+def test_patch_assignee_within_the_department(app: Flask, api: Api, template: str) -> None:
+    from app.security import security_manager
+
+    made = create(api, template)
+    with app.app_context():
+        sm = security_manager()
+        repair_member = int(sm.find_user(username="agent5").id)
+        outsider = int(sm.find_user(username="agent3").id)
+        db.session.remove()
+    path = f"{API}{made['id']}"
+
+    def patch(value: Any, version: int) -> Any:
+        return api("PATCH", path, json={"lock_version": version, "assignee": value})
+
+    for bad in (outsider, "someone", True, 0, 2**40, [1]):
+        refused = patch(bad, made["lock_version"])
+        assert refused.status_code == 422, (bad, refused.json)
+        assert list(refused.json["errors"]) == ["/assignee"]
+    done = patch(repair_member, made["lock_version"])
+    assert done.status_code == 200, done.json
+    assert done.json["assignee"]["id"] == repair_member
+    assert ("assigned", "/assignee_id", None, repair_member) in events(app, made["id"])
+    back = patch(None, done.json["lock_version"])
+    assert back.status_code == 200 and back.json["assignee"] is None
+    stale = patch(repair_member, done.json["lock_version"])
+    assert stale.status_code == 409

@@ -125,3 +125,14 @@ def test_named_filters_are_offered_exactly_when_they_pass_the_check(names: list[
     rejected = {int(p.rsplit("/", 1)[1]) for p in settings_errors(settings, SCHEMA)}
     assert offered == [n for i, n in enumerate(names) if i not in rejected]
     assert [n for n, _ in indexed_fields(settings, SCHEMA)] == offered
+
+
+def test_ui_enum_names_label_plain_enums() -> None:
+    schema = {"enum": ["a", "b", "c"]}
+    assert choices(schema, {"ui:enumNames": ["Alpha", "Beta"]}) == [
+        ("a", "Alpha"), ("b", "Beta"), ("c", "c"),
+    ]
+    assert choices(schema, {"ui:options": {"enumNames": ["A"]}})[0] == ("a", "A")
+    assert choices(schema, {"ui:enumNames": "not a list"}) == [("a", "a"), ("b", "b"), ("c", "c")]
+    specs = filter_specs({}, {"properties": {"x": schema}}, {"x": {"ui:enumNames": ["A"]}})
+    assert specs[0].choices[0] == ("a", "A")

@@ -1,0 +1,143 @@
+"""What a ticket list page shows: its columns, its filters read from the query string, values.
+
+Pure helpers of `TicketView.index` (no database): the page asks `columns` and `filter_specs`
+(app.definitions.filterable) what a template's list offers, `read_field_filters` turns the
+query string into `app.tickets.query` filters, and `display` renders a stored value the way
+the template's schema labels it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from app.definitions.filterable import FilterSpec, column_name, properties, spec
+from app.tickets import query
+from app.tickets.errors import BadFilter
+from app.tickets.templates import TemplateForm
+
+
+@dataclass(frozen=True)
+class Column:
+    """One custom column of a template's list: the top-level field, its title and labels."""
+
+    name: str
+    title: str
+    labels: Mapping[str, str]
+
+
+def labels(schema: Any, ui: Any = None) -> dict[str, str]:
+    """{stored value as text: label} of an enum field with labelled options; {} otherwise."""
+    found = spec("x", schema, ui) if isinstance(schema, dict) else None
+    if found is None or found.kind != "enum":
+        return {}
+    return {value: label for value, label in found.choices if label != value}
+
+
+def title(tf: TemplateForm | None, name: str) -> str:
+    """The field's title in the template (its name when it has none)."""
+    if tf is None:
+        return name
+    sub = properties(tf.schema).get(name) or {}
+    return str(sub.get("title") or name)
+
+
+def _ui(tf: TemplateForm, name: str) -> Any:
+    return tf.ui_schema.get(name) if isinstance(tf.ui_schema, dict) else None
+
+
+def columns(tf: TemplateForm) -> list[Column]:
+    """The custom columns `settings.list_columns` names (each top-level field once)."""
+    found: dict[str, Column] = {}
+    props = properties(tf.schema)
+    for entry in tf.settings.get("list_columns") or []:
+        name = column_name(entry)
+        if name and name not in found:
+            found[name] = Column(name, title(tf, name), labels(props.get(name), _ui(tf, name)))
+    return list(found.values())
+
+
+def field_labels(tf: TemplateForm) -> dict[str, dict[str, str]]:
+    """{field: {value: label}} for every top-level enum field with labelled options."""
+    out = {name: labels(sub, _ui(tf, name)) for name, sub in properties(tf.schema).items()}
+    return {name: found for name, found in out.items() if found}
+
+
+def display(value: Any, labels: Mapping[str, str] | None = None) -> str:
+    """A custom value as text: the option's label, yes/no, JSON for objects and arrays."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+        return (labels or {}).get(text) or ("yes" if value else "no")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return (labels or {}).get(str(value)) or str(value)
+
+
+Found = list[query.FieldFilter]
+
+
+def _enum(name: str, s: FilterSpec, args: MultiDict[str, str]) -> Found:
+    values = tuple(v for v in args.getlist(f"f.{name}") if v)
+    return [query.EnumIs(name, values)] if values else []
+
+
+def _number(name: str, s: FilterSpec, args: MultiDict[str, str]) -> Found:
+    low, high = args.get(f"f.{name}.min", ""), args.get(f"f.{name}.max", "")
+    if not (low or high):
+        return []
+    return [query.NumberRange(name, query.as_decimal(low), query.as_decimal(high))]
+
+
+def _date(name: str, s: FilterSpec, args: MultiDict[str, str]) -> Found:
+    start, end = args.get(f"f.{name}.from", ""), args.get(f"f.{name}.to", "")
+    if not (start or end):
+        return []
+    return [query.DateRange(name, start or None, end or None, whole_days=s.whole_days)]
+
+
+def _boolean(name: str, s: FilterSpec, args: MultiDict[str, str]) -> Found:
+    value = args.get(f"f.{name}.is", "")
+    if value in ("true", "false"):
+        return [query.FlagIs(name, value == "true")]
+    if value:
+        raise BadFilter(f"{s.title} must be yes or no.")
+    return []
+
+
+def _text(name: str, s: FilterSpec, args: MultiDict[str, str]) -> Found:
+    prefix, part = args.get(f"f.{name}.prefix", ""), args.get(f"f.{name}.contains", "")
+    found: Found = []
+    if prefix:
+        found.append(query.TextPrefix(name, prefix))
+    if part:
+        found.append(query.TextContains(name, part))
+    return found
+
+
+READERS = {"enum": _enum, "number": _number, "date": _date, "boolean": _boolean, "text": _text}
+
+
+def read_field_filters(
+    specs: list[FilterSpec], args: MultiDict[str, str]
+) -> tuple[query.FieldFilter, ...]:
+    """The query filters of the non-empty filter inputs (BadFilter on a bad value)."""
+    return tuple(f for s in specs for f in READERS[s.kind](s.name, s, args))
+
+
+SORTS = {
+    query.Sort.NEWEST: "Newest first",
+    query.Sort.OLDEST: "Oldest first",
+    query.Sort.RECENTLY_UPDATED: "Recently updated",
+    query.Sort.LEAST_RECENTLY_UPDATED: "Least recently updated",
+}
+
+
+def read_sort(args: MultiDict[str, str]) -> query.Sort:
+    """The page's sort (`?sort=`; newest first when absent; BadFilter when unknown)."""
+    return query.as_sort(args.get("sort") or query.Sort.NEWEST)

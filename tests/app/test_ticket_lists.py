@@ -1,0 +1,121 @@
+"""The list page's pure helpers: columns, labels, values as text, filters from the query."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from app.definitions.filterable import filter_specs
+from app.tickets import query
+from app.tickets.errors import BadFilter
+from app.tickets.templates import TemplateForm
+from app.views.ticket_lists import (
+    columns,
+    display,
+    field_labels,
+    labels,
+    read_field_filters,
+    read_sort,
+)
+from forms import compile_form
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "tier": {
+            "title": "Tier",
+            "oneOf": [{"const": "gold", "title": "Gold 金"}, {"const": "std", "title": "Standard"}],
+        },
+        "model": {"enum": ["X1", "X2"]},
+        "amount": {"type": "number", "title": "Amount"},
+        "bought": {"type": "string", "format": "date"},
+        "vip": {"type": "boolean"},
+        "serial": {"type": "string"},
+        "address": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+
+
+def template(**settings: Any) -> TemplateForm:
+    return TemplateForm(
+        definition_id=1, key="t", version=1, title="T", settings=settings, schema=SCHEMA,
+        ui_schema={}, form=compile_form(SCHEMA, {}),
+    )
+
+
+def test_columns_take_titles_and_labels_and_appear_once() -> None:
+    tf = template(list_columns=["/tier", "amount", "/address/city", "/tier", "/missing"])
+    found = [(c.name, c.title, dict(c.labels)) for c in columns(tf)]
+    assert found == [
+        ("tier", "Tier", {"gold": "Gold 金", "std": "Standard"}),
+        ("amount", "Amount", {}),
+        ("address", "address", {}),
+        ("missing", "missing", {}),
+    ]
+
+
+def test_labels_only_for_titled_options() -> None:
+    assert labels(SCHEMA["properties"]["model"]) == {}
+    assert labels({"type": "string"}) == {}
+    assert field_labels(template()) == {"tier": {"gold": "Gold 金", "std": "Standard"}}
+
+
+@pytest.mark.parametrize(
+    ("value", "given", "text"),
+    [
+        (None, None, ""),
+        ("gold", {"gold": "Gold"}, "Gold"),
+        ("other", {"gold": "Gold"}, "other"),
+        (True, None, "yes"),
+        (False, {}, "no"),
+        (True, {"true": "Enabled"}, "Enabled"),
+        (3, {"3": "Three"}, "Three"),
+        (2.5, None, "2.5"),
+        ({"a": "é"}, None, '{"a": "é"}'),
+        ([1, 2], None, "[1, 2]"),
+    ],
+)
+def test_display(value: Any, given: dict[str, str] | None, text: str) -> None:
+    assert display(value, given) == text
+
+
+def test_read_field_filters_per_kind_and_blank_inputs_ignored() -> None:
+    specs = filter_specs({}, SCHEMA)
+    args = MultiDict(
+        [
+            ("f.tier", "gold"), ("f.tier", "std"), ("f.tier", ""),
+            ("f.model", ""),
+            ("f.amount.min", "10"), ("f.amount.max", ""),
+            ("f.bought.from", "2026-01-01"),
+            ("f.vip.is", "false"),
+            ("f.serial.prefix", "SN1"), ("f.serial.contains", "50%"),
+        ]
+    )
+    assert read_field_filters(specs, args) == (
+        query.EnumIs("tier", ("gold", "std")),
+        query.NumberRange("amount", Decimal("10"), None),
+        query.DateRange("bought", "2026-01-01", None, whole_days=True),
+        query.FlagIs("vip", False),
+        query.TextPrefix("serial", "SN1"),
+        query.TextContains("serial", "50%"),
+    )
+    assert read_field_filters(specs, MultiDict()) == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("f.amount.min", "ten"), ("f.vip.is", "maybe"), ("f.amount.max", "nan"), ("sort", "x")],
+)
+def test_bad_filter_values_are_refused(name: str, value: str) -> None:
+    args = MultiDict([(name, value)])
+    with pytest.raises(BadFilter):
+        read_field_filters(filter_specs({}, SCHEMA), args)
+        read_sort(args)
+
+
+def test_sort_defaults_to_newest() -> None:
+    assert read_sort(MultiDict()) is query.Sort.NEWEST
+    assert read_sort(MultiDict([("sort", "oldest")])) is query.Sort.OLDEST
