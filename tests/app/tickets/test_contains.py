@@ -53,6 +53,7 @@ NOTES = [
     "жалоба на шум",
     "漢字テスト",
     "emoji 🎫 ticket",
+    "O'Brien said %s and %(x)s; $1 {0} :name",
     "",
     12345,  # a number reads as its text, as for prefix filters
 ]
@@ -108,7 +109,7 @@ SEARCHES = [
     ("escape char is literal", "h/t", 2),
     ("escape then percent", "/%", 2),
     ("backslash is literal", "k\\s", 2),
-    ("percent alone", "%", 4),
+    ("percent alone", "%", 6),
     ("underscore alone", "_", 2),
     ("non-ASCII, same case", "éclair", None),
     ("non-ASCII, other case", "ЖАЛОБА", None),
@@ -116,6 +117,10 @@ SEARCHES = [
     ("emoji", "🎫", 2),
     ("number as text", "234", 2),
     ("nothing", "zzz", 0),
+    # Quotes and driver placeholders in the search text are data.
+    ("single quote", "O'Brien", 2),
+    ("quote and SQL", "'; DROP TABLE ticket; --", 0),
+    ("driver placeholders", "%s and %(x)s; $1 {0} :name", 2),
     ("empty: any value", "", 2 * len(NOTES)),
 ]
 
