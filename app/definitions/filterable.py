@@ -18,13 +18,13 @@ field of every template would tax each insert for filters nobody uses.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from app.tickets.fields import FIELD_NAME  # names SQL may carry as literals
+
 KINDS = ("enum", "number", "date", "boolean", "text")
-FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")  # names SQL may carry as literals
 
 
 @dataclass(frozen=True)

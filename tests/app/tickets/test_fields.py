@@ -10,12 +10,14 @@ from sqlalchemy import text
 from app.extensions import db
 from app.tickets.errors import BadFilter
 from app.tickets.fields import (
+    TEXT_STATISTICS_TARGET,
     FieldKind,
     drop_field_index,
     ensure_field_index,
     field_index_ddl,
     field_index_names,
     is_field_index,
+    trigram_index_name,
 )
 from app.tickets.query import (
     DateRange,
@@ -120,3 +122,45 @@ def test_an_invalid_index_is_rebuilt(app_ctx: object, backend: str) -> None:
         assert valid and "zzt_broken" in definition
     finally:
         drop_field_index(db.engine, "zzt_broken", "enum")
+
+
+@pytest.mark.backend("postgresql")
+def test_text_indexes_keep_a_finer_histogram_for_contains_estimates(
+    app_ctx: object, backend: str
+) -> None:
+    db.session.remove()
+    try:
+        index = ensure_field_index(db.engine, "zzt_note", "text")
+        other = ensure_field_index(db.engine, "zzt_level", "enum")
+        trigram = trigram_index_name("zzt_note")
+        with db.engine.connect() as conn:
+            targets = dict(
+                conn.execute(
+                    text(
+                        "SELECT c.relname, a.attstattarget FROM pg_attribute a "
+                        "JOIN pg_class c ON c.oid = a.attrelid WHERE "
+                        "(c.relname IN (:a, :b) AND a.attnum = 2) OR "
+                        "(c.relname = :t AND a.attnum = 1)"
+                    ),
+                    {"a": index, "b": other, "t": trigram},
+                ).all()
+            )
+            stats = dict(
+                conn.execute(
+                    text(
+                        "SELECT stxname, stxstattarget FROM pg_statistic_ext "
+                        "WHERE stxname IN (:a, :b)"
+                    ),
+                    {
+                        "a": field_index_names("zzt_note", "text")[1],
+                        "b": field_index_names("zzt_level", "enum")[1],
+                    },
+                ).all()
+            )
+        assert targets[index] == targets[trigram] == TEXT_STATISTICS_TARGET
+        assert targets[other] in (-1, None)  # the default elsewhere
+        assert stats[field_index_names("zzt_note", "text")[1]] == TEXT_STATISTICS_TARGET
+        assert stats[field_index_names("zzt_level", "enum")[1]] in (-1, None)
+    finally:
+        drop_field_index(db.engine, "zzt_note", "text")
+        drop_field_index(db.engine, "zzt_level", "enum")
