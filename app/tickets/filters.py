@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -47,6 +48,7 @@ class NumberRange:
 class DateRange:
     """start ≤ field ≤ end on ISO-8601 text (`2026-11-01`); either bound may be None.
 
+    An `end` that is a bare date includes that whole day, also for date-time values.
     `whole_days`: the caller knows every value is a day (the schema says `format: date`), so a
     window holds few distinct values. On PostgreSQL that lets an old, wide window be paged by
     walking those days instead of sorting every match (`query._day_walk`). The rows are the same
@@ -208,8 +210,20 @@ def _date(f: DateRange, data: ColumnElement[Any]) -> ColumnElement[bool]:
     if f.start:
         parts.append(expr >= f.start)
     if f.end:
-        parts.append(expr <= f.end)
+        after = None if f.whole_days else _next_day(f.end)
+        # "to 2026-11-20" takes in the whole day: 2026-11-20T23:59Z sorts after "2026-11-20"
+        parts.append(expr <= f.end if after is None else expr < after)
     return and_(*parts) if parts else expr.is_not(None)
+
+
+def _next_day(text: str) -> str | None:
+    """The ISO date after a bare ISO date (`2026-11-20` → `2026-11-21`); None otherwise."""
+    if len(text) != 10:
+        return None
+    try:
+        return (date.fromisoformat(text) + timedelta(days=1)).isoformat()
+    except (ValueError, OverflowError):
+        return None
 
 
 def _prefix(f: TextPrefix, data: ColumnElement[Any]) -> ColumnElement[bool]:

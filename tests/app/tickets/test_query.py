@@ -289,3 +289,29 @@ def test_number_bounds_accept_floats_as_decimals(setting: Setting, tickets: list
     assert [t.id for t in list_tickets(as_float, limit=500).tickets] == _expected(
         tickets, as_decimal
     )
+
+
+def test_a_bare_end_date_takes_in_that_whole_day_of_date_time_values(
+    setting: Setting, new_ticket: Any
+) -> None:
+    stamps = [
+        "2026-01-19T23:59:59Z", "2026-01-20T00:00:00Z", "2026-01-20T23:59:59.999Z",
+        "2026-01-21T00:00:00Z", "2026-01-20",
+    ]
+    ids = {stamp: new_ticket(data={"seen_at": stamp}).id for stamp in stamps}
+
+    def found(start: str | None, end: str | None) -> set[str]:
+        window = DateRange("seen_at", start, end)
+        filters = TicketFilters(template=setting.template, fields=(window,))
+        listed = {t.id for t in list_tickets(filters, limit=50).tickets}
+        return {stamp for stamp, ticket_id in ids.items() if ticket_id in listed}
+
+    assert found("2026-01-20", "2026-01-20") == {
+        "2026-01-20T00:00:00Z", "2026-01-20T23:59:59.999Z", "2026-01-20",
+    }
+    assert found(None, "2026-01-19") == {"2026-01-19T23:59:59Z"}
+    # a bound with a time of day is taken as given
+    assert found(None, "2026-01-20T00:00:00Z") == {
+        "2026-01-19T23:59:59Z", "2026-01-20T00:00:00Z", "2026-01-20",
+    }
+    assert found("2026-01-21", "9999-12-31") == {"2026-01-21T00:00:00Z"}
