@@ -88,7 +88,7 @@ def field_matches(value: Any, f: FieldFilter) -> bool:
 
 
 def matches(row: Stored, filters: TicketFilters, check: FieldCheck = field_matches) -> bool:
-    """Whether a list with `filters` shows `row`."""
+    """Whether a list with `filters` shows `row` (a Stored row or a Ticket)."""
     if filters.template is not None and row.template != filters.template:
         return False
     if filters.states is not None and row.state not in filters.states:

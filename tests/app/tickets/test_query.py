@@ -30,6 +30,7 @@ from app.tickets.query import (
     list_tickets,
     prefix_successor,
 )
+from tests.app.tickets.bulk import matches
 from tests.app.tickets.conftest import Setting
 
 REGIONS = ["north", "south", "east", "west", "中部"]
@@ -81,20 +82,6 @@ def tickets(setting: Setting) -> list[Ticket]:
     return made
 
 
-def _matches(t: Ticket, filters: TicketFilters) -> bool:
-    if filters.template is not None and t.template != filters.template:
-        return False
-    if filters.states is not None and t.state not in filters.states:
-        return False
-    if filters.department_ids is not None and t.department_id not in filters.department_ids:
-        return False
-    if filters.assignee == UNASSIGNED and t.assignee_id is not None:
-        return False
-    if isinstance(filters.assignee, int) and t.assignee_id != filters.assignee:
-        return False
-    return all(_field_matches(t.data.get(f.field), f) for f in filters.fields)
-
-
 def _field_matches(value: Any, f: FieldFilter) -> bool:
     if isinstance(f, EnumIs):
         return value is not None and not isinstance(value, bool) and str(value) in f.values
@@ -129,7 +116,7 @@ def _all_pages(filters: TicketFilters, limit: int) -> list[Ticket]:
 
 
 def _expected(tickets: list[Ticket], filters: TicketFilters) -> list[int]:
-    chosen = [t for t in tickets if _matches(t, filters)]
+    chosen = [t for t in tickets if matches(t, filters, _field_matches)]
     chosen.sort(key=lambda t: (t.created_at, t.id), reverse=True)
     return [t.id for t in chosen]
 
