@@ -15,7 +15,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from app.definitions.filterable import FilterSpec, column_name, properties, spec
+from app.definitions.filterable import FilterSpec, choices, column_name, properties
 from app.tickets import query
 from app.tickets.errors import BadFilter
 from app.tickets.templates import TemplateForm
@@ -32,18 +32,12 @@ class Column:
 
 def labels(schema: Any, ui: Any = None) -> dict[str, str]:
     """{stored value as text: label} of an enum field with labelled options; {} otherwise."""
-    found = spec("x", schema, ui) if isinstance(schema, dict) else None
-    if found is None or found.kind != "enum":
-        return {}
-    return {value: label for value, label in found.choices if label != value}
+    return {value: label for value, label in choices(schema, ui) or [] if label != value}
 
 
-def title(tf: TemplateForm | None, name: str) -> str:
-    """The field's title in the template (its name when it has none)."""
-    if tf is None:
-        return name
-    sub = properties(tf.schema).get(name) or {}
-    return str(sub.get("title") or name)
+def titles(tf: TemplateForm) -> dict[str, str]:
+    """{field: its title in the template (its name when it has none)} of the top-level fields."""
+    return {name: str(sub.get("title") or name) for name, sub in properties(tf.schema).items()}
 
 
 def _ui(tf: TemplateForm, name: str) -> Any:
@@ -57,7 +51,9 @@ def columns(tf: TemplateForm) -> list[Column]:
     for entry in tf.settings.get("list_columns") or []:
         name = column_name(entry)
         if name and name not in found:
-            found[name] = Column(name, title(tf, name), labels(props.get(name), _ui(tf, name)))
+            sub = props.get(name) or {}
+            title = str(sub.get("title") or name)
+            found[name] = Column(name, title, labels(sub, _ui(tf, name)))
     return list(found.values())
 
 

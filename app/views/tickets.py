@@ -147,6 +147,14 @@ def _formdata() -> CombinedMultiDict:  # type: ignore[type-arg]
     return CombinedMultiDict([request.files, request.form])
 
 
+def _posted_lock_version() -> int:
+    """The lock_version the posted form was read at (400 when it is missing or not a number)."""
+    text = request.form.get("lock_version", "")
+    if not (text.isascii() and text.isdigit()):
+        abort(400, "lock_version is missing.")
+    return int(text)
+
+
 def _upload_limits() -> dict[str, Any]:
     """What the comment form says about files: count, size and types allowed."""
     storage = storage_for(current_app)
@@ -336,10 +344,7 @@ class TicketView(BaseView):
         """Save the edit form against the lock_version it was read at (409 when stale)."""
         ticket = _scoped_ticket(pk)
         tf = _version_or_abort(ticket)
-        lock_text = request.form.get("lock_version", "")
-        if not (lock_text.isascii() and lock_text.isdigit()):
-            abort(400, "lock_version is missing.")
-        expected = int(lock_text)
+        expected = _posted_lock_version()
         form = tf.form(formdata=_formdata(), data=ticket.data or {})
         valid = form.validate()
         errors: dict[str, list[str]] = {}
@@ -426,9 +431,7 @@ class TicketView(BaseView):
     def assign(self, pk: int):  # type: ignore[no-untyped-def]
         """Assign the ticket to a member of its department, to me, or back to the queue."""
         ticket = _scoped_ticket(pk)
-        lock_text = request.form.get("lock_version", "")
-        if not (lock_text.isascii() and lock_text.isdigit()):
-            abort(400, "lock_version is missing.")
+        expected = _posted_lock_version()
         errors: dict[str, list[str]] = {}
         assignee = parse_assignee(errors, ticket.department_id, request.form.get("assignee"))
         target = url_for(f"{self.endpoint}.show", pk=pk)
@@ -437,7 +440,7 @@ class TicketView(BaseView):
             return redirect(target), 303
         try:
             update_ticket(
-                pk, {"assignee_id": assignee}, int(lock_text), g.user.id,
+                pk, {"assignee_id": assignee}, expected, g.user.id,
                 channel=Channel.AGENT.value,
             )
         except StaleTicket:
@@ -473,7 +476,8 @@ class TicketView(BaseView):
         order = [str(n) for n in (tf.ui_schema.get("ui:order") or []) if n != "*"]
         names = [n for n in order if n in data] + [n for n in data if n not in order]
         labels = lists.field_labels(tf)
-        custom = [(lists.title(tf, n), lists.display(data[n], labels.get(n))) for n in names]
+        titles = lists.titles(tf)
+        custom = [(titles.get(n, n), lists.display(data[n], labels.get(n))) for n in names]
         attachments = ticket_attachments(ticket.id)
         users = users_by_id(
             [ticket.assignee_id]
@@ -485,7 +489,7 @@ class TicketView(BaseView):
         current = None
         if stale is not None:
             current = [
-                (lists.title(tf, n), lists.display(v, labels.get(n)))
+                (titles.get(n, n), lists.display(v, labels.get(n)))
                 for n, v in stale["current"].items()
             ]
         # Only the edit form posts back into the system fields; a refused comment does not.
