@@ -15,11 +15,13 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.errors import TesseraError
+
 MAX_BODY_BYTES = 1_000_000
 MAX_DEPTH = 32
 
 
-class ApiError(Exception):
+class ApiError(TesseraError):
     """An answer other than success: status, message and optional pointer errors."""
 
     def __init__(

@@ -62,7 +62,14 @@ from app.tickets.comments import (
 from app.tickets.errors import StaleTicket, TicketError, TicketInvalid, TicketNotFound
 from app.tickets.models import Attachment, Channel, Comment, Priority, Ticket, TicketEvent
 from app.tickets.query import COUNT_CAP
-from app.tickets.service import Requester, Upload, add_comment, create_ticket, update_ticket
+from app.tickets.service import (
+    Requester,
+    Upload,
+    add_comment,
+    create_ticket,
+    stale_ticket,
+    update_ticket,
+)
 from app.tickets.storage import storage_for
 from app.tickets.system import (
     SUBJECT_MAX,
@@ -624,8 +631,7 @@ class TicketsApi(BaseApi):
             raise invalid(errors)
         assert isinstance(expected, int)
         if ticket.lock_version != expected:
-            # Nothing to change: the service answers StaleTicket with who changed it and when.
-            update_ticket(pk, {}, expected, g.user.id, channel=Channel.API.value)
+            raise stale_ticket(pk, expected)
         if isinstance(patch, dict):
             data = merge_patch(ticket.data or {}, patch)
             template = template_version_form(ticket.template, ticket.template_version)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from app.errors import TesseraError
 
-class DefinitionStoreError(Exception):
+
+class DefinitionStoreError(TesseraError):
     """Base class of the definition store's errors."""
-
-    status = 400
 
 
 class DefinitionInvalid(DefinitionStoreError):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.errors import TesseraError
 
-class TicketError(Exception):
+
+class TicketError(TesseraError):
     """Base class of the ticket store's errors; `status` is the HTTP code a view should use."""
-
-    status = 400
 
 
 class TicketNotFound(TicketError):

@@ -208,7 +208,12 @@ def _latest_change(s: Session, ticket_id: int) -> TicketEvent | None:
     ).first()
 
 
-def _stale(s: Session, ticket_id: int, expected: int) -> StaleTicket:
+def stale_ticket(ticket_id: int, expected: int, session: Session | None = None) -> StaleTicket:
+    """The StaleTicket to raise for a caller who read `expected`: who changed it, and when.
+
+    Rolls the session back (nothing of the caller's is written); TicketNotFound when gone.
+    """
+    s = _session(session)
     s.rollback()
     current = s.scalar(select(Ticket.lock_version).where(Ticket.id == ticket_id))
     if current is None:
@@ -254,7 +259,7 @@ def update_ticket(
         if ticket is None:
             raise TicketNotFound(f"No ticket with id {ticket_id}.")
         if ticket.lock_version != expected_lock_version:
-            raise _stale(s, ticket_id, expected_lock_version)
+            raise stale_ticket(ticket_id, expected_lock_version, s)
         now = utcnow()
         events = list(_apply(ticket, changes, now))
         if not events:
@@ -278,7 +283,7 @@ def update_ticket(
         s.flush()
         s.commit()
     except StaleDataError:
-        raise _stale(s, ticket_id, expected_lock_version) from None
+        raise stale_ticket(ticket_id, expected_lock_version, s) from None
     except BaseException:
         s.rollback()
         raise

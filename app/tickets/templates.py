@@ -16,13 +16,14 @@ from sqlalchemy import select
 
 from app.definitions.checks import FieldVersion, check_definition
 from app.definitions.errors import DefinitionStoreError
+from app.errors import TesseraError
 from app.extensions import db
 from app.models import Definition, DefinitionStatus
 from forms import TesseraForm, compile_form
 from forms.messages import collect
 
 
-class TemplateUnavailable(Exception):
+class TemplateUnavailable(TesseraError):
     """No usable template version; `status` is the HTTP code (404 unknown, 409 retired)."""
 
     def __init__(self, status: int, message: str) -> None:
