@@ -8,6 +8,7 @@ Pure: no Flask app, no database.
     form.to_instance()                            # == instance for every valid instance
     form.errors_by_pointer()                      # {"/contact/email": ["..."], "": [...]}
     Form.warnings                                 # unknown ui:widget names, risky patterns...
+    instance_errors(Form, instance, base="")      # the same messages for JSON, without a post
 
 Editing a stored instance: ``Form(data=instance)`` renders it; on submit use
 ``Form(formdata=..., data=stored)`` too. Read-only fields (``readOnly``, ``ui:readonly``,
@@ -44,7 +45,7 @@ from pathlib import Path
 
 from forms.compiler import cache_size, clear_cache, compile_form
 from forms.errors import FormCompileError, FormsError, SchemaRefError
-from forms.form import TesseraForm
+from forms.form import TesseraForm, instance_errors
 from forms.nodes import ABSENT
 
 STATIC_FOLDER = str(Path(__file__).parent / "static")
@@ -61,4 +62,5 @@ __all__ = [
     "cache_size",
     "clear_cache",
     "compile_form",
+    "instance_errors",
 ]

@@ -15,7 +15,8 @@ from wtforms.fields.core import UnboundField
 from forms import names
 from forms import schema as schemas
 from forms.composites import ObjectNode
-from forms.converters import Context, convert
+from forms.context import Context
+from forms.converters import convert
 from forms.errors import FormCompileError
 from forms.fields import ScalarField
 from forms.form import TesseraForm
@@ -105,7 +106,7 @@ def build_form(schema: Any, ui_schema: Any = None, resolver: Any = None) -> type
         validator = cls_validator(schema, registry=registry, format_checker=FormatChecker())
     else:
         validator = Draft202012Validator(working, registry=registry, format_checker=FORMAT_CHECKER)
-    ctx = Context(validator)
+    ctx = Context(validator, convert)
     root = convert(working, ui_schema or {}, "", ctx, registry.resolver(base))
     root.required = True
     if isinstance(root, ObjectNode):

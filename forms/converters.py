@@ -1,15 +1,19 @@
-"""Schema → nodes: one small converter per JSON Schema type, gathered in a table."""
+"""Schema → nodes: one small converter per JSON Schema type, gathered in one table.
+
+``convert`` is the recursive descent: it resolves ``$ref``, merges ``allOf``, guards the
+depth and hands the schema to the converter of its type. The converters of structure
+(``forms.structure``) reach their subschemas through ``ctx.convert``, which is ``convert``.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
-from jsonschema.protocols import Validator
-
 from forms import schema as schemas
+from forms import structure
 from forms.composites import AltNode
+from forms.context import Choices, Context, Converter, Schema, choices, expand, types
 from forms.errors import FormCompileError
 from forms.nodes import (
     AnyNode,
@@ -21,8 +25,6 @@ from forms.nodes import (
     TextNode,
 )
 from forms.schema import SchemaResolver
-
-Schema = dict[str, Any]
 
 MAX_DEPTH = 24  # nesting levels of objects/arrays rendered before falling back to JSON
 
@@ -45,45 +47,8 @@ _FORMAT_INPUTS = {
     "date": "date",
     "color": "color",
 }  # fmt: skip  (date-time and time stay text: their inputs cannot show a time zone)
-_OBJECT_HINTS = (
-    "properties", "required", "additionalProperties", "patternProperties", "minProperties",
-    "maxProperties", "dependentRequired", "dependentSchemas", "propertyNames",
-)  # fmt: skip
-_ARRAY_HINTS = ("items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains")
-_STRING_HINTS = ("minLength", "maxLength", "pattern", "format", "contentMediaType")
-_NUMBER_HINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
-
-
 # a group that ends in a quantifier and is itself quantified: (a+)+, (\w*)*, (x{2,})+
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}]\)[+*{]")
-
-
-class Context:
-    """What every converter needs: scope, warnings, validators and the recursion guard."""
-
-    def __init__(self, validator: Validator) -> None:
-        self.validator = validator
-        self.warnings: list[str] = []
-        self.refs: list[str] = []
-        self.scopes: list[SchemaResolver] = []
-        self.depth = 0
-
-    def test(self, schema: Any, resolver: SchemaResolver) -> Callable[[Any], bool]:
-        """A predicate: does a value satisfy ``schema`` (resolved in ``resolver``'s scope)?"""
-        checker = self.validator.evolve(schema=schema, _resolver=resolver)
-
-        def test(value: Any) -> bool:
-            try:
-                return bool(checker.is_valid(value))
-            except Exception:  # noqa: BLE001 - an unresolvable ref in a UI hint: not a match
-                return False
-
-        return test
-
-    def warn(self, message: str) -> None:
-        """Record a problem that does not stop compilation (unknown widgets...)."""
-        if message not in self.warnings:
-            self.warnings.append(message)
 
 
 def convert(schema: Any, ui: Any, path: str, ctx: Context, resolver: SchemaResolver) -> Node:
@@ -96,7 +61,7 @@ def convert(schema: Any, ui: Any, path: str, ctx: Context, resolver: SchemaResol
             return _any({}, ui, path)
         raise FormCompileError(path, "a schema must be an object or a boolean")
     resolver = schemas.enter(resolver, schema)
-    schema, resolver, pushed = _expand(schema, path, ctx, resolver)
+    schema, resolver, pushed = expand(schema, path, ctx, resolver)
     try:
         if schema is None or ctx.depth > MAX_DEPTH:
             node = _any({}, ui, path)
@@ -111,127 +76,8 @@ def convert(schema: Any, ui: Any, path: str, ctx: Context, resolver: SchemaResol
         del ctx.refs[len(ctx.refs) - pushed :]
 
 
-def _expand(
-    schema: Schema, path: str, ctx: Context, resolver: SchemaResolver
-) -> tuple[Schema | None, SchemaResolver, int]:
-    """Resolve ``$ref`` chains and merge ``allOf``; None once recursion hits the bound."""
-    pushed = 0
-    while "$ref" in schema or "$dynamicRef" in schema:
-        ref = schema.get("$ref", schema.get("$dynamicRef"))
-        if not isinstance(ref, str):
-            raise FormCompileError(path, "$ref must be a string")
-        uri = ref
-        if ctx.refs.count(uri) >= schemas.MAX_REF_DEPTH:
-            return None, resolver, pushed
-        target, resolver = _lookup(resolver, ref, path, ctx)
-        ctx.refs.append(uri)
-        pushed += 1
-        siblings = {k: v for k, v in schema.items() if k not in ("$ref", "$dynamicRef")}
-        if not isinstance(target, dict):
-            target = {} if target else {"not": {}}
-        schema = schemas.merge_two(siblings, target) if siblings else target
-    if isinstance(schema.get("allOf"), list):
-        parts = []
-        for i, part in enumerate(schema["allOf"]):
-            if isinstance(part, dict):
-                expanded, part_resolver, more = _expand(part, f"{path}/allOf/{i}", ctx, resolver)
-                pushed += more
-                if part_resolver is not resolver and part_resolver not in ctx.scopes:
-                    ctx.scopes.append(part_resolver)  # merged parts keep their $ref scope
-                if expanded is not None:
-                    parts.append(expanded)
-        merged = {k: v for k, v in schema.items() if k != "allOf"}
-        for part in parts:
-            merged = schemas.merge_two(merged, part)
-        merged["x-tessera-parts"] = [schema, *parts]
-        schema = merged
-    return schema, resolver, pushed
-
-
-def _lookup(
-    resolver: SchemaResolver, ref: str, path: str, ctx: Context
-) -> tuple[Any, SchemaResolver]:
-    """Resolve in the current scope, then in the scopes of merged allOf parts."""
-    try:
-        return schemas.lookup(resolver, ref, path)
-    except FormCompileError:
-        if not ref.startswith("#") or not ctx.scopes:
-            raise
-        for scope in reversed(ctx.scopes):
-            try:
-                return schemas.lookup(scope, ref, path)
-            except FormCompileError:
-                continue
-        raise
-
-
 def _any(schema: Schema, ui: dict[str, Any], path: str) -> Node:
     return AnyNode(schema, ui, path)
-
-
-def _types(schema: Schema) -> list[str]:
-    declared = schema.get("type")
-    if isinstance(declared, str):
-        return [declared]
-    if isinstance(declared, list):
-        return [t for t in declared if isinstance(t, str)]
-    if any(k in schema for k in _OBJECT_HINTS):
-        return ["object"]
-    if any(k in schema for k in _ARRAY_HINTS):
-        return ["array"]
-    if any(k in schema for k in _STRING_HINTS):
-        return ["string"]
-    if any(k in schema for k in _NUMBER_HINTS):
-        return ["number"]
-    return []
-
-
-def _const_options(alternatives: Any) -> tuple[list[Any], list[str]] | None:
-    """Values and labels when every alternative is a ``const`` (or one-value enum)."""
-    if not isinstance(alternatives, list) or not alternatives:
-        return None
-    values, labels = [], []
-    for alt in alternatives:
-        if not isinstance(alt, dict):
-            return None
-        if "const" in alt:
-            value = alt["const"]
-        elif isinstance(alt.get("enum"), list) and len(alt["enum"]) == 1:
-            value = alt["enum"][0]
-        else:
-            return None
-        values.append(value)
-        labels.append(str(alt.get("title", _label(value))))
-    return values, labels
-
-
-def _label(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    from forms.nodes import dumps
-
-    return dumps(value)
-
-
-def _choices(schema: Schema, ui: dict[str, Any]) -> tuple[list[Any], list[str]] | None:
-    if "const" in schema:
-        return [schema["const"]], [_label(schema["const"])]
-    if isinstance(schema.get("enum"), list) and schema["enum"]:
-        values = list(schema["enum"])
-        names = ui.get("ui:enumNames")
-        if not isinstance(names, list):
-            opts = ui.get("ui:options")
-            names = opts.get("enumNames") if isinstance(opts, dict) else None
-        labels = [
-            str(names[i]) if isinstance(names, list) and i < len(names) else _label(v)
-            for i, v in enumerate(values)
-        ]
-        return values, labels
-    for key in ("oneOf", "anyOf"):
-        found = _const_options(schema.get(key))
-        if found is not None:
-            return found
-    return None
 
 
 def _widget(ui: dict[str, Any], path: str, ctx: Context) -> str | None:
@@ -251,24 +97,24 @@ def _convert(
     schema: Schema, ui: dict[str, Any], path: str, ctx: Context, resolver: SchemaResolver
 ) -> Node:
     widget = _widget(ui, path, ctx)
-    types = _types(schema)
-    nullable = "null" in types
-    concrete = [t for t in types if t != "null"]
-    choices = _choices(schema, ui)
-    if choices is not None and (widget != "checkboxes" or "array" not in types):
-        node: Node = _choice(schema, ui, path, choices, widget, ctx)
+    declared = types(schema)
+    nullable = "null" in declared
+    concrete = [t for t in declared if t != "null"]
+    options = choices(schema, ui)
+    if options is not None and (widget != "checkboxes" or "array" not in declared):
+        node: Node = _choice(schema, ui, path, options, widget, ctx)
     elif _is_nullable_pair(schema):
         return _nullable_pair(schema, ui, path, ctx, resolver)
     elif _alternatives(schema) and "object" not in concrete and not _objectish(schema):
-        node = _alt(schema, ui, path, ctx, resolver, merge=False)
+        node = structure.alternatives(schema, ui, path, ctx, resolver)
     elif len(concrete) > 1:
         branches = [dict(schema, type=t) for t in concrete]
-        node = _alt(dict(schema, oneOf=branches), ui, path, ctx, resolver, merge=False)
+        node = structure.alternatives(dict(schema, oneOf=branches), ui, path, ctx, resolver)
         for branch in node.branches if isinstance(node, AltNode) else []:
             branch.title = branch.title or None
     elif not concrete:
         node = (
-            _object(schema, ui, path, ctx, resolver)
+            structure.object_(schema, ui, path, ctx, resolver)
             if _objectish(schema)
             else _any(schema, ui, path)
         )
@@ -283,8 +129,8 @@ def _convert(
 
 def _objectish(schema: Schema) -> bool:
     alternatives = _alternatives(schema)
-    return "object" in _types(schema) or any(
-        isinstance(a, dict) and "object" in _types(a) for a in alternatives
+    return "object" in types(schema) or any(
+        isinstance(a, dict) and "object" in types(a) for a in alternatives
     )
 
 
@@ -320,11 +166,11 @@ def _choice(
     schema: Schema,
     ui: dict[str, Any],
     path: str,
-    choices: tuple[list[Any], list[str]],
+    options: Choices,
     widget: str | None,
     ctx: Context,
 ) -> Node:
-    values, labels = choices
+    values, labels = options
     node = ChoiceNode(schema, ui, path, values, labels)
     if widget in ("radio", "select", "hidden"):
         node.widget = widget
@@ -387,7 +233,7 @@ def _number(
     schema: Schema, ui: dict[str, Any], path: str, ctx: Context, resolver: SchemaResolver
 ) -> Node:
     node = NumberNode(schema, ui, path)
-    node.integer = _types(schema)[:1] == ["integer"] or schema.get("type") == "integer"
+    node.integer = types(schema)[:1] == ["integer"] or schema.get("type") == "integer"
     node.input_type = "number"
     node.widget = "updown"
     return node
@@ -414,34 +260,12 @@ def _null(
     return node
 
 
-CONVERTERS: dict[str, Callable[[Schema, dict[str, Any], str, Context, SchemaResolver], Node]] = {
+CONVERTERS: dict[str, Converter] = {
     "string": _string,
     "integer": _number,
     "number": _number,
     "boolean": _boolean,
     "null": _null,
+    "object": structure.object_,
+    "array": structure.array,
 }
-
-
-def _object(
-    schema: Schema, ui: dict[str, Any], path: str, ctx: Context, resolver: SchemaResolver
-) -> Node:
-    return CONVERTERS["object"](schema, ui, path, ctx, resolver)
-
-
-def _alt(
-    schema: Schema,
-    ui: dict[str, Any],
-    path: str,
-    ctx: Context,
-    resolver: SchemaResolver,
-    merge: bool,
-) -> Node:
-    from forms.structure import alternatives
-
-    return alternatives(schema, ui, path, ctx, resolver)
-
-
-from forms import structure as _structure  # noqa: E402  (registers object and array)
-
-__all__ = ["CONVERTERS", "Context", "convert", "_structure"]

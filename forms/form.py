@@ -145,7 +145,7 @@ class TesseraForm(FlaskForm):  # type: ignore[misc]
             field.errors = list(field.process_errors)
             found.setdefault(field.pointer, []).extend(field.errors)
         instance = self.to_instance()
-        schema_errors = messages.collect(self._tf_validator.iter_errors(instance))
+        schema_errors = instance_errors(type(self), instance)
         if found:
             schema_errors = {
                 p: m for p, m in schema_errors.items() if not any(_under(p, b) for b in found)
@@ -190,6 +190,22 @@ class TesseraForm(FlaskForm):  # type: ignore[misc]
         from forms.widgets import render_form
 
         return render_form(self, **options)
+
+
+def instance_errors(
+    form: type[TesseraForm], instance: JSON, base: str = ""
+) -> dict[str, list[str]]:
+    """{pointer: [messages]} of a JSON instance against a compiled form's schema; {} if valid.
+
+    No post and no fields: the validator built once with the form class (the same draft
+    upgrade, ``$ref`` registry and format checker ``validate()`` uses), so a JSON API and the
+    HTML form accept the same documents. Every pointer is prefixed with ``base``. Integers
+    beyond a float's range are reported as such first (no bound can be compared with them).
+    """
+    found = messages.out_of_range(instance) or messages.collect(
+        form._tf_validator.iter_errors(instance)
+    )
+    return {base + pointer: texts for pointer, texts in found.items()} if base else found
 
 
 def _under(pointer: str, base: str) -> bool:

@@ -118,6 +118,30 @@ def collect(errors: Iterable[ValidationError]) -> Errors:
     return out
 
 
+def out_of_range(instance: Any, where: str = "") -> Errors:
+    """{pointer: [message]} of integers too large for a float: no bound can be compared.
+
+    jsonschema compares numbers with float bounds (`maximum`, `multipleOf`), which raises
+    OverflowError for an integer beyond ±1.8e308 instead of reporting an error.
+    """
+    if isinstance(instance, bool):
+        return {}
+    if isinstance(instance, int):
+        try:
+            float(instance)
+        except OverflowError:
+            return {where: ["This number is too large."]}
+        return {}
+    found: Errors = {}
+    if isinstance(instance, dict):
+        for name, value in instance.items():
+            found.update(out_of_range(value, join(where, str(name))))
+    elif isinstance(instance, list):
+        for index, value in enumerate(instance):
+            found.update(out_of_range(value, join(where, index)))
+    return found
+
+
 def _place(error: ValidationError) -> list[tuple[str, str]]:
     where = pointer_of(error.absolute_path)
     keyword = error.validator

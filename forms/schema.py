@@ -19,6 +19,7 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012, SchemaRegistry
 
 from forms.errors import FormCompileError, SchemaRefError
+from forms.names import escape_token
 
 SchemaResolver = Resolver[Any]
 
@@ -209,7 +210,7 @@ def check_shape(schema: JSON, path: str = "") -> None:
         if not isinstance(value, dict):
             raise FormCompileError(f"{path}/{key}", f"{key} must be an object of schemas")
         for name, sub in value.items():
-            check_shape(sub, f"{path}/{key}/{_escape(name)}")
+            check_shape(sub, f"{path}/{key}/{escape_token(name)}")
     for key in _SCHEMA_ONE:
         if key in schema:
             check_shape(schema[key], f"{path}/{key}")
@@ -236,7 +237,7 @@ def check_shape(schema: JSON, path: str = "") -> None:
     if isinstance(deps, dict):
         for name, sub in deps.items():
             if not isinstance(sub, list):
-                check_shape(sub, f"{path}/dependencies/{_escape(name)}")
+                check_shape(sub, f"{path}/dependencies/{escape_token(name)}")
 
 
 def _check_regex(pattern: str, path: str) -> None:
@@ -245,7 +246,3 @@ def _check_regex(pattern: str, path: str) -> None:
     except re.error as exc:
         # jsonschema runs patterns with Python's re: it would fail on every submission
         raise FormCompileError(path, f"invalid regular expression {pattern!r}: {exc}") from exc
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")

@@ -1,4 +1,8 @@
-"""Converters for structure: objects (with conditions and alternatives) and arrays."""
+"""Converters for structure: objects (with conditions and alternatives) and arrays.
+
+Subschemas go back through ``ctx.convert`` (the descent of ``forms.converters``), so this
+module needs only the shared context, never the table that lists its converters.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from forms import converters, names
+from forms import names
 from forms import schema as schemas
 from forms.composites import AltNode, ArrayNode, MapNode, ObjectNode
+from forms.context import Context, Schema, choices, const_options, expand
 from forms.errors import FormCompileError
 from forms.nodes import AnyNode, Condition, MultiChoiceNode, Node
 from forms.schema import SchemaResolver
-
-Schema = dict[str, Any]
-Context = converters.Context
 
 
 def object_(
@@ -51,8 +53,8 @@ def build_object(
         sub, condition = (props[key], None) if key in props else conditional[key]
         if key in props and key in conditional:
             condition = conditional[key][1]
-        child = converters.convert(
-            sub, ui.get(key), f"{path}/properties/{names.escape_token(key)}", ctx, resolver
+        child = ctx.convert(
+            sub, ui.get(key), f"{path}/properties/{names.escape_token(key)}", resolver
         )
         child.key = key
         child.name_suffix = child.ptr_suffix = "/" + names.escape_token(key)
@@ -165,7 +167,7 @@ def _object_alternatives(schema: Schema, key: str) -> bool:
     alternatives = schema.get(key)
     if not isinstance(alternatives, list) or not alternatives:
         return False
-    if converters._const_options(alternatives) is not None:
+    if const_options(alternatives) is not None:
         return False
     return all(isinstance(a, dict) for a in alternatives)
 
@@ -185,7 +187,7 @@ def _merge_alternatives(
     tests = []
     for i, alternative in enumerate(schema[key]):
         sub_path = f"{path}/{key}/{i}"
-        expanded, sub_resolver, _ = converters._expand(alternative, sub_path, ctx, resolver)
+        expanded, sub_resolver, _ = expand(alternative, sub_path, ctx, resolver)
         expanded = expanded if expanded is not None else {}
         branch = build_object(expanded, ui, sub_path, ctx, sub_resolver, extras=False)
         for prop in list(branch.props):
@@ -215,7 +217,7 @@ def alternatives(
         merged = alternative
         if isinstance(alternative, dict) and base:
             merged = schemas.merge_two(base, alternative)
-        child = converters.convert(merged, {}, sub_path, ctx, resolver)
+        child = ctx.convert(merged, {}, sub_path, resolver)
         child.required = True
         branches.append(child)
         title = alternative.get("title") if isinstance(alternative, dict) else None
@@ -241,7 +243,7 @@ def _extra_maps(
             raise FormCompileError(
                 f"{path}/patternProperties", f"invalid regular expression {pattern!r}"
             ) from exc
-        value = converters.convert(sub, {}, f"{path}/patternProperties/{pattern}", ctx, resolver)
+        value = ctx.convert(sub, {}, f"{path}/patternProperties/{pattern}", resolver)
         value.required = True
         extra = MapNode({}, ui, path, len(node.maps), value, pattern, visible=True)
         extra.title = pattern
@@ -249,12 +251,8 @@ def _extra_maps(
         node.members.append(extra)
     additional = schema.get("additionalProperties")
     if isinstance(additional, dict) or additional is True:
-        value = converters.convert(
-            additional,
-            ui.get("additionalProperties"),
-            f"{path}/additionalProperties",
-            ctx,
-            resolver,
+        value = ctx.convert(
+            additional, ui.get("additionalProperties"), f"{path}/additionalProperties", resolver
         )
         visible = True
     else:
@@ -274,24 +272,24 @@ def array(
     item_ui = ui.get("items")
     widget = ui.get("ui:widget")
     if isinstance(items, dict) and not prefix:
-        expanded, _, _ = converters._expand(items, f"{path}/items", ctx, resolver)
-        choices = converters._choices(expanded or {}, _labels_ui(ui, item_ui))
+        expanded, _, _ = expand(items, f"{path}/items", ctx, resolver)
+        options = choices(expanded or {}, _labels_ui(ui, item_ui))
         multi_widget = widget in ("checkboxes", "select")
-        if choices is not None and (schema.get("uniqueItems") or multi_widget):
-            multi = MultiChoiceNode(schema, ui, path, *choices)
+        if options is not None and (schema.get("uniqueItems") or multi_widget):
+            multi = MultiChoiceNode(schema, ui, path, *options)
             multi.widget = "checkboxes" if widget == "checkboxes" else "multiselect"
             return multi
     node = ArrayNode(schema, ui, path)
     for i, sub in enumerate(prefix if isinstance(prefix, list) else []):
         sub_ui = item_ui[i] if isinstance(item_ui, list) and i < len(item_ui) else item_ui
-        child = converters.convert(sub, sub_ui, f"{path}/prefixItems/{i}", ctx, resolver)
+        child = ctx.convert(sub, sub_ui, f"{path}/prefixItems/{i}", resolver)
         child.required = True
         node.prefix.append(child)
     if items is False:
         node.items = None
     elif isinstance(items, dict) or items is True:
         extra_ui = ui.get("additionalItems") if isinstance(item_ui, list) else item_ui
-        node.items = converters.convert(items, extra_ui, f"{path}/items", ctx, resolver)
+        node.items = ctx.convert(items, extra_ui, f"{path}/items", resolver)
     else:
         node.items = AnyNode({}, {}, f"{path}/items")
     if node.items is not None:
@@ -307,7 +305,3 @@ def _labels_ui(ui: dict[str, Any], item_ui: Any) -> dict[str, Any]:
         if "ui:enumNames" in source or (isinstance(options, dict) and "enumNames" in options):
             return source
     return items
-
-
-converters.CONVERTERS["object"] = object_
-converters.CONVERTERS["array"] = array

@@ -19,8 +19,8 @@ from app.definitions.errors import DefinitionStoreError
 from app.errors import TesseraError
 from app.extensions import db
 from app.models import Definition, DefinitionStatus
-from forms import TesseraForm, compile_form
-from forms.messages import collect
+from app.pointers import tokens
+from forms import TesseraForm, compile_form, instance_errors
 
 
 class TemplateUnavailable(TesseraError):
@@ -50,8 +50,7 @@ class TemplateForm:
         The compiled form's own validator: the same schema upgrade, registry and format
         checker the HTML form uses, so the API and the form accept the same documents.
         """
-        found = collect(self.form._tf_validator.iter_errors(data))
-        return {base + pointer: messages for pointer, messages in found.items()}
+        return instance_errors(self.form, data, base)
 
     def subject_from(self, data: dict[str, Any]) -> str | None:
         """The subject `settings.subject` points at in `data` (a pointer or a top-level name)."""
@@ -60,8 +59,7 @@ class TemplateForm:
             return None
         value: Any = data
         if where.startswith("/"):
-            for token in where[1:].split("/"):
-                token = token.replace("~1", "/").replace("~0", "~")
+            for token in tokens(where):
                 if isinstance(value, dict) and token in value:
                     value = value[token]
                 elif isinstance(value, list) and token.isdigit() and int(token) < len(value):

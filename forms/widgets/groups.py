@@ -1,17 +1,28 @@
-"""Groups: a field with label, help and errors; fieldsets, rows, alternatives; the form."""
+"""Groups: a field with label, help and errors; fieldsets, rows, alternatives; the form.
+
+A field's group is chosen by its node's kind (``GROUPS``); every kind not listed there is
+a scalar. The kind also tells the field's shape (see ``forms.protocols``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from markupsafe import Markup, escape
 
 from forms import codec, names
 from forms.composites import AltNode, ArrayNode, MapNode, ObjectNode
-from forms.fields import JsonField, ScalarField
 from forms.nodes import ABSENT
-from forms.rows import AltField, ArrayField, MapField, ObjectField
+from forms.protocols import (
+    AltView,
+    ArrayView,
+    FieldView,
+    FormView,
+    MapView,
+    ObjectView,
+    ScalarView,
+)
 from forms.widgets.html import (
     Attrs,
     described_by,
@@ -26,7 +37,7 @@ from forms.widgets.inputs import widget_of
 # -- the whole form ----------------------------------------------------------------------
 
 
-def render_form(form: Any, **options: Any) -> Markup:
+def render_form(form: FormView, **options: Any) -> Markup:
     """The form body: CSRF token, empty-state hints, form errors and every field."""
     parts: list[Any] = []
     if form.meta.csrf:
@@ -50,24 +61,25 @@ def render_form(form: Any, **options: Any) -> Markup:
     return tag("div", {"class": "tessera-form", "data-tf-form": True}, body)
 
 
-def render_inputs(field: JsonField, **kwargs: Any) -> Markup:
+def render_inputs(field: FieldView, **kwargs: Any) -> Markup:
     """What ``field()`` renders: the inputs only for scalars, the whole group otherwise."""
-    if isinstance(field, ScalarField):
-        return widget_of(field)(field, kwargs)
+    if field.node.kind not in GROUPS:
+        scalar = cast(ScalarView, field)
+        return widget_of(scalar)(scalar, kwargs)
     return render_group(field)
 
 
-def render_group(field: JsonField) -> Markup:
+def render_group(field: FieldView) -> Markup:
     """A field with its label, description, help and errors."""
-    render = GROUPS.get(type(field), _scalar_group)
+    render = GROUPS.get(field.node.kind, _scalar_group)
     return render(field)
 
 
 # -- groups ------------------------------------------------------------------------------
 
 
-def _scalar_group(field: JsonField) -> Markup:
-    assert isinstance(field, ScalarField)
+def _scalar_group(group: FieldView) -> Markup:
+    field = cast(ScalarView, group)
     node = field.node
     widget = widget_of(field)
     desc, after = notes(field)
@@ -84,13 +96,13 @@ def _scalar_group(field: JsonField) -> Markup:
     return tag("div", wrapper(field, "form-group"), body)
 
 
-def _object_group(field: JsonField) -> Markup:
-    assert isinstance(field, ObjectField)
+def _object_group(group: FieldView) -> Markup:
+    field = cast(ObjectView, group)
     return _fieldset(field, "tf-object", [render_group(m) for m in field.members])
 
 
 def _fieldset(
-    field: JsonField, kind: str, inner: list[Markup], extra: Attrs | None = None
+    field: FieldView, kind: str, inner: list[Markup], extra: Attrs | None = None
 ) -> Markup:
     node = field.node
     desc, after = notes(field)
@@ -104,13 +116,13 @@ def _fieldset(
     return tag("fieldset", values, join([legend, desc, *inner, after]))
 
 
-def _placeholder(field: JsonField) -> str:
+def _placeholder(field: FieldView) -> str:
     """Row-key placeholder of a template; nesting depth keeps inner templates apart."""
     return f"__tf{field.name.count('/')}__"
 
 
-def _array_group(field: JsonField) -> Markup:
-    assert isinstance(field, ArrayField)
+def _array_group(group: FieldView) -> Markup:
+    field = cast(ArrayView, group)
     node = field.node
     assert isinstance(node, ArrayNode)
     key = _placeholder(field)
@@ -143,7 +155,7 @@ def _array_group(field: JsonField) -> Markup:
     return _fieldset(field, "tf-array", inner, data)
 
 
-def _rows(field: ArrayField, node: ArrayNode) -> tuple[list[Markup], int]:
+def _rows(field: ArrayView, node: ArrayNode) -> tuple[list[Markup], int]:
     """The rows (blank ones up to the minimum a required array needs) and the next row key."""
     keys = [str(row.name.rsplit("/", 1)[1]) for row in field.rows]
     rows = [_row(field, row, k, node) for row, k in zip(field.rows, keys, strict=True)]
@@ -167,9 +179,9 @@ def _has_spare(node: ArrayNode, count: int) -> bool:
 
 
 def _row(
-    field: JsonField, row: JsonField, key: str, node: ArrayNode | MapNode, spare: bool = False
+    field: FieldView, row: FieldView, key: str, node: ArrayNode | MapNode, spare: bool = False
 ) -> Markup:
-    marker = field.name + names.ROWS if isinstance(field, ArrayField) else field.name
+    marker = field.name + names.ROWS if field.node.kind == "array" else field.name
     marker = field.name + names.SPARE if spare else marker
     parts = [tag("input", {"type": "hidden", "name": marker, "value": key})]
     parts.extend(row_content(row))
@@ -187,15 +199,15 @@ def _row(
     return tag("div", {"class": "tf-row", "data-tf-row": key}, join(parts))
 
 
-def row_content(row: JsonField) -> list[Markup]:
+def row_content(row: FieldView) -> list[Markup]:
     """The inputs of one row."""
     if isinstance(row, tuple):
         return [render_group(f) for f in row]
     return [render_group(row)]
 
 
-def _map_group(field: JsonField) -> Markup:
-    assert isinstance(field, MapField)
+def _map_group(group: FieldView) -> Markup:
+    field = cast(MapView, group)
     node = field.node
     assert isinstance(node, MapNode)
     if not node.visible and not field.rows:
@@ -230,7 +242,7 @@ def _map_group(field: JsonField) -> Markup:
     return _fieldset(field, "tf-map", inner, extra)
 
 
-def _map_row(field: MapField, key_field: JsonField, value_field: JsonField, key: str) -> Markup:
+def _map_row(field: MapView, key_field: FieldView, value_field: FieldView, key: str) -> Markup:
     key_field.label.text = "Name"
     value_field.label.text = "Value"
     parts = [
@@ -246,8 +258,8 @@ def _map_row(field: MapField, key_field: JsonField, value_field: JsonField, key:
     return tag("div", {"class": "tf-row", "data-tf-row": key}, join(parts))
 
 
-def _alt_group(field: JsonField) -> Markup:
-    assert isinstance(field, AltField)
+def _alt_group(group: FieldView) -> Markup:
+    field = cast(AltView, group)
     node = field.node
     assert isinstance(node, AltNode)
     selector_id = f"{field.id}-choice"
@@ -274,8 +286,8 @@ def _alt_group(field: JsonField) -> Markup:
     branches = []
     for i, branch in enumerate(field.branches):
         content = (
-            join(render_group(m) for m in branch.members)
-            if isinstance(branch, ObjectField)
+            join(render_group(m) for m in cast(ObjectView, branch).members)
+            if branch.node.kind == "object"
             else render_group(branch)
         )
         branches.append(tag("div", {"class": "tf-branch", "data-tf-branch": str(i)}, content))
@@ -285,10 +297,9 @@ def _alt_group(field: JsonField) -> Markup:
     return _fieldset(field, "tf-alt", inner, {"data-tf-alt": True})
 
 
-GROUPS: dict[type, Callable[[JsonField], Markup]] = {
-    ScalarField: _scalar_group,
-    ObjectField: _object_group,
-    ArrayField: _array_group,
-    MapField: _map_group,
-    AltField: _alt_group,
+GROUPS: dict[str, Callable[[FieldView], Markup]] = {
+    "object": _object_group,
+    "array": _array_group,
+    "map": _map_group,
+    "alt": _alt_group,
 }

@@ -9,8 +9,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from forms import names
-from forms.fields import JsonField, ScalarField
 from forms.nodes import ChoiceNode
+from forms.protocols import FieldView, ScalarView
 
 Attrs = dict[str, Any]
 
@@ -43,12 +43,12 @@ def join(parts: Iterable[Any]) -> Markup:
 # -- shared pieces -----------------------------------------------------------------------
 
 
-def ids(field: JsonField) -> tuple[str, str, str]:
+def ids(field: FieldView) -> tuple[str, str, str]:
     """Ids of the description, help and error blocks of a field."""
     return f"{field.id}-desc", f"{field.id}-help", f"{field.id}-err"
 
 
-def described_by(field: JsonField) -> str | None:
+def described_by(field: FieldView) -> str | None:
     """The aria-describedby value: description, help and errors that exist."""
     desc, help_id, err = ids(field)
     node = field.node
@@ -60,7 +60,7 @@ def described_by(field: JsonField) -> str | None:
     return " ".join(i for i in found if i) or None
 
 
-def notes(field: JsonField) -> tuple[Markup, Markup]:
+def notes(field: FieldView) -> tuple[Markup, Markup]:
     """(description, help + errors) blocks of a field."""
     desc_id, help_id, err_id = ids(field)
     node = field.node
@@ -79,7 +79,7 @@ def notes(field: JsonField) -> tuple[Markup, Markup]:
     return desc, join(after)
 
 
-def wrapper(field: JsonField, classes: str) -> Attrs:
+def wrapper(field: FieldView, classes: str) -> Attrs:
     """Attributes of the element around a field (classes, data-tf-* for the script)."""
     node = field.node
     values: Attrs = {
@@ -99,7 +99,7 @@ def wrapper(field: JsonField, classes: str) -> Attrs:
     return values
 
 
-def label_for(field: JsonField, for_id: str | None = None) -> Markup:
+def label_for(field: FieldView, for_id: str | None = None) -> Markup:
     """The <label> of a field (with a required marker), or nothing."""
     node = field.node
     text = field.label.text
@@ -113,7 +113,7 @@ def label_for(field: JsonField, for_id: str | None = None) -> Markup:
     return tag("label", {"class": "control-label", "for": for_id or field.id}, escape(text) + star)
 
 
-def common(field: JsonField, kwargs: Attrs) -> Attrs:
+def common(field: FieldView, kwargs: Attrs) -> Attrs:
     """Attributes every control carries: id, name, aria, autofocus, disabled."""
     node = field.node
     values: Attrs = {
@@ -129,18 +129,18 @@ def common(field: JsonField, kwargs: Attrs) -> Attrs:
     return values
 
 
-def raw_values(field: ScalarField) -> list[Any]:
+def raw_values(field: ScalarView) -> list[Any]:
     """The values to show in a scalar's inputs (posted text, or the loaded value's tokens)."""
     return list(field.raw) if field.raw else []
 
 
-def first_value(field: ScalarField) -> str:
+def first_value(field: ScalarView) -> str:
     """The first value to show in a single-value input."""
     raw = raw_values(field)
     return raw[0] if raw and isinstance(raw[0], str) else ""
 
 
-def keep(field: ScalarField) -> Markup:
+def keep(field: ScalarView) -> Markup:
     """Hidden copies of a value whose visible input is disabled (so the value still posts)."""
     node = field.node
     if not (node.readonly or node.disabled):

@@ -9,8 +9,8 @@ from urllib.parse import unquote
 from markupsafe import Markup, escape
 
 from forms import names
-from forms.fields import ScalarField
 from forms.nodes import ChoiceNode, FileNode, NumberNode, TextNode
+from forms.protocols import ScalarView
 from forms.widgets.html import (
     Attrs,
     common,
@@ -25,7 +25,7 @@ from forms.widgets.html import (
 # -- scalar inputs -----------------------------------------------------------------------
 
 
-def _text(field: ScalarField, kwargs: Attrs) -> Markup:
+def _text(field: ScalarView, kwargs: Attrs) -> Markup:
     node = field.node
     assert isinstance(node, TextNode)
     schema = node.schema
@@ -55,7 +55,7 @@ def _text(field: ScalarField, kwargs: Attrs) -> Markup:
 _PLACEHOLDERS = {"date-time": "YYYY-MM-DDThh:mm:ssZ", "time": "hh:mm:ssZ"}
 
 
-def _number(field: ScalarField, kwargs: Attrs) -> Markup:
+def _number(field: ScalarView, kwargs: Attrs) -> Markup:
     node = field.node
     assert isinstance(node, NumberNode)
     schema = node.schema
@@ -79,7 +79,7 @@ def _number(field: ScalarField, kwargs: Attrs) -> Markup:
     return tag("input", values)
 
 
-def _checkbox(field: ScalarField, kwargs: Attrs) -> Markup:
+def _checkbox(field: ScalarView, kwargs: Attrs) -> Markup:
     node = field.node
     values = common(field, kwargs)
     values.update(
@@ -93,7 +93,7 @@ def _checkbox(field: ScalarField, kwargs: Attrs) -> Markup:
     return tag("input", values) + keep(field)
 
 
-def _select(field: ScalarField, kwargs: Attrs, multiple: bool = False) -> Markup:
+def _select(field: ScalarView, kwargs: Attrs, multiple: bool = False) -> Markup:
     node = field.node
     assert isinstance(node, ChoiceNode)
     chosen = set(t for t in raw_values(field) if isinstance(t, str))
@@ -114,7 +114,7 @@ def _select(field: ScalarField, kwargs: Attrs, multiple: bool = False) -> Markup
     return tag("select", values, join(options)) + keep(field)
 
 
-def _choices(field: ScalarField, kwargs: Attrs, input_type: str) -> Markup:
+def _choices(field: ScalarView, kwargs: Attrs, input_type: str) -> Markup:
     node = field.node
     assert isinstance(node, ChoiceNode)
     chosen = set(t for t in raw_values(field) if isinstance(t, str))
@@ -137,7 +137,7 @@ def _choices(field: ScalarField, kwargs: Attrs, input_type: str) -> Markup:
     return join(rows) + keep(field)
 
 
-def _const(field: ScalarField, kwargs: Attrs) -> Markup:
+def _const(field: ScalarView, kwargs: Attrs) -> Markup:
     node = field.node
     assert isinstance(node, ChoiceNode)
     token, label = node.tokens[0], node.labels[0]
@@ -148,7 +148,7 @@ def _const(field: ScalarField, kwargs: Attrs) -> Markup:
     return hidden + tag("p", {"class": "form-control-static"}, label)
 
 
-def _file(field: ScalarField, kwargs: Attrs) -> Markup:
+def _file(field: ScalarView, kwargs: Attrs) -> Markup:
     node = field.node
     assert isinstance(node, FileNode)
     current = first_value(field)
@@ -173,7 +173,7 @@ def _file(field: ScalarField, kwargs: Attrs) -> Markup:
     return join(parts)
 
 
-def _any(field: ScalarField, kwargs: Attrs) -> Markup:
+def _any(field: ScalarView, kwargs: Attrs) -> Markup:
     node = field.node
     values = common(field, kwargs)
     values.update(
@@ -188,7 +188,7 @@ def _any(field: ScalarField, kwargs: Attrs) -> Markup:
     return tag("textarea", values, first_value(field))
 
 
-def _hidden(field: ScalarField, kwargs: Attrs) -> Markup:
+def _hidden(field: ScalarView, kwargs: Attrs) -> Markup:
     name = names.input_name(field.name)
     values = raw_values(field) or [""]
     first = {"type": "hidden", "name": name, "id": field.id, "value": values[0]}
@@ -196,7 +196,7 @@ def _hidden(field: ScalarField, kwargs: Attrs) -> Markup:
     return join([tag("input", first), *rest])
 
 
-SCALARS: dict[str, Callable[[ScalarField, Attrs], Markup]] = {
+SCALARS: dict[str, Callable[[ScalarView, Attrs], Markup]] = {
     "hidden": _hidden,
     "text": _text,
     "updown": _number,
@@ -212,15 +212,17 @@ SCALARS: dict[str, Callable[[ScalarField, Attrs], Markup]] = {
 }
 
 
-def widget_of(field: ScalarField) -> Callable[[ScalarField, Attrs], Markup]:
+# kinds with one renderer for every widget but hidden (text and number read it as input type)
+KINDS: dict[str, Callable[[ScalarView, Attrs], Markup]] = {
+    "any": _any,
+    "number": _number,
+    "text": _text,
+}
+
+
+def widget_of(field: ScalarView) -> Callable[[ScalarView, Attrs], Markup]:
     """The renderer for a scalar field."""
     node = field.node
     if node.widget == "hidden" and node.kind not in ("text", "number"):
         return _hidden
-    if node.kind == "any":
-        return _any
-    if node.kind == "number":
-        return _number
-    if node.kind == "text":
-        return _text
-    return SCALARS.get(node.widget or "", _any)
+    return KINDS.get(node.kind) or SCALARS.get(node.widget or "", _any)

@@ -144,7 +144,7 @@ def json_escaped(formdata: Any) -> list[str]:
 
 
 FIELD_LIBRARY: dict[str, Any] = {
-    # the kind of reusable custom fields DESIGN.md describes ({"$ref": "field:product_model"})
+    # library fields: a template schema references each as {"$ref": "field:<key>"}
     "field:product_model": {
         "type": "string",
         "title": "Product model",

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from forms import FormCompileError, compile_form
+from forms import FormCompileError, compile_form, instance_errors
 from forms.errors import FormsError, SchemaRefError
 
 
@@ -190,3 +190,29 @@ def test_python_incompatible_pattern_is_a_compile_error() -> None:
             {"type": "object", "properties": {"a": {"type": "string", "pattern": "\\p{L}"}}}
         )
     assert info.value.schema_path == "/properties/a/pattern"
+
+
+def test_instance_errors_checks_json_without_a_post() -> None:
+    form_cls = compile_form(obj(n={"type": "integer", "minimum": 1}, s={"type": "string"}))
+    assert instance_errors(form_cls, {"n": 2, "s": "x"}) == {}
+    assert instance_errors(form_cls, {"n": 0}, "/data") == {"/data/n": ["Must be at least 1."]}
+    assert instance_errors(form_cls, {"n": "2"}) == {"/n": ["Must be a whole number."]}
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "integer", "multipleOf": 0.5},
+        {"type": "number", "maximum": 10.5},
+        {"type": "number", "exclusiveMinimum": 0.1},
+        {"type": "array", "items": {"type": "number", "minimum": 0.5}},
+    ],
+)
+def test_integers_beyond_float_range_are_a_field_error(schema: Any) -> None:
+    huge = 10**400
+    value = [1, -huge] if schema["type"] == "array" else -huge
+    where = "/x/1" if schema["type"] == "array" else "/x"
+    form_cls = compile_form(obj(x=schema))
+    assert instance_errors(form_cls, {"x": value}) == {where: ["This number is too large."]}
+    within = instance_errors(form_cls, {"x": [1, -(10**300)] if where == "/x/1" else -(10**300)})
+    assert ["This number is too large."] not in within.values()  # jsonschema's own answer

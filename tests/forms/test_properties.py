@@ -39,6 +39,9 @@ try:
 except ImportError:  # tests/ is not a package: pytest put this directory on sys.path
     import suite  # type: ignore[no-redef]
 
+# generating and round-tripping the instances takes most of the forms suite's time
+pytestmark = pytest.mark.slow
+
 
 class _ManyWithMore:
     """The pre-6.1xx ``many(...).more()`` protocol on top of the current ``many``."""
