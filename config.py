@@ -78,7 +78,7 @@ class Config:
     APP_NAME = "Tessera"
     TESSERA_ENV = os.environ.get("TESSERA_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled from instance/ in create_app
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
+    SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL") or _default_database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -136,6 +136,8 @@ class ProductionConfig(Config):
     """Production: secret key and database must come from the environment."""
 
     TESSERA_ENV = "production"
+    # No embedded SQLite fallback: create_app refuses to start without DATABASE_URL.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
     FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)

@@ -14,24 +14,31 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     from flask_appbuilder import AppBuilder
 
     from app import fab_patches
+    from app.api import register_api
     from app.cli import register_cli
     from app.extensions import csrf, db, migrate
     from app.ops import init_ops
+    from app.routing import install as install_converters
     from app.security import TesseraSecurityManager, schema_ready
+    from app.tables import metadata
     from app.tickets.indexing import init_app as init_indexing
     from app.views import register_views
     from app.web import register_web
 
     fab_patches.apply()
     app = Flask(__name__, instance_path=str(instance_path()))
+    install_converters(app.url_map)  # before any route: ids beyond 32 bits answer 404
     app.config.from_object(config_class)
-    _ensure_secret_key(app)
+    _ensure_secret_key(app)  # and, in production, DATABASE_URL
     # FAB's ModelView download route reads UPLOAD_FOLDER; keep it inside instance/.
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
-    csrf.init_app(app)  # before FAB, so FAB exempts its API blueprints (STACK.md)
+    # CSRF before FAB: FAB exempts its API blueprints only when CSRFProtect is already there
+    # (otherwise /api/v1/security/login answers 400 "CSRF token missing").
+    csrf.init_app(app)
+    metadata()  # every model module imported: relationships between them resolve
     with app.app_context():
         # Before the first migration the permission tables do not exist: skip the sync.
         update_perms = app.config["FAB_UPDATE_PERMS"] and schema_ready(db.engine)
@@ -40,6 +47,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
         )
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
+        register_api(appbuilder)
     init_ops(app)
     register_web(app)
     register_cli(app)
@@ -48,8 +56,14 @@ def create_app(config_class: type[Config] = Config) -> Flask:
 
 
 def _ensure_secret_key(app: Flask) -> None:
+    production = app.config.get("TESSERA_ENV") == "production"
+    if production and not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        raise RuntimeError(
+            "DATABASE_URL must be set in the environment in production "
+            "(e.g. postgresql+psycopg://user:password@host/tessera)."
+        )
     if app.config.get("SECRET_KEY"):
         return
-    if app.config.get("TESSERA_ENV") == "production":
+    if production:
         raise RuntimeError("SECRET_KEY must be set in the environment in production.")
     app.config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))

@@ -38,5 +38,5 @@ def _download(self: ModelView, filename: str) -> Any:
 
 def apply() -> None:
     """Install the patches (idempotent)."""
-    ModelView.get_action_permission_name = _action_permission_name  # type: ignore[method-assign]
-    ModelView.download = _download  # type: ignore[method-assign]
+    ModelView.get_action_permission_name = _action_permission_name
+    ModelView.download = _download

@@ -7,7 +7,7 @@ tables: Alembic sees the whole schema and never proposes to drop FAB's tables.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask_appbuilder import Model
@@ -25,10 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-def utcnow() -> datetime:
-    """Timezone-aware now, the only clock the models use."""
-    return datetime.now(UTC)
+from app.clock import utcnow
 
 
 class MemberRole(enum.StrEnum):
@@ -199,6 +196,3 @@ class AuditLog(Model):
 
     def __repr__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_id}"
-
-
-from app.tickets import models as _ticket_models  # noqa: E402, F401  (ticket tables, for Alembic)

@@ -488,9 +488,9 @@ def main() -> None:
     if not args.reuse:
         print(f"Building {DB_NAME} through the migrations ...", flush=True)
         build_schema(url)
-    from flask_appbuilder.security.sqla import models as _fab_models  # noqa: F401
+    from app.tables import metadata
 
-    import app.models  # noqa: F401  (maps the tables, FAB's User included)
+    metadata()  # maps every table, FAB's User included
 
     engine = create_engine(url, pool_size=2)
     if not args.reuse:

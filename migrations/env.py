@@ -41,13 +41,10 @@ target_db = current_app.extensions['migrate'].db
 
 
 def get_metadata():
-    # Tessera's models and FAB's ab_* tables share flask_appbuilder.Model.metadata, which is
-    # not db.Model.metadata: using the latter would make autogenerate drop FAB's tables.
-    from flask_appbuilder import Model
+    # Every table, FAB's ab_* ones included (app/tables.py says why not db.Model.metadata).
+    from app.tables import metadata
 
-    import app.models  # noqa: F401  (registers Tessera's tables)
-
-    return Model.metadata
+    return metadata()
 
 
 def include_name(name, type_, parent_names):

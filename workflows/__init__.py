@@ -1,5 +1,5 @@
 """Pure workflow model and engine (routing, transitions, SLA, triggers).
 
-Imports nothing from `app/`. The engine's public API (`load_workflow`, `DefinitionError`)
-is specified in DESIGN.md and arrives with the workflow issue.
+Imports nothing from `app/`: plain dicts in, decisions and effects out as plain data. Its
+public entry points (`load_workflow`, `DefinitionError`) are not written yet.
 """

@@ -9,7 +9,7 @@ run time by `app.tickets.fields.ensure_field_index` (PostgreSQL only).
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask_appbuilder import Model
@@ -28,11 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-def utcnow() -> datetime:
-    """Timezone-aware now (the same clock as `app.models.utcnow`)."""
-    return datetime.now(UTC)
-
+from app.clock import utcnow
 
 # JSONB on PostgreSQL (indexable, `->>`), JSON1 text on SQLite.
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
@@ -98,6 +94,10 @@ class Ticket(Model):
     number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     template: Mapped[str] = mapped_column(String(64), nullable=False)
     template_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The workflow version the ticket follows, pinned when it is created (NULL: none yet);
+    # a newer published version applies to new tickets only.
+    workflow_key: Mapped[str | None] = mapped_column(String(64))
+    workflow_version: Mapped[int | None] = mapped_column(Integer)
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
     state: Mapped[str] = mapped_column(String(64), nullable=False, default="new")
     priority: Mapped[str] = mapped_column(String(16), nullable=False, default=Priority.NORMAL.value)
@@ -273,7 +273,3 @@ __all__ = [
     "TicketCounter",
     "TicketEvent",
 ]
-
-# The tables tickets refer to (department; FAB's ab_user through app.models' relationships).
-# Imported last: app.models imports this module at its end, in either import order.
-import app.models  # noqa: E402, F401

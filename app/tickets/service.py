@@ -1,33 +1,34 @@
-"""Writing tickets: create, update with optimistic locking, comment, attach.
+"""Writing tickets: create, update with optimistic locking, change state, comment, attach.
 
-Each public function is one unit of work and commits it, or raises and leaves nothing (the
-session is rolled back). Every change is recorded as `ticket_event` rows in the same
-transaction, so the history never disagrees with the ticket.
+Each public function is one unit of work: by default it commits, or raises and leaves nothing
+(the session is rolled back). With `commit=False` it only flushes, so that a caller can compose
+several writes (a ticket and its first assignment, a transition and its effects) into one
+transaction and commit once; a failure still rolls the whole transaction back.
 
-Files follow their rows: every upload is checked and staged before anything is written, placed
-in storage just before the commit, and removed again when the commit fails, unless a committed
-row already points to the same (content-addressed) bytes.
+Every change passes `record_event`, which writes the `ticket_event` row in the same transaction
+as the change, so the history never disagrees with the ticket; it is also the one place where
+rows that must commit with a change (the job runtime's outbox) are written. `state` changes only
+through `change_state`, never through `update_ticket`.
+
+Files follow their rows (`app.tickets.uploads`): every upload is checked and staged before
+anything is written and placed just before the commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Any, BinaryIO
+from datetime import datetime
+from typing import Any, BinaryIO
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.exc import PendingRollbackError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.models import utcnow
-from app.tickets.errors import (
-    AttachmentRejected,
-    AttachmentTooLarge,
-    StaleTicket,
-    TicketInvalid,
-    TicketNotFound,
-)
+from app.clock import utcnow
+from app.pointers import escape
+from app.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound
 from app.tickets.models import (
     Attachment,
     Channel,
@@ -39,14 +40,31 @@ from app.tickets.models import (
 )
 from app.tickets.numbers import DEFAULT_PREFIX, format_number, next_number
 from app.tickets.storage import FileStorage, StagedFile, clean_filename
+from app.tickets.uploads import Upload, attachment_row, files_follow_rows, stage_uploads
+
+__all__ = [
+    "EDITABLE",
+    "MAX_FILES_PER_COMMENT",
+    "Requester",
+    "Upload",
+    "add_attachment",
+    "add_comment",
+    "change_state",
+    "create_ticket",
+    "diff_documents",
+    "get_ticket",
+    "record_event",
+    "stale_ticket",
+    "update_ticket",
+]
 
 MAX_FILES_PER_COMMENT = 10
 
-# Columns `update_ticket` may change, with the event kind a change records.
+# Columns `update_ticket` may change, with the event kind a change records. `state` is not
+# among them: it changes only through `change_state`.
 EDITABLE: dict[str, EventKind] = {
     "subject": EventKind.FIELD_CHANGED,
     "priority": EventKind.FIELD_CHANGED,
-    "state": EventKind.STATE_CHANGED,
     "department_id": EventKind.ASSIGNED,
     "assignee_id": EventKind.ASSIGNED,
     "requester_name": EventKind.FIELD_CHANGED,
@@ -56,17 +74,8 @@ EDITABLE: dict[str, EventKind] = {
     "closed_at": EventKind.FIELD_CHANGED,
 }
 
-# Extra writes that must commit with the new ticket (e.g. outbox rows); raising aborts all.
+# Extra writes that must commit with the new ticket; raising aborts all.
 CreateHook = Callable[[Session, Ticket], object]
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file to attach as the client sent it: the stream, its name and declared type."""
-
-    stream: IO[bytes]
-    filename: str
-    content_type: str
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,13 @@ def _session(session: Session | None) -> Session:
     return db.session
 
 
+def _finish(s: Session, commit: bool) -> None:
+    """End a unit of work: commit it, or (composed into a caller's) only flush it."""
+    s.flush()
+    if commit:
+        s.commit()
+
+
 def _check(values: Mapping[str, Any]) -> None:
     errors: dict[str, list[str]] = {}
     if "priority" in values and values["priority"] not in set(Priority):
@@ -102,6 +118,35 @@ def _check(values: Mapping[str, Any]) -> None:
         raise TicketInvalid(errors)
 
 
+def record_event(
+    s: Session,
+    ticket: Ticket,
+    kind: EventKind,
+    *,
+    at: datetime,
+    actor_id: int | None,
+    channel: str,
+    pointer: str | None = None,
+    old: Any = None,
+    new: Any = None,
+    note: str | None = None,
+) -> TicketEvent:
+    """Record one change of `ticket` in the caller's transaction: every change passes here."""
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        at=at,
+        actor_id=actor_id,
+        channel=channel,
+        kind=kind.value,
+        pointer=pointer,
+        old=old,
+        new=new,
+        note=note,
+    )
+    s.add(event)
+    return event
+
+
 def create_ticket(
     *,
     template: str,
@@ -114,9 +159,12 @@ def create_ticket(
     channel: str = Channel.AGENT.value,
     state: str = "new",
     assignee_id: int | None = None,
+    workflow_key: str | None = None,
+    workflow_version: int | None = None,
     actor_id: int | None = None,
     prefix: str = DEFAULT_PREFIX,
     also: Sequence[CreateHook] = (),
+    commit: bool = True,
     session: Session | None = None,
 ) -> Ticket:
     """Insert a ticket, its `created` event and whatever `also` adds, in one transaction."""
@@ -132,6 +180,8 @@ def create_ticket(
             number=number,
             template=template,
             template_version=template_version,
+            workflow_key=workflow_key,
+            workflow_version=workflow_version,
             subject=subject.strip(),
             state=state,
             priority=priority,
@@ -147,28 +197,17 @@ def create_ticket(
         )
         s.add(ticket)
         s.flush()
-        s.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                at=now,
-                actor_id=actor_id,
-                channel=channel,
-                kind=EventKind.CREATED.value,
-                new={"number": ticket.number, "state": state},
-            )
+        record_event(
+            s, ticket, EventKind.CREATED, at=now, actor_id=actor_id, channel=channel,
+            new={"number": ticket.number, "state": state},
         )
         for hook in also:
             hook(s, ticket)
-        s.commit()
+        _finish(s, commit)
     except BaseException:
         s.rollback()
         raise
     return ticket
-
-
-def escape_pointer_token(token: str) -> str:
-    """RFC 6901: `~` → `~0`, `/` → `~1`."""
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 _ABSENT = object()
@@ -182,9 +221,7 @@ def diff_documents(old: Any, new: Any, pointer: str = "") -> Iterator[tuple[str,
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(old.keys() | new.keys()):
             yield from diff_documents(
-                old.get(key, _ABSENT),
-                new.get(key, _ABSENT),
-                f"{pointer}/{escape_pointer_token(key)}",
+                old.get(key, _ABSENT), new.get(key, _ABSENT), f"{pointer}/{escape(key)}"
             )
         return
     if old is _ABSENT and new is _ABSENT:
@@ -211,18 +248,28 @@ def _latest_change(s: Session, ticket_id: int) -> TicketEvent | None:
 def stale_ticket(ticket_id: int, expected: int, session: Session | None = None) -> StaleTicket:
     """The StaleTicket to raise for a caller who read `expected`: who changed it, and when.
 
-    Rolls the session back (nothing of the caller's is written); TicketNotFound when gone.
+    Reads the stored version and the latest change, then rolls the session back (nothing of
+    the caller's unit of work is written); TicketNotFound when the ticket is gone.
     """
     s = _session(session)
+    try:
+        current, last = _current(s, ticket_id)
+    except PendingRollbackError:  # a failed flush: only a rolled-back session can read again
+        s.rollback()
+        current, last = _current(s, ticket_id)
     s.rollback()
-    current = s.scalar(select(Ticket.lock_version).where(Ticket.id == ticket_id))
     if current is None:
         raise TicketNotFound(f"No ticket with id {ticket_id}.")
-    last = _latest_change(s, ticket_id)
-    s.rollback()
-    return StaleTicket(
-        ticket_id, expected, current, last.actor_id if last else None, last.at if last else None
-    )
+    return StaleTicket(ticket_id, expected, current, *last)
+
+
+def _current(
+    s: Session, ticket_id: int
+) -> tuple[int | None, tuple[int | None, datetime | None]]:
+    """The stored lock_version, and who made the latest change when (read before a rollback)."""
+    current = s.scalar(select(Ticket.lock_version).where(Ticket.id == ticket_id))
+    last = _latest_change(s, ticket_id) if current is not None else None
+    return current, (last.actor_id, last.at) if last is not None else (None, None)
 
 
 def get_ticket(ticket_id: int, session: Session | None = None) -> Ticket:
@@ -241,6 +288,7 @@ def update_ticket(
     *,
     channel: str = Channel.AGENT.value,
     note: str | None = None,
+    commit: bool = True,
     session: Session | None = None,
 ) -> Ticket:
     """Apply `changes` (columns in EDITABLE, and/or `data`: the whole new document).
@@ -251,48 +299,77 @@ def update_ticket(
     """
     unknown = sorted(set(changes) - set(EDITABLE) - {"data"})
     if unknown:
-        raise TicketInvalid({f"/{name}": ["cannot be changed here"] for name in unknown})
+        raise TicketInvalid({f"/{escape(name)}": ["cannot be changed here"] for name in unknown})
     _check({**changes, "channel": channel})
+    return _change(
+        ticket_id, changes, expected_lock_version, actor_id, channel, note, commit, session
+    )
+
+
+def change_state(
+    ticket_id: int,
+    state: str,
+    expected_lock_version: int,
+    actor_id: int | None,
+    *,
+    channel: str = Channel.AGENT.value,
+    note: str | None = None,
+    commit: bool = True,
+    session: Session | None = None,
+) -> Ticket:
+    """Move a ticket to `state`: the only way its state changes (the workflow guards it first).
+
+    Records a `state_changed` event at `/state`; optimistic locking as in `update_ticket`.
+    """
+    _check({"state": state, "channel": channel})
+    return _change(
+        ticket_id, {"state": state}, expected_lock_version, actor_id, channel, note, commit,
+        session,
+    )
+
+
+def _change(
+    ticket_id: int,
+    changes: Mapping[str, Any],
+    expected: int,
+    actor_id: int | None,
+    channel: str,
+    note: str | None,
+    commit: bool,
+    session: Session | None,
+) -> Ticket:
     s = _session(session)
     try:
         ticket = s.get(Ticket, ticket_id, populate_existing=True)
         if ticket is None:
             raise TicketNotFound(f"No ticket with id {ticket_id}.")
-        if ticket.lock_version != expected_lock_version:
-            raise stale_ticket(ticket_id, expected_lock_version, s)
+        if ticket.lock_version != expected:
+            raise stale_ticket(ticket_id, expected, s)
         now = utcnow()
-        events = list(_apply(ticket, changes, now))
+        events = list(_apply(ticket, changes))
         if not events:
-            s.rollback()
+            if commit:
+                s.rollback()
             return ticket
         for kind, pointer, old, new in events:
-            s.add(
-                TicketEvent(
-                    ticket_id=ticket.id,
-                    at=now,
-                    actor_id=actor_id,
-                    channel=channel,
-                    kind=kind.value,
-                    pointer=pointer,
-                    old=old,
-                    new=new,
-                    note=note,
-                )
+            record_event(
+                s, ticket, kind, at=now, actor_id=actor_id, channel=channel, pointer=pointer,
+                old=old, new=new, note=note,
             )
         ticket.updated_at = now
-        s.flush()
-        s.commit()
+        _finish(s, commit)
     except StaleDataError:
-        raise stale_ticket(ticket_id, expected_lock_version, s) from None
+        raise stale_ticket(ticket_id, expected, s) from None
     except BaseException:
         s.rollback()
         raise
     return ticket
 
 
-def _apply(
-    ticket: Ticket, changes: Mapping[str, Any], now: Any
-) -> Iterator[tuple[EventKind, str, Any, Any]]:
+_KINDS: dict[str, EventKind] = {**EDITABLE, "state": EventKind.STATE_CHANGED}
+
+
+def _apply(ticket: Ticket, changes: Mapping[str, Any]) -> Iterator[tuple[EventKind, str, Any, Any]]:
     for name, value in changes.items():
         if name == "data":
             continue
@@ -300,13 +377,20 @@ def _apply(
         if old == value:
             continue
         setattr(ticket, name, value)
-        yield EDITABLE[name], f"/{name}", _json_value(old), _json_value(value)
+        yield _KINDS[name], f"/{name}", _json_value(old), _json_value(value)
     if "data" in changes:
         old_data = ticket.data or {}
         for pointer, old, new in diff_documents(old_data, changes["data"]):
             yield EventKind.FIELD_CHANGED, f"/data{pointer}", old, new
         if old_data != changes["data"]:
             ticket.data = dict(changes["data"])
+
+
+def _existing(s: Session, ticket_id: int) -> Ticket:
+    ticket = s.get(Ticket, ticket_id)
+    if ticket is None:
+        raise TicketNotFound(f"No ticket with id {ticket_id}.")
+    return ticket
 
 
 def add_comment(
@@ -318,6 +402,7 @@ def add_comment(
     channel: str = Channel.AGENT.value,
     uploads: Sequence[Upload] = (),
     storage: FileStorage | None = None,
+    commit: bool = True,
     session: Session | None = None,
 ) -> Comment:
     """Add a public reply or an internal note, its files and its `commented` event.
@@ -327,6 +412,8 @@ def add_comment(
     with a message per file at `/files/<index>`, before anything is written.
     The first public agent reply sets `first_response_at`. Comments do not bump the ticket's
     `lock_version`: an agent editing the ticket is not made stale by someone's note.
+    With `commit=False` the files are placed now and stay if the caller's commit fails later
+    (unused bytes are harmless; missing ones are not).
     """
     if not body.strip() and not uploads:
         raise TicketInvalid({"/body": ["must not be empty"]})
@@ -335,18 +422,17 @@ def add_comment(
     _check({"channel": channel})
     s = _session(session)
     staged = stage_uploads(uploads, storage)
-    with _files_follow_rows(s, storage, staged) as place:
-        if s.scalar(select(Ticket.id).where(Ticket.id == ticket_id)) is None:
-            raise TicketNotFound(f"No ticket with id {ticket_id}.")
-        comment = _record_comment(s, ticket_id, body, author_id, internal, channel, staged)
+    with files_follow_rows(s, storage, staged) as place:
+        ticket = _existing(s, ticket_id)
+        comment = _record_comment(s, ticket, body, author_id, internal, channel, staged)
         place()
-        s.commit()
+        _finish(s, commit)
     return comment
 
 
 def _record_comment(
     s: Session,
-    ticket_id: int,
+    ticket: Ticket,
     body: str,
     author_id: int | None,
     internal: bool,
@@ -355,7 +441,7 @@ def _record_comment(
 ) -> Comment:
     now = utcnow()
     comment = Comment(
-        ticket_id=ticket_id,
+        ticket_id=ticket.id,
         author_id=author_id,
         body=body,
         internal=internal,
@@ -364,141 +450,28 @@ def _record_comment(
     )
     s.add(comment)
     s.flush()
-    rows = [_attachment_row(ticket_id, name, f, comment.id, author_id) for name, f in staged]
+    rows = [attachment_row(ticket.id, name, f, comment.id, author_id) for name, f in staged]
     s.add_all(rows)
     s.flush()
     new: dict[str, Any] = {"internal": internal}
     if rows:
         new["attachments"] = [row.id for row in rows]
-    s.add(
-        TicketEvent(
-            ticket_id=ticket_id,
-            at=now,
-            actor_id=author_id,
-            channel=channel,
-            kind=EventKind.COMMENTED.value,
-            pointer=f"/comments/{comment.id}",
-            new=new,
-        )
+    record_event(
+        s, ticket, EventKind.COMMENTED, at=now, actor_id=author_id, channel=channel,
+        pointer=f"/comments/{comment.id}", new=new,
     )
     if not internal and channel == Channel.AGENT.value:
-        _mark_first_response(s, ticket_id, now)
+        _mark_first_response(s, ticket.id, now)
     return comment
 
 
-def _mark_first_response(s: Session, ticket_id: int, now: Any) -> None:
+def _mark_first_response(s: Session, ticket_id: int, now: datetime) -> None:
     # A Core UPDATE: neither the version counter nor loaded objects are touched.
     s.execute(
         update(Ticket)
         .where(Ticket.id == ticket_id, Ticket.first_response_at.is_(None))
         .values(first_response_at=now)
         .execution_options(synchronize_session=False)
-    )
-
-
-def stage_uploads(
-    uploads: Sequence[Upload], storage: FileStorage | None
-) -> list[tuple[str, StagedFile]]:
-    """(clean name, staged file) per upload; TicketInvalid naming every refused file.
-
-    Nothing stays staged when one file is refused. The status is 413 when a file is too large,
-    422 otherwise; each message starts with the file's (clean) name.
-    """
-    if uploads and storage is None:
-        raise ValueError("Uploads need a storage.")
-    staged: list[tuple[str, StagedFile]] = []
-    errors: dict[str, list[str]] = {}
-    too_large = False
-    for index, upload in enumerate(uploads):
-        assert storage is not None
-        name = clean_filename(upload.filename)
-        try:
-            staged.append((name, storage.stage(upload.stream, name, upload.content_type)))
-        except AttachmentRejected as exc:
-            errors[f"/files/{index}"] = [f"{name}: {exc}"]
-            too_large = too_large or isinstance(exc, AttachmentTooLarge)
-        except BaseException:
-            _discard(storage, staged)
-            raise
-    if errors:
-        _discard(storage, staged)
-        refused = TicketInvalid(errors)
-        refused.status = 413 if too_large else 422
-        raise refused
-    return staged
-
-
-def _discard(storage: FileStorage | None, staged: Sequence[tuple[str, StagedFile]]) -> None:
-    for _, item in staged:
-        assert storage is not None
-        storage.discard(item)
-
-
-@contextmanager
-def _files_follow_rows(
-    s: Session, storage: FileStorage | None, staged: Sequence[tuple[str, StagedFile]]
-) -> Iterator[Callable[[], None]]:
-    """Yield `place()`, to call just before the commit; undo rows and new files on failure."""
-    placed: list[StagedFile] = []
-    added: list[str] = []
-
-    def place() -> None:
-        for _, item in staged:
-            assert storage is not None
-            if storage.place(item):
-                added.append(item.stored.key)
-            placed.append(item)
-
-    try:
-        yield place
-    except BaseException:
-        s.rollback()
-        _discard(storage, [(name, item) for name, item in staged if item not in placed])
-        _remove_unreferenced(s, storage, added)
-        raise
-
-
-def _remove_unreferenced(s: Session, storage: FileStorage | None, keys: Sequence[str]) -> None:
-    """Delete bytes this transaction added that no committed row points to.
-
-    A concurrent upload of the very same bytes that commits after this check would lose its
-    file (it answers 404 on download); that needs equal bytes, a concurrent failing commit
-    and this exact moment. When the check itself fails the bytes stay: an unused file is
-    harmless, a missing one is not.
-    """
-    if not keys or storage is None:
-        return
-    try:
-        used = set(
-            s.scalars(select(Attachment.storage_key).where(Attachment.storage_key.in_(keys)))
-        )
-        s.rollback()
-    except Exception:
-        s.rollback()
-        return
-    for key in keys:
-        if key not in used:
-            storage.delete(key)
-
-
-def _attachment_row(
-    ticket_id: int,
-    name: str,
-    staged: StagedFile,
-    comment_id: int | None,
-    uploaded_by_id: int | None,
-) -> Attachment:
-    stored = staged.stored
-    return Attachment(
-        ticket_id=ticket_id,
-        comment_id=comment_id,
-        filename=name,
-        content_type=stored.content_type,
-        size=stored.size,
-        storage_key=stored.key,
-        sha256=stored.sha256,
-        uploaded_by_id=uploaded_by_id,
-        created_at=utcnow(),
     )
 
 
@@ -511,18 +484,18 @@ def add_attachment(
     *,
     comment_id: int | None = None,
     uploaded_by_id: int | None = None,
+    commit: bool = True,
     session: Session | None = None,
 ) -> Attachment:
     """Store a file (limits checked while streaming) and record it on the ticket."""
     s = _session(session)
     name = clean_filename(filename)
     staged = [(name, storage.stage(stream, name, content_type))]
-    with _files_follow_rows(s, storage, staged) as place:
-        if s.scalar(select(Ticket.id).where(Ticket.id == ticket_id)) is None:
-            raise TicketNotFound(f"No ticket with id {ticket_id}.")
-        attachment = _attachment_row(ticket_id, name, staged[0][1], comment_id, uploaded_by_id)
+    with files_follow_rows(s, storage, staged) as place:
+        _existing(s, ticket_id)
+        attachment = attachment_row(ticket_id, name, staged[0][1], comment_id, uploaded_by_id)
         s.add(attachment)
         s.flush()
         place()
-        s.commit()
+        _finish(s, commit)
     return attachment

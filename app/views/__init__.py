@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
 
-from app.api.definitions import DefinitionsApi
-from app.api.tickets import TicketsApi
 from app.views.definitions import FieldDefinitionView, TemplateDefinitionView
 from app.views.departments import DepartmentView, MembershipView
 from app.views.team import TeamView
@@ -30,8 +28,6 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(
         TemplateDefinitionView, "Templates", icon="fa-file-text-o", category=CONSOLE
     )
-    appbuilder.add_api(DefinitionsApi)
-    appbuilder.add_api(TicketsApi)
     appbuilder.add_link(
         "Operations", href="/ops/", icon="fa-tachometer", category=CONSOLE,
         label="Operations (/ops)",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect
 from flask_appbuilder import ModelView
 from flask_appbuilder.actions import action
@@ -52,14 +54,16 @@ class MembershipView(ModelView):
     base_order = ("department_id", "asc")
 
     @action("mark_away", "Mark away", "Mark the selected members away?", "fa-moon-o")
-    def mark_away(self, items: Membership | list[Membership]):  # type: ignore[no-untyped-def]
+    def mark_away(self, items: Membership | list[Membership]) -> Any:
         return self._set_availability(items, Availability.AWAY)
 
     @action("mark_available", "Mark available", "", "fa-sun-o")
-    def mark_available(self, items: Membership | list[Membership]):  # type: ignore[no-untyped-def]
+    def mark_available(self, items: Membership | list[Membership]) -> Any:
         return self._set_availability(items, Availability.AVAILABLE)
 
-    def _set_availability(self, items, availability: Availability):  # type: ignore[no-untyped-def]
+    def _set_availability(
+        self, items: Membership | list[Membership], availability: Availability
+    ) -> Any:
         rows = [row for row in (items if isinstance(items, list) else [items]) if row]
         for row in rows:
             row.availability = availability.value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g
 from flask_appbuilder import IndexView, expose
 
@@ -12,9 +14,10 @@ class HomeView(IndexView):
     """Greets the user and lists their departments; anonymous users see the sign-in link."""
 
     @expose("/")
-    def index(self):  # type: ignore[no-untyped-def]
+    def index(self) -> Any:
+        """The user's greeting and departments (the sign-in link when anonymous)."""
         user = g.user
-        memberships = []
+        memberships: list[Any] = []
         if user is not None and user.is_authenticated:
             memberships = [m for m in visible_memberships(user) if m.user_id == user.id]
         return self.render_template("tessera/index.html", memberships=memberships)

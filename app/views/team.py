@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
@@ -11,23 +13,23 @@ from app.models import Availability, Department, MemberRole, Membership
 from app.security import ROLE_ADMIN
 
 
-def visible_memberships(user: object) -> list[Membership]:
+def visible_memberships(user: Any) -> list[Membership]:
     """Memberships in the departments `user` belongs to (all of them for admins)."""
     query = select(Membership).join(Department).order_by(Department.name, Membership.id)
-    if ROLE_ADMIN not in {r.name for r in user.roles}:  # type: ignore[attr-defined]
-        mine = select(Membership.department_id).where(Membership.user_id == user.id)  # type: ignore[attr-defined]
+    if ROLE_ADMIN not in {r.name for r in user.roles}:
+        mine = select(Membership.department_id).where(Membership.user_id == user.id)
         query = query.where(Membership.department_id.in_(mine))
     return list(db.session.scalars(query))
 
 
-def may_set_availability(user: object, target: Membership) -> bool:
+def may_set_availability(user: Any, target: Membership) -> bool:
     """Members set their own availability; heads set it for their departments; admins all."""
-    if ROLE_ADMIN in {r.name for r in user.roles}:  # type: ignore[attr-defined]
+    if ROLE_ADMIN in {r.name for r in user.roles}:
         return True
-    if target.user_id == user.id:  # type: ignore[attr-defined]
+    if target.user_id == user.id:
         return True
     head_of = select(Membership.id).where(
-        Membership.user_id == user.id,  # type: ignore[attr-defined]
+        Membership.user_id == user.id,
         Membership.department_id == target.department_id,
         Membership.role == MemberRole.HEAD.value,
     )
@@ -42,7 +44,8 @@ class TeamView(BaseView):
 
     @expose("/")
     @has_access
-    def list(self):  # type: ignore[no-untyped-def]
+    def list(self) -> Any:
+        """Members of the user's departments, with who may change whose availability."""
         members = visible_memberships(g.user)
         editable = {m.id for m in members if may_set_availability(g.user, m)}
         return self.render_template(
@@ -51,7 +54,8 @@ class TeamView(BaseView):
 
     @expose("/availability/<int:membership_id>", methods=["POST"])
     @has_access
-    def availability(self, membership_id: int):  # type: ignore[no-untyped-def]
+    def availability(self, membership_id: int) -> Any:
+        """Mark a member away or available (self, a head of the department, or an admin)."""
         target = db.session.get(Membership, membership_id)
         if target is None:
             abort(404)

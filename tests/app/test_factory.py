@@ -39,6 +39,16 @@ def test_production_refuses_to_start_without_secret_key(tmp_path: Path, database
         create_app(config)
 
 
+def test_production_refuses_to_start_without_database_url(tmp_path: Path) -> None:
+    config = type(
+        "NoDatabase",
+        (ProductionConfig,),
+        {"SECRET_KEY": "k" * 64, "SQLALCHEMY_DATABASE_URI": None},
+    )
+    with pytest.raises(RuntimeError, match="DATABASE_URL must be set"):
+        create_app(config)
+
+
 def test_factory_builds_independent_apps(
     tmp_path: Path, database_url: str, make_app: Callable[..., Flask]
 ) -> None:

@@ -17,6 +17,7 @@ from app.tickets.models import Comment, Ticket, TicketCounter, TicketEvent
 from app.tickets.numbers import format_number, parse_number
 from app.tickets.service import (
     add_comment,
+    change_state,
     create_ticket,
     diff_documents,
     get_ticket,
@@ -155,7 +156,6 @@ def test_update_records_one_event_per_pointer(setting: Setting, new_ticket: NewT
         ticket.id,
         {
             "subject": "Printer jams daily",
-            "state": "open",
             "assignee_id": setting.agent_id,
             "data": {
                 "region": "south",
@@ -178,7 +178,6 @@ def test_update_records_one_event_per_pointer(setting: Setting, new_ticket: NewT
     actor, note = setting.other_agent_id, "customer called"
     assert changes == {
         "/subject": ("field_changed", "Printer jams", "Printer jams daily", actor, note),
-        "/state": ("state_changed", "new", "open", actor, note),
         "/assignee_id": ("assigned", None, setting.agent_id, actor, note),
         "/data/region": ("field_changed", "north", "south", actor, note),
         "/data/address/zip": ("field_changed", "430000", "430070", actor, note),
@@ -274,6 +273,64 @@ def test_update_refuses_unknown_columns_and_missing_tickets(
     assert set(info.value.errors) == {"/number", "/lock_version"}
     with pytest.raises(TicketNotFound):
         update_ticket(2_000_000_000, {"subject": "x"}, 1, setting.agent_id)
+
+
+def test_state_changes_only_through_change_state(
+    setting: Setting, new_ticket: NewTicket
+) -> None:
+    ticket = new_ticket()
+    with pytest.raises(TicketInvalid) as refused:
+        update_ticket(ticket.id, {"state": "open"}, 1, setting.agent_id)
+    assert refused.value.errors == {"/state": ["cannot be changed here"]}
+    moved = change_state(ticket.id, "open", 1, setting.other_agent_id, note="picked up")
+    assert (moved.state, moved.lock_version) == ("open", 2)
+    [created, changed] = _events(ticket.id)
+    assert (changed.kind, changed.pointer, changed.old, changed.new, changed.note) == (
+        "state_changed", "/state", "new", "open", "picked up"
+    )
+    assert changed.actor_id == setting.other_agent_id
+    with pytest.raises(StaleTicket):
+        change_state(ticket.id, "solved", 1, setting.agent_id)
+    with pytest.raises(TicketInvalid):
+        change_state(ticket.id, " ", 2, setting.agent_id)
+    db.session.expire_all()
+    assert get_ticket(ticket.id).state == "open"
+
+
+def test_writes_compose_into_one_transaction(setting: Setting, new_ticket: NewTicket) -> None:
+    ticket = new_ticket(commit=False)
+    update_ticket(
+        ticket.id, {"assignee_id": setting.agent_id}, 1, setting.agent_id, commit=False
+    )
+    change_state(ticket.id, "open", 2, setting.agent_id, commit=False)
+    add_comment(ticket.id, "On it.", setting.agent_id, commit=False)
+    db.session.rollback()
+    assert db.session.get(Ticket, ticket.id) is None  # nothing of the four was committed
+
+    ticket = new_ticket(commit=False)
+    update_ticket(
+        ticket.id, {"assignee_id": setting.agent_id}, 1, setting.agent_id, commit=False
+    )
+    change_state(ticket.id, "open", 2, setting.agent_id, commit=False)
+    add_comment(ticket.id, "On it.", setting.agent_id, commit=False)
+    db.session.commit()
+    db.session.expire_all()
+    stored = get_ticket(ticket.id)
+    assert (stored.state, stored.assignee_id, stored.lock_version) == (
+        "open", setting.agent_id, 3
+    )
+    assert [e.kind for e in _events(ticket.id)] == [
+        "created", "assigned", "state_changed", "commented"
+    ]
+
+
+def test_a_failing_write_rolls_back_the_composed_transaction(
+    setting: Setting, new_ticket: NewTicket
+) -> None:
+    ticket = new_ticket(commit=False)
+    with pytest.raises(StaleTicket):
+        update_ticket(ticket.id, {"subject": "Other"}, 7, setting.agent_id, commit=False)
+    assert db.session.get(Ticket, ticket.id) is None
 
 
 def test_comments_and_notes(setting: Setting, new_ticket: NewTicket) -> None:
