@@ -9,8 +9,9 @@ from flask_appbuilder.api import BaseApi, expose, protect
 
 from app.api.body import ApiError, answers_errors, read_body
 from app.definitions import io, store
-from app.definitions.checks import KINDS, MAX_BODY_BYTES
+from app.definitions.checks import KINDS
 from app.definitions.errors import DefinitionInvalid, DefinitionStoreError
+from app.limits import MAX_BODY_BYTES
 from app.models import Definition
 
 # One document (≤ 1 MB, checked again inside) plus its envelope; an import of many documents.
@@ -174,7 +175,7 @@ class DefinitionsApi(BaseApi):
             200: {description: The published version}
             404: {description: No such version}
             409: {description: Not a draft}
-            422: {description: The draft no longer passes the checks}
+            422: {description: "Fails the (publish) checks: {errors: {json-pointer: [message]}}"}
         """
         return self.response(200, **summary(store.publish(pk, g.user.id)))
 

@@ -18,11 +18,15 @@ field of every template would tax each insert for filters nobody uses.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from app.tickets.fields import FIELD_NAME  # names SQL may carry as literals
+from app.pointers import unescape
+
+FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+"""Names of fields SQL may carry as literals (filters, sorts, per-field indexes)."""
 
 KINDS = ("enum", "number", "date", "boolean", "text")
 
@@ -150,7 +154,7 @@ def column_name(column: Any) -> str | None:
     if not isinstance(column, str) or not column:
         return None
     name = column[1:] if column.startswith("/") else column
-    return name.split("/", 1)[0].replace("~1", "/").replace("~0", "~") or None
+    return unescape(name.split("/", 1)[0]) or None
 
 
 def indexed_fields(settings: dict[str, Any], schema: Any) -> list[tuple[str, str]]:

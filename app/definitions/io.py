@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from app.definitions import store
-from app.definitions.checks import KINDS, FieldVersion, check_definition, parse_json
+from app.definitions.checked import FieldVersion
+from app.definitions.checks import KINDS, check_definition, parse_json
 from app.definitions.errors import DefinitionInvalid
 from app.extensions import db
 from app.models import Definition
@@ -100,7 +101,8 @@ def import_texts(files: dict[str, str], publish: bool, actor_id: int | None) -> 
             continue
         kind, key = _kind_and_key(name, body)
         if kind is None or key is None:
-            errors[name] = {"": ["Put the file in a field/ or template/ folder."]}
+            folders = " or ".join(f"{k}/" for k in KINDS)
+            errors[name] = {"": [f"Put the file in a {folders} folder."]}
             continue
         parsed.append((name, kind, key, body))
     seen: dict[tuple[str, str], str] = {}
@@ -117,12 +119,16 @@ def import_texts(files: dict[str, str], publish: bool, actor_id: int | None) -> 
             return FieldVersion(key, 0, batch_fields[key])
         return store.lookup_published_field(key)
 
+    # With `publish`, the publish checks too: a file that could not be published is reported
+    # with its name here, before anything is written (`store.publish` checks again).
+    publishing = store.PUBLISH_LOOKUPS if publish else None
     checked: list[tuple[str, str, Any]] = []
     for name, kind, key, body in parsed:
         if name in errors:
             continue
         try:
-            checked.append((kind, key, check_definition(kind, body, lookup, key=key).body))
+            result = check_definition(kind, body, lookup, key=key, publish=publishing)
+            checked.append((kind, key, result.body))
         except DefinitionInvalid as exc:
             errors[name] = exc.errors
     if errors:

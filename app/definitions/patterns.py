@@ -14,8 +14,8 @@ round's boundaries are fixed and the match is linear.
 from __future__ import annotations
 
 import re
-import re._constants as C  # type: ignore[import-not-found]
-import re._parser as P  # type: ignore[import-not-found]
+import re._constants as C
+import re._parser as P
 import string
 from typing import Any
 

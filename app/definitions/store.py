@@ -16,10 +16,13 @@ from blinker import Namespace
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
-from app.definitions.checks import Checked, FieldVersion, check_definition, referenced_fields
+from app.clock import utcnow
+from app.definitions.checked import Checked, FieldVersion, PublishLookups
+from app.definitions.checks import check_definition
 from app.definitions.errors import DefinitionConflict, DefinitionNotFound
+from app.definitions.schema_checks import referenced_fields
 from app.extensions import db
-from app.models import AuditLog, Definition, DefinitionStatus, utcnow
+from app.models import AuditLog, Definition, DefinitionStatus, Department
 
 DRAFT = DefinitionStatus.DRAFT.value
 PUBLISHED = DefinitionStatus.PUBLISHED.value
@@ -57,9 +60,19 @@ def lookup_published_field(key: str) -> FieldVersion | None:
     return FieldVersion(key, published.version, published.body)
 
 
-def check(kind: str, body: Any, key: str | None = None) -> Checked:
-    """Run the checks against the fields published now."""
-    return check_definition(kind, body, lookup_published_field, key=key)
+def department_exists(key: str) -> bool:
+    """Whether a department with this key exists (new tickets of a template go there)."""
+    return db.session.scalar(select(Department.id).where(Department.key == key)) is not None
+
+
+# What publishing asks the database; a workflow lookup joins these once workflows load.
+PUBLISH_LOOKUPS = PublishLookups(department=department_exists)
+
+
+def check(kind: str, body: Any, key: str | None = None, publishing: bool = False) -> Checked:
+    """Run the checks against the fields published now (`publishing`: the publish checks too)."""
+    lookups = PUBLISH_LOOKUPS if publishing else None
+    return check_definition(kind, body, lookup_published_field, key=key, publish=lookups)
 
 
 def get(definition_id: int) -> Definition:
@@ -134,11 +147,15 @@ def update_draft(definition_id: int, body: Any, actor_id: int | None) -> Definit
 
 
 def publish(definition_id: int, actor_id: int | None, commit: bool = True) -> Definition:
-    """Publish a draft (re-checked, field versions pinned); the previous published retires."""
+    """Publish a draft (re-checked, field versions pinned); the previous published retires.
+
+    The one place every way of publishing goes through (console, API, import): the draft must
+    pass the publish checks too, which a draft may still fail (e.g. no default department).
+    """
     row = get(definition_id)
     if row.status != DRAFT:
         raise DefinitionConflict(f"Only drafts can be published; this version is {row.status}.")
-    checked = check(row.kind, row.body, key=row.key)
+    checked = check(row.kind, row.body, key=row.key, publishing=True)
     previous = published(row.kind, row.key)
     if previous is not None:
         previous.status = RETIRED

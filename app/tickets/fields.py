@@ -5,10 +5,10 @@ expression the index is built on (`data ->> 'f'`, the field name a literal so ge
 plans still match), on SQLite the JSON1 equivalent. The index DDL is produced from the same
 text (`pg_field_sql`), so query and index cannot drift apart.
 
-Index design (STACK.md, "Measured: ticket list pages at 1,000,000 tickets"): one btree per
-field name (not per template: per-template partial indexes get no statistics and break generic
-plans), led by `template`, plus `CREATE STATISTICS` on (template, expression). Text fields also
-get a GIN trigram index for "contains" filters when the pg_trgm extension can be had.
+Index design (measured on ticket list pages at 1,000,000 tickets): one btree per field name
+(not per template: per-template partial indexes get no statistics and break generic plans), led
+by `template`, plus `CREATE STATISTICS` on (template, expression). Text fields also get a GIN
+trigram index for "contains" filters when the pg_trgm extension can be had.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
-import re
 from typing import Any
 
 from sqlalchemy import Numeric, String, text
@@ -27,9 +26,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from app.definitions.filterable import FIELD_NAME
 from app.tickets.errors import BadFilter
-
-FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from app.definitions.checks import Checked, parse_json
+from app.definitions.checked import Checked
+from app.definitions.checks import parse_json
 from app.definitions.errors import DefinitionInvalid
 from forms import TesseraForm, compile_form
 
@@ -70,6 +71,17 @@ STARTERS: dict[str, dict[str, Any]] = {
         "settings": {"subject": "/summary"},
     },
 }
+
+
+def starter(kind: str, department: str | None = None) -> dict[str, Any]:
+    """The document a new definition starts from; a template's routes to `department`.
+
+    Publishing needs a default department, so the scaffold names one when there is one.
+    """
+    body = json.loads(json.dumps(STARTERS[kind]))
+    if kind == "template" and department is not None:
+        body["settings"]["default_department"] = department
+    return dict(body)
 
 
 def pretty(value: Any) -> str:

@@ -1,7 +1,8 @@
-"""`flask tessera` commands: demo, create-admin, worker."""
+"""`flask tessera` commands: demo, create-admin, worker, defs import."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
 
+from app.definitions import store
 from app.extensions import db
 from app.models import Department, Membership
 from app.security import security_manager
@@ -98,3 +100,30 @@ def test_worker_command_runs_jobs_with_an_app_context(
     assert result["departments"] == _counts(app)[0]
     backend = app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0].split("+", 1)[0]
     assert result["database"] == backend
+
+
+def test_defs_import_publish_refuses_a_template_without_department(
+    app: Flask, tmp_path: Path
+) -> None:
+    key = f"loan_{uuid.uuid4().hex[:8]}"
+    body = {
+        "key": key,
+        "title": "Loan",
+        "schema": {"type": "object", "properties": {"tag": {"type": "string"}}},
+        "settings": {"default_department": "nowhere"},
+    }
+    (tmp_path / "template").mkdir()
+    (tmp_path / "template" / f"{key}.json").write_text(json.dumps(body), encoding="utf-8")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["tessera", "defs", "import", "--publish", str(tmp_path)])
+    assert result.exit_code != 0
+    assert f"template/{key}.json#/settings/default_department: There is no department" in (
+        result.output
+    )
+    assert "nothing was imported" in result.output
+    with app.app_context():
+        assert store.versions("template", key) == []
+    drafts = runner.invoke(args=["tessera", "defs", "import", str(tmp_path)])
+    assert drafts.exit_code == 0, drafts.output
+    with app.app_context():
+        assert [r.status for r in store.versions("template", key)] == ["draft"]

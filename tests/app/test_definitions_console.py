@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.definitions import store
 from app.extensions import db
-from app.models import Definition
+from app.models import Definition, Department
 
 FIELDS = "/definitions/fields"
 TEMPLATES = "/definitions/templates"
@@ -43,7 +43,7 @@ def template_inputs(key: str, properties: dict[str, Any], **extra: Any) -> dict[
         "description": "",
         "schema": json.dumps(schema),
         "uiSchema": "",
-        "settings": "",
+        "settings": json.dumps({"default_department": "repair"}),
         "formData": "",
     }
 
@@ -357,3 +357,29 @@ def test_scripts_are_served(client_as: Client) -> None:
         response = admin.get(path)
         assert response.status_code == 200 and b"use strict" in response.data
         response.close()
+
+
+def test_new_template_scaffold_routes_to_the_first_department(
+    app: Flask, client_as: Client
+) -> None:
+    with app.app_context():
+        first = db.session.scalar(select(func.min(Department.key)))
+        db.session.remove()
+    html = client_as("admin").get(f"{TEMPLATES}/new").get_data(as_text=True)
+    assert f"&#34;default_department&#34;: &#34;{first}&#34;" in html
+    fields = client_as("admin").get(f"{FIELDS}/new").get_data(as_text=True)
+    assert "default_department" not in fields
+
+
+def test_publishing_a_template_that_cannot_take_tickets_is_422_at_its_pointer(
+    app: Flask, client_as: Client
+) -> None:
+    admin = client_as("admin")
+    key = unique("t")
+    inputs = {**template_inputs(key, {"tag": {"type": "string"}}), "settings": ""}
+    pk = create(admin, TEMPLATES, inputs)  # the draft saves without a department
+    response = admin.post(f"{TEMPLATES}/publish/{pk}")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "/settings/default_department" in html and "cannot be published yet" in html
+    assert versions(app, "template", key) == [(pk, 1, "draft", {})]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 from playwright.sync_api import Dialog, Page, expect
@@ -52,7 +53,9 @@ def test_admin_builds_a_field_and_a_template_with_live_preview(
     page.goto(f"{live_server}/definitions/templates/new")
     page.fill("#def-key", template_key)
     page.fill("#def-title", f"Device loan {XSS}")
-    page.fill("#def-settings", "")
+    # The scaffold routes new tickets to a department, which publishing needs.
+    expect(page.locator("#def-settings")).to_have_value(re.compile('"default_department": "'))
+    page.fill("#def-settings", json.dumps({"default_department": "repair"}))
     schema = page.locator("#def-schema")
     schema.fill(
         '{"type": "object", "required": ["tag"], "properties": {"tag": {"$ref": "field:'

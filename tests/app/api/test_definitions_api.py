@@ -199,3 +199,41 @@ def test_oversize_body_is_413(api: Callable[..., Any]) -> None:
         "POST", API, data=b"{" + b" " * 3_000_000 + b"}", content_type="application/json"
     )
     assert response.status_code == 413 and response.is_json
+
+
+def loan(key: str, **settings: Any) -> dict[str, Any]:
+    """A template body whose settings are `settings`."""
+    return {
+        "key": key,
+        "title": "Loan",
+        "schema": {"type": "object", "properties": {"tag": {"type": "string"}}},
+        "settings": settings,
+    }
+
+
+def test_publish_refuses_a_template_that_cannot_take_tickets(api: Callable[..., Any]) -> None:
+    key = f"loan_{uuid.uuid4().hex[:8]}"
+    body = loan(key, subject="/tag", list_columns=["/tag", "/room"], default_department="repair")
+    draft = api("POST", API, json={"kind": "template", "key": key, "body": body})
+    assert draft.status_code == 201  # a draft may point at a property still to come
+    pk = draft.json["id"]
+    refused = api("POST", f"{API}{pk}/publish")
+    assert refused.status_code == 422
+    assert list(refused.json["errors"]) == ["/settings/list_columns/1"]
+    assert api("GET", f"{API}{pk}").json["result"]["status"] == "draft"
+    body["settings"]["list_columns"] = ["/tag"]
+    assert api("PUT", f"{API}{pk}", json={"body": body}).status_code == 200
+    assert api("POST", f"{API}{pk}/publish").json["status"] == "published"
+
+
+def test_import_with_publish_refuses_a_template_without_department(
+    api: Callable[..., Any],
+) -> None:
+    key = f"loan_{uuid.uuid4().hex[:8]}"
+    files = {f"template/{key}.json": loan(key, subject="/tag")}
+    refused = api("POST", f"{API}import", json={"publish": True, "files": files})
+    assert refused.status_code == 422
+    assert list(refused.json["errors"]) == [f"template/{key}.json#/settings/default_department"]
+    assert all(row["key"] != key for row in api("GET", API).json["result"])
+    drafts = api("POST", f"{API}import", json={"publish": False, "files": files})
+    assert drafts.status_code == 200 and drafts.json["created"] == [f"template:{key} v1"]

@@ -8,15 +8,11 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from app.definitions.checks import (
-    MAX_BODY_BYTES,
-    FieldVersion,
-    check_definition,
-    meta_schema,
-    parse_json,
-)
+from app.definitions.checked import FieldVersion
+from app.definitions.checks import KINDS, check_definition, meta_schema, parse_json
 from app.definitions.errors import DefinitionInvalid
 from app.definitions.patterns import pattern_problem
+from app.limits import MAX_BODY_BYTES
 
 EMAIL_FIELD = {
     "key": "contact_email",
@@ -45,7 +41,7 @@ def errors_of(kind: str, body: Any, key: str | None = None) -> dict[str, list[st
     return caught.value.errors
 
 
-@pytest.mark.parametrize("kind", ["field", "template"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_meta_schemas_are_valid_2020_12_schemas(kind: str) -> None:
     Draft202012Validator.check_schema(meta_schema(kind))
 
@@ -224,13 +220,13 @@ def test_duplicate_member_in_a_json_object() -> None:
 
 def test_form_compile_error_lands_at_its_schema_pointer(monkeypatch: pytest.MonkeyPatch) -> None:
     """The compiler's own refusals (shapes it cannot render) reach the admin with a pointer."""
-    from app.definitions import checks
+    from app.definitions import schema_checks
     from forms import FormCompileError
 
     def refuse(schema: Any, ui: Any = None, resolver: Any = None) -> Any:
         raise FormCompileError("/properties/summary", "this shape cannot be rendered")
 
-    monkeypatch.setattr(checks, "compile_form", refuse)
+    monkeypatch.setattr(schema_checks, "compile_form", refuse)
     errors = errors_of("template", template())
     assert errors == {
         "/schema/properties/summary": ["The form cannot be built: this shape cannot be rendered"]

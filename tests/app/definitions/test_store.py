@@ -40,6 +40,7 @@ def template_body(k: str, field_key: str) -> dict[str, Any]:
         "key": k,
         "title": "Refund",
         "schema": {"type": "object", "properties": {"order": {"$ref": f"field:{field_key}"}}},
+        "settings": {"default_department": "repair"},
     }
 
 
@@ -140,3 +141,23 @@ def test_retire_and_conflicts(ctx: None) -> None:
     assert store.published("field", k) is None
     with pytest.raises(DefinitionConflict):
         store.publish(row.id, None)
+
+
+def test_publish_refuses_a_template_that_cannot_take_tickets(ctx: None) -> None:
+    k = key("t")
+    body = {
+        "key": k,
+        "title": "Loan",
+        "schema": {"type": "object", "properties": {"tag": {"type": "string"}}},
+        "settings": {"subject": "/tag", "default_department": "nowhere"},
+    }
+    draft = store.save_draft("template", k, body, None)  # drafts may stay incomplete
+    with pytest.raises(DefinitionInvalid) as caught:
+        store.publish(draft.id, None)
+    assert caught.value.errors == {
+        "/settings/default_department": ["There is no department 'nowhere'."]
+    }
+    db.session.rollback()
+    assert [r.status for r in store.versions("template", k)] == ["draft"]
+    store.update_draft(draft.id, {**body, "settings": {"default_department": "repair"}}, None)
+    assert store.publish(draft.id, None).status == "published"

@@ -40,7 +40,7 @@ def template_body(key: str, names: dict[str, str], **settings: Any) -> dict[str,
             "type": "object",
             "properties": {name: kinds[kind] for name, kind in names.items()},
         },
-        "settings": settings,
+        "settings": {"default_department": "repair", **settings},
     }
 
 

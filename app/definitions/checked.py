@@ -1,0 +1,58 @@
+"""What the definition checks are given and what they give back.
+
+The checks are pure: what they need from the database comes in as lookups (`LookupField` on
+every save, `PublishLookups` when publishing), and their answer is a `Checked` definition or
+`DefinitionInvalid` with every problem at its JSON pointer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.definitions.errors import DefinitionInvalid
+
+Errors = dict[str, list[str]]
+"""{JSON pointer into the submitted body: [message, ...]}."""
+
+
+@dataclass(frozen=True)
+class FieldVersion:
+    """What the store knows of a library field: its published version, if any."""
+
+    key: str
+    version: int | None  # None: the field exists only as drafts/retired versions
+    body: dict[str, Any] | None
+
+
+LookupField = Callable[[str], FieldVersion | None]
+
+
+@dataclass(frozen=True)
+class PublishLookups:
+    """What the publish checks ask the database; the store passes them in.
+
+    A template's `settings.workflow` gets its lookup here once workflows can be loaded.
+    """
+
+    department: Callable[[str], bool]  # does a department with this key exist?
+
+
+@dataclass
+class Checked:
+    """A definition that passed every check, with its resolved form."""
+
+    kind: str
+    key: str
+    title: str
+    body: dict[str, Any]
+    schema: dict[str, Any]  # field refs inlined
+    ui_schema: dict[str, Any]
+    pins: dict[str, int] = field(default_factory=dict)
+
+
+def raise_if(errors: Errors) -> None:
+    """Raise DefinitionInvalid with `errors`, if there are any."""
+    if errors:
+        raise DefinitionInvalid(errors)
