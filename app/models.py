@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User  # noqa: F401  ("User" below)
 from sqlalchemy import (
     JSON,
     CheckConstraint,

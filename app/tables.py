@@ -1,8 +1,8 @@
 """Every mapped table, gathered: FAB's security tables, Tessera's core and ticket tables.
 
-The model modules do not import each other (ticket rows name `department` and `ab_user` by
-table and class name only), so whatever needs the whole metadata — the app factory, Alembic's
-`migrations/env.py`, benchmarks building a schema — calls `metadata()` here.
+Imports between model modules point one way (ticket models → core models → FAB's User), so
+the core models do not pull in the ticket tables; whatever needs the whole metadata — the app
+factory, Alembic's `migrations/env.py`, benchmarks building a schema — calls `metadata()`.
 """
 
 from __future__ import annotations

@@ -16,9 +16,8 @@ from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.errors import TesseraError
-
-MAX_BODY_BYTES = 1_000_000
-MAX_DEPTH = 32
+from app.limits import MAX_BODY_BYTES, MAX_DEPTH
+from app.pointers import escape
 
 
 class ApiError(TesseraError):
@@ -95,11 +94,6 @@ def read_body(max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
     return payload
 
 
-def escape_token(token: str) -> str:
-    """A member name as a JSON pointer token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
 def _bad_text(text: str) -> str | None:
     if "\x00" in text:
         return "Must not contain NUL characters."
@@ -120,7 +114,7 @@ def _scan(document: Any) -> Iterator[tuple[str, list[str]]]:
             return
         if isinstance(node, dict):
             for name, child in node.items():
-                where = f"{pointer}/{escape_token(name)}"
+                where = f"{pointer}/{escape(name)}"
                 problem = _bad_text(name)
                 if problem:
                     yield pointer or "", [f"A member name: {problem}"]

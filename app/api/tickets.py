@@ -3,7 +3,7 @@
 Who sees what: Admins every ticket; everyone else (Agent, DepartmentHead) the tickets of the
 departments they are a member of. A ticket outside the caller's scope answers 404, exactly like
 one that does not exist. Creating is not scoped: an agent may open a ticket for any template; it
-goes to the template's default department, unassigned, in state "new".
+goes to the template's default department, unassigned, in state "new" (`app.tickets.intake`).
 
 Bad input never reaches the database: the body is size-checked before it is read (413), parsed
 strictly (400: not JSON, duplicate members, NaN/Infinity, not an object), walked for depth
@@ -20,31 +20,29 @@ with the URL that downloads it, scoped like the ticket.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
 from typing import Any, Literal
 
-from flask import current_app, g, request, url_for
+from flask import current_app, g, request
 from flask_appbuilder.api import BaseApi, expose, protect
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.api.body import (
-    ApiError,
-    answers_errors,
-    check_size,
-    escape_token,
-    invalid,
-    read_body,
+from app.api.body import ApiError, answers_errors, check_size, invalid, read_body
+from app.api.represent import (
+    iso,
+    represent,
+    represent_attachment,
+    represent_comment,
+    represent_event,
 )
-from app.definitions.filterable import filterable
+from app.definitions.filterable import FilterSpec, filterable
 from app.extensions import db
+from app.limits import MAX_ID
 from app.models import Department
+from app.pointers import escape
 from app.tickets import query
 from app.tickets.access import (
-    MAX_ID,
-    default_department_id,
     parse_assignee,
     users_by_id,
     visible_departments,
@@ -60,19 +58,14 @@ from app.tickets.comments import (
     visible_attachment,
 )
 from app.tickets.errors import StaleTicket, TicketError, TicketInvalid, TicketNotFound
-from app.tickets.models import Attachment, Channel, Comment, Priority, Ticket, TicketEvent
+from app.tickets.filters import field_param, read_field_filters
+from app.tickets.intake import NewTicket, check_data, open_ticket
+from app.tickets.models import Channel, Ticket
+from app.tickets.patch import merge_patch
 from app.tickets.query import COUNT_CAP
-from app.tickets.service import (
-    Requester,
-    Upload,
-    add_comment,
-    create_ticket,
-    stale_ticket,
-    update_ticket,
-)
+from app.tickets.service import Requester, Upload, add_comment, stale_ticket, update_ticket
 from app.tickets.storage import storage_for
 from app.tickets.system import (
-    SUBJECT_MAX,
     parse_priority,
     parse_requester,
     parse_subject,
@@ -86,130 +79,14 @@ PATCH_MEMBERS = ("lock_version", "data", "requester", "subject", "priority", "as
 COMMENT_MEMBERS = ("body", "internal")
 COMMENT_FIELDS = ("body", "internal", "files")
 LIST_PARAMS = ("template", "state", "department", "assignee", "sort", "cursor", "limit")
-FIELD_PARAM = re.compile(r"^f\.([^.]+)(?:\.(min|max|from|to|prefix|contains|is))?$")
-NUMBER_TEXT = re.compile(r"^-?\d{1,30}(\.\d{1,30})?$")
 
 
 def _unknown(payload: dict[str, Any], known: Sequence[str]) -> dict[str, list[str]]:
     return {
-        f"/{escape_token(name)}": [f"Unknown member; use {', '.join(known)}."]
+        f"/{escape(name)}": [f"Unknown member; use {', '.join(known)}."]
         for name in payload
         if name not in known
     }
-
-
-# ---------------------------------------------------------------------------------------------
-# Scope and representation
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _departments(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    rows = db.session.scalars(select(Department).where(Department.id.in_(sorted(set(ids)))))
-    return {d.id: {"id": d.id, "key": d.key, "name": d.name} for d in rows}
-
-
-def represent(tickets: Sequence[Ticket]) -> list[dict[str, Any]]:
-    """The JSON of tickets (departments and assignees loaded in two queries, not per row)."""
-    departments = _departments(t.department_id for t in tickets)
-    users = users_by_id(t.assignee_id for t in tickets)
-    return [
-        {
-            "id": t.id,
-            "number": t.number,
-            "template": t.template,
-            "template_version": t.template_version,
-            "subject": t.subject,
-            "state": t.state,
-            "priority": t.priority,
-            "department": departments.get(t.department_id),
-            "assignee": users.get(t.assignee_id) if t.assignee_id is not None else None,
-            "requester": {
-                "name": t.requester_name,
-                "email": t.requester_email,
-                "phone": t.requester_phone,
-            },
-            "channel": t.channel,
-            "data": t.data,
-            "lock_version": t.lock_version,
-            "created_at": _iso(t.created_at),
-            "updated_at": _iso(t.updated_at),
-            "first_response_at": _iso(t.first_response_at),
-            "resolved_at": _iso(t.resolved_at),
-            "closed_at": _iso(t.closed_at),
-        }
-        for t in tickets
-    ]
-
-
-def represent_attachment(
-    attachment: Attachment, users: dict[int, dict[str, Any]]
-) -> dict[str, Any]:
-    """An attachment's JSON, with the API URL that downloads it."""
-    uploader = attachment.uploaded_by_id
-    return {
-        "id": attachment.id,
-        "ticket_id": attachment.ticket_id,
-        "comment_id": attachment.comment_id,
-        "filename": attachment.filename,
-        "content_type": attachment.content_type,
-        "size": attachment.size,
-        "sha256": attachment.sha256,
-        "uploaded_by": users.get(uploader) if uploader is not None else None,
-        "created_at": _iso(attachment.created_at),
-        "url": url_for("TicketsApi.attachment", pk=attachment.ticket_id, aid=attachment.id),
-    }
-
-
-def represent_comment(
-    comment: Comment,
-    users: dict[int, dict[str, Any]],
-    attachments: Sequence[Attachment] = (),
-) -> dict[str, Any]:
-    """A comment's JSON with the files that came with it."""
-    return {
-        "id": comment.id,
-        "ticket_id": comment.ticket_id,
-        "body": comment.body,
-        "internal": comment.internal,
-        "channel": comment.channel,
-        "author": users.get(comment.author_id) if comment.author_id is not None else None,
-        "created_at": _iso(comment.created_at),
-        "attachments": [represent_attachment(a, users) for a in attachments],
-    }
-
-
-def represent_event(event: TicketEvent, users: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "kind": event.kind,
-        "pointer": event.pointer,
-        "old": event.old,
-        "new": event.new,
-        "channel": event.channel,
-        "actor": users.get(event.actor_id) if event.actor_id is not None else None,
-        "at": _iso(event.at),
-        "note": event.note,
-    }
-
-
-# ---------------------------------------------------------------------------------------------
-# JSON merge patch (RFC 7386)
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """Apply an RFC 7386 merge patch: objects merge, null removes, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for name, value in patch.items():
-        if value is None:
-            result.pop(name, None)
-        else:
-            result[name] = merge_patch(result.get(name), value)
-    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,71 +118,21 @@ def _department_id(value: str) -> int:
     return found.id
 
 
-def _whole_day_fields(template: str | None) -> set[str]:
-    """The `format: date` fields of a published template (their ranges may walk the days)."""
+def _offered(template: str | None) -> list[FilterSpec]:
+    """The filterable fields of a published template: their titles and which hold whole days."""
     if template is None:
-        return set()
+        return []
     try:
         tf = published_template(template)
     except TemplateUnavailable:
-        return set()
-    return {s.name for s in filterable(tf.schema).values() if s.whole_days}
-
-
-def _field_filters(whole_days: set[str]) -> tuple[query.FieldFilter, ...]:
-    filters: list[query.FieldFilter] = []
-    ranges: dict[tuple[str, str], dict[str, str]] = {}
-    for name in request.args:
-        match = FIELD_PARAM.match(name)
-        if not match:
-            continue
-        field, kind = match.group(1), match.group(2)
-        query.check_field_name(field)
-        values = request.args.getlist(name)
-        if kind is None:
-            filters.append(query.EnumIs(field, tuple(values)))
-            continue
-        if len(values) > 1:
-            raise ApiError(400, f"Give {name} once.")
-        value = values[0]
-        if kind in ("min", "max"):
-            if not NUMBER_TEXT.match(value):
-                raise ApiError(400, f"{name} must be a decimal number.")
-            ranges.setdefault((field, "number"), {})[kind] = value
-        elif kind in ("from", "to"):
-            try:
-                date.fromisoformat(value[:10])
-            except ValueError as exc:
-                raise ApiError(400, f"{name} must be an ISO date (YYYY-MM-DD...).") from exc
-            ranges.setdefault((field, "date"), {})[kind] = value
-        elif kind == "prefix":
-            filters.append(query.TextPrefix(field, value))
-        elif kind == "contains":
-            filters.append(query.TextContains(field, value))
-        elif kind == "is":
-            if value not in ("true", "false"):
-                raise ApiError(400, f"{name} must be true or false.")
-            filters.append(query.FlagIs(field, value == "true"))
-    for (field, reading), bounds in ranges.items():
-        if reading == "number":
-            filters.append(
-                query.NumberRange(
-                    field, query.as_decimal(bounds.get("min")), query.as_decimal(bounds.get("max"))
-                )
-            )
-        else:
-            filters.append(
-                query.DateRange(
-                    field, bounds.get("from"), bounds.get("to"), whole_days=field in whole_days
-                )
-            )
-    return tuple(filters)
+        return []
+    return list(filterable(tf.schema, tf.ui_schema).values())
 
 
 def list_filters() -> tuple[query.TicketFilters, str | None, int]:
     """(filters in the user's scope, cursor, limit) from the query string; 400 when bad."""
     for name in request.args:
-        if name not in LIST_PARAMS and not FIELD_PARAM.match(name):
+        if name not in LIST_PARAMS and field_param(name) is None:
             raise ApiError(400, f"Unknown query parameter {name!r}.")
         for value in request.args.getlist(name):
             if "\x00" in value or len(value) > 500:
@@ -345,7 +172,7 @@ def list_filters() -> tuple[query.TicketFilters, str | None, int]:
         states=tuple(states) if states else None,
         department_ids=departments,
         assignee=assignee,
-        fields=_field_filters(_whole_day_fields(template)),
+        fields=read_field_filters(request.args, _offered(template)),
         sort=sort,
     )
     return filters, cursor, limit
@@ -386,7 +213,7 @@ class TicketsApi(BaseApi):
                 message="The ticket was changed since you read it; nothing was saved.",
                 current_lock_version=exc.current_version,
                 changed_by=users.get(exc.changed_by_id) if exc.changed_by_id else None,
-                changed_at=_iso(exc.changed_at),
+                changed_at=iso(exc.changed_at),
             )
         if isinstance(exc, TicketInvalid):
             # 422, or 413 when an attached file is over the size limit.
@@ -528,33 +355,23 @@ class TicketsApi(BaseApi):
             errors["/data"] = ["Must be an object."]
         requester = parse_requester(errors, payload["requester"]) if "requester" in payload else {}
         subject = parse_subject(errors, payload["subject"]) if "subject" in payload else None
-        priority = (
-            parse_priority(errors, payload["priority"])
-            if "priority" in payload
-            else Priority.NORMAL.value
-        )
+        priority = parse_priority(errors, payload["priority"]) if "priority" in payload else None
         channel = payload.get("channel", Channel.API.value)
         if not isinstance(channel, str) or channel not in set(Channel):
             errors["/channel"] = [f"Must be one of: {', '.join(Channel)}."]
         if errors:
             raise invalid(errors)
-        assert isinstance(key, str) and isinstance(data, dict) and priority is not None
+        assert isinstance(key, str)
         template = published_template(key)
-        found = template.errors(data, "/data")
-        if found:
-            raise invalid(found)
-        department_id = default_department_id(template)
-        subject = subject or template.subject_from(data) or template.title.strip()
-        return create_ticket(
-            template=template.key,
-            template_version=template.version,
-            subject=subject[:SUBJECT_MAX],
-            department_id=department_id,
-            data=data,
-            requester=Requester(**requester),
-            priority=priority,
-            channel=channel,
-            actor_id=g.user.id,
+        return open_ticket(
+            NewTicket(
+                checked=check_data(template, data),
+                requester=Requester(**requester),
+                channel=channel,
+                actor_id=g.user.id,
+                subject=subject,
+                priority=priority,
+            )
         )
 
     @expose("/<int:pk>", methods=["PATCH"])
@@ -748,7 +565,7 @@ def _multipart_comment() -> tuple[str, bool, list[Upload]]:
     unknown = [n for n in form if n not in ("body", "internal")]
     unknown += [n for n in files if n != "files"]
     for name in unknown:
-        errors[f"/{escape_token(name)}"] = [f"Unknown field; use {', '.join(COMMENT_FIELDS)}."]
+        errors[f"/{escape(name)}"] = [f"Unknown field; use {', '.join(COMMENT_FIELDS)}."]
     for name in ("body", "internal"):
         if len(form.getlist(name)) > 1:
             errors[f"/{name}"] = ["Give it once."]

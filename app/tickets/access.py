@@ -13,13 +13,12 @@ from flask import g
 from sqlalchemy import select
 
 from app.extensions import db
+from app.limits import MAX_ID
 from app.models import Department, Membership
 from app.security import ROLE_ADMIN
 from app.tickets.errors import TicketError, TicketNotFound
 from app.tickets.models import Ticket
 from app.tickets.templates import TemplateForm
-
-MAX_ID = 2**31 - 1
 
 
 class NoDefaultDepartment(TicketError):

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage as UploadedFile
 
 from app.extensions import db
-from app.tickets.access import MAX_ID, visible_ticket
+from app.limits import MAX_ID
+from app.tickets.access import visible_ticket
 from app.tickets.errors import TicketNotFound
 from app.tickets.models import Attachment
 from app.tickets.service import Upload

@@ -1,30 +1,35 @@
-"""What a ticket list shows: the filters and sort of a page, and their WHERE clauses.
+"""What a ticket list shows: its filters and sort, and the `f.<field>[.op]` query grammar.
 
-Plain data in (frozen dataclasses a view or API builds from its query string), SQLAlchemy Core
-conditions out; `app.tickets.query` turns them into statements, pages and counts. One handler
-per custom-field filter kind, gathered in `FIELD_FILTERS`. Each handler reads the field through
-`app.tickets.fields`, so the SQL matches the per-field index of its kind.
+Plain data (frozen dataclasses a view or the API builds from its query string);
+`app.tickets.conditions` turns them into WHERE clauses, `app.tickets.query` into pages and
+counts. `read_field_filters` is the one reader of the custom-field query parameters, for the
+API and the list page alike:
+
+    f.<field>=v              equality with an enum value (repeat for any of several)
+    f.<field>.min / .max     number range (decimal text: 12, -3.5)
+    f.<field>.from / .to     ISO date range (2026-11-01, or a date-time)
+    f.<field>.prefix         text prefix (case-sensitive)
+    f.<field>.contains       substring (case-insensitive)
+    f.<field>.is             boolean: true or false
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Collection
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
-from sqlalchemy import Boolean, ColumnElement, String, and_, bindparam, false, literal
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.visitors import InternalTraversal
+from flask_babel import gettext as _
 
+from app.definitions.filterable import FilterSpec
 from app.tickets.errors import BadFilter
-from app.tickets.fields import FieldFlag, FieldNumber, FieldText, check_field_name
-from app.tickets.models import Ticket
+from app.tickets.fields import check_field_name
 
-UNASSIGNED = "unassigned"
+UNASSIGNED: Final = "unassigned"
 
 
 @dataclass(frozen=True)
@@ -140,173 +145,200 @@ def as_decimal(value: Any) -> Decimal | None:
     return number
 
 
-class _PatternCompare(ColumnElement[bool]):
-    """`expr ~>=~ bound` / `expr ~<~ bound` on PostgreSQL (text_pattern_ops); >= / < elsewhere."""
+# ---------------------------------------------------------------------------------------------
+# The query grammar
 
-    inherit_cache = True
-    type = Boolean()
-    _is_implicitly_boolean = True  # no "= 1" appended on SQLite
-    _traverse_internals = [
-        ("expr", InternalTraversal.dp_clauseelement),
-        ("bound", InternalTraversal.dp_clauseelement),
-        ("below", InternalTraversal.dp_boolean),
-    ]
+# No white space in a field name: `FIELD_NAME.match` alone would let a trailing newline through.
+FIELD_PARAM = re.compile(r"f\.([^.\s]+)(?:\.(min|max|from|to|prefix|contains|is))?")
+# Plain decimal text only: no exponent (1e999999 would overflow the numeric column), no
+# spaces, ASCII digits (`\d` would take any script's digits).
+NUMBER_TEXT = re.compile(r"-?[0-9]{1,30}(?:\.[0-9]{1,30})?")
+DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MAX_VALUE_CHARS = 500
 
-    def __init__(self, expr: ColumnElement[Any], bound: str, below: bool) -> None:
-        self.expr = expr
-        self.bound = literal(bound)
-        self.below = below
+# The operators each kind of filter input reads (None: `f.<field>` itself, equality).
+OPS: dict[str, tuple[str | None, ...]] = {
+    "enum": (None,),
+    "number": ("min", "max"),
+    "date": ("from", "to"),
+    "boolean": ("is",),
+    "text": ("prefix", "contains"),
+}
 
-
-@compiles(_PatternCompare, "postgresql")
-def _pg_pattern(element: _PatternCompare, compiler: SQLCompiler, **kw: Any) -> str:
-    op = "~<~" if element.below else "~>=~"
-    return f"{compiler.process(element.expr, **kw)} {op} {compiler.process(element.bound, **kw)}"
-
-
-@compiles(_PatternCompare)
-def _pattern(element: _PatternCompare, compiler: SQLCompiler, **kw: Any) -> str:
-    op = "<" if element.below else ">="
-    return f"{compiler.process(element.expr, **kw)} {op} {compiler.process(element.bound, **kw)}"
+Given = dict[str | None, list[str]]  # operator → the values of its parameter
 
 
-def prefix_successor(prefix: str) -> str | None:
-    """The smallest string greater than every string starting with `prefix` (None: no bound)."""
-    chars = list(prefix)
-    while chars:
-        code = ord(chars[-1]) + 1
-        if code == 0xD800:
-            code = 0xE000  # skip surrogates: they never appear in stored text
-        if code <= 0x10FFFF:
-            chars[-1] = chr(code)
-            return "".join(chars)
-        chars.pop()
-    return None
+def field_param(name: str) -> tuple[str, str | None] | None:
+    """(field, operator) of an `f.<field>[.op]` parameter name; None for any other name."""
+    match = FIELD_PARAM.fullmatch(name)
+    return (match.group(1), match.group(2)) if match else None
 
 
-def _enum(f: EnumIs, data: ColumnElement[Any]) -> ColumnElement[bool]:
-    expr = FieldText(f.field, data)
-    if not f.values:
-        return false()
-    if len(f.values) == 1:
-        return expr == f.values[0]
-    return expr.in_(list(f.values))
+def _param(field: str, op: str | None) -> str:
+    return f"f.{field}" if op is None else f"f.{field}.{op}"
 
 
-def _number(f: NumberRange, data: ColumnElement[Any]) -> ColumnElement[bool]:
-    expr = FieldNumber(f.field, data)
-    low, high = as_decimal(f.low), as_decimal(f.high)
-    parts = []
-    if low is not None:
-        parts.append(expr >= low)
-    if high is not None:
-        parts.append(expr <= high)
-    return and_(*parts) if parts else expr.is_not(None)
+def _label(field: str, op: str | None, spec: FilterSpec | None) -> str:
+    """How a message names a parameter: its field's title too, when the template gives one."""
+    return f"{spec.title} ({_param(field, op)})" if spec is not None else _param(field, op)
 
 
-def _date(f: DateRange, data: ColumnElement[Any]) -> ColumnElement[bool]:
-    expr = FieldText(f.field, data)
-    parts = []
-    if f.start:
-        parts.append(expr >= f.start)
-    if f.end:
-        after = None if f.whole_days else _next_day(f.end)
-        # "to 2026-11-20" takes in the whole day: 2026-11-20T23:59Z sorts after "2026-11-20"
-        parts.append(expr <= f.end if after is None else expr < after)
-    return and_(*parts) if parts else expr.is_not(None)
+def _enum(field: str, given: Given, spec: FilterSpec | None) -> list[FieldFilter]:
+    values = given.get(None)
+    return [] if values is None else [EnumIs(field, tuple(values))]
 
 
-def _next_day(text: str) -> str | None:
-    """The ISO date after a bare ISO date (`2026-11-20` → `2026-11-21`); None otherwise."""
-    if len(text) != 10:
-        return None
+def _number(field: str, given: Given, spec: FilterSpec | None) -> list[FieldFilter]:
+    bounds: dict[str, Decimal] = {}
+    for op in ("min", "max"):
+        if op in given:
+            value = given[op][0]
+            if not NUMBER_TEXT.fullmatch(value):
+                raise BadFilter(
+                    _("%(label)s must be a decimal number, like 12 or -3.5.",
+                      label=_label(field, op, spec))
+                )
+            bounds[op] = Decimal(value)
+    if not bounds:
+        return []
+    return [NumberRange(field, bounds.get("min"), bounds.get("max"))]
+
+
+def _iso_date(value: str) -> bool:
+    """A bare ISO date, or text that starts with one (a date-time)."""
+    day = value[:10]
+    if not DATE_TEXT.fullmatch(day):
+        return False
     try:
-        return (date.fromisoformat(text) + timedelta(days=1)).isoformat()
-    except (ValueError, OverflowError):
-        return None
+        date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True
 
 
-def _prefix(f: TextPrefix, data: ColumnElement[Any]) -> ColumnElement[bool]:
-    expr = FieldText(f.field, data)
-    if not f.prefix:
-        return expr.is_not(None)
-    upper = prefix_successor(f.prefix)
-    lower = _PatternCompare(expr, f.prefix, below=False)
-    return lower if upper is None else and_(lower, _PatternCompare(expr, upper, below=True))
+def _date(field: str, given: Given, spec: FilterSpec | None) -> list[FieldFilter]:
+    bounds: dict[str, str] = {}
+    for op in ("from", "to"):
+        if op in given:
+            value = given[op][0]
+            if not _iso_date(value):
+                raise BadFilter(
+                    _("%(label)s must be an ISO date (YYYY-MM-DD), optionally with a time.",
+                      label=_label(field, op, spec))
+                )
+            bounds[op] = value
+    if not bounds:
+        return []
+    whole_days = spec is not None and spec.whole_days
+    return [DateRange(field, bounds.get("from"), bounds.get("to"), whole_days=whole_days)]
 
 
-LIKE_ESCAPE = "/"
+def _boolean(field: str, given: Given, spec: FilterSpec | None) -> list[FieldFilter]:
+    if "is" not in given:
+        return []
+    value = given["is"][0]
+    if value not in ("true", "false"):
+        raise BadFilter(_("%(label)s must be true or false.", label=_label(field, "is", spec)))
+    return [FlagIs(field, value == "true")]
 
 
-def like_pattern(text: str) -> str:
-    """`%text%` with LIKE's wildcards (and the escape character) in `text` made literal."""
-    for char in (LIKE_ESCAPE, "%", "_"):  # the escape character first
-        text = text.replace(char, LIKE_ESCAPE + char)
-    return f"%{text}%"
+def _text(field: str, given: Given, spec: FilterSpec | None) -> list[FieldFilter]:
+    found: list[FieldFilter] = []
+    if "prefix" in given:
+        found.append(TextPrefix(field, given["prefix"][0]))
+    if "contains" in given:
+        found.append(TextContains(field, given["contains"][0]))
+    return found
 
 
-def _contains(f: TextContains, data: ColumnElement[Any]) -> ColumnElement[bool]:
-    if "\x00" in f.text:
-        raise BadFilter("Search text cannot contain NUL characters.")
-    expr = FieldText(f.field, data)
-    if not f.text:
-        return expr.is_not(None)
-    # ILIKE on PostgreSQL; lower(...) LIKE lower(...) on SQLite (ASCII folding only there).
-    # The pattern is rendered into the SQL text (quoted by SQLAlchemy), not bound: the planner
-    # estimates a pattern from the index's histogram, which a prepared statement's generic
-    # plan cannot do (it assumes 0.5 % for every pattern; bench/README.md, text contains).
-    pattern = bindparam(None, like_pattern(f.text), type_=String(), literal_execute=True)
-    return expr.ilike(pattern, escape=LIKE_ESCAPE)
-
-
-def _flag(f: FlagIs, data: ColumnElement[Any]) -> ColumnElement[bool]:
-    return FieldFlag(f.field, data) == ("true" if f.value else "false")
-
-
-FIELD_FILTERS: dict[type, Callable[[Any, ColumnElement[Any]], ColumnElement[bool]]] = {
-    EnumIs: _enum,
-    NumberRange: _number,
-    DateRange: _date,
-    TextPrefix: _prefix,
-    TextContains: _contains,
-    FlagIs: _flag,
+READERS: dict[str, Callable[[str, Given, FilterSpec | None], list[FieldFilter]]] = {
+    "enum": _enum,
+    "number": _number,
+    "date": _date,
+    "boolean": _boolean,
+    "text": _text,
 }
 
 
-def field_condition(f: FieldFilter, data: ColumnElement[Any] | None = None) -> ColumnElement[bool]:
-    """The WHERE clause of one custom-field filter over `data` (default `ticket.data`)."""
-    handler = FIELD_FILTERS.get(type(f))
-    if handler is None:
-        raise BadFilter(f"Unknown filter {f!r}.")
-    check_field_name(f.field)
-    return handler(f, Ticket.__table__.c.data if data is None else data)
+def _values(args: Mapping[str, Any], name: str) -> list[str]:
+    """Every value of a parameter: a MultiDict's list, or a plain mapping's value or list."""
+    getlist = getattr(args, "getlist", None)
+    found = getlist(name) if callable(getlist) else args[name]
+    return [found] if isinstance(found, str) else [str(v) for v in found]
 
 
-def conditions(
-    filters: TicketFilters, fields: bool | Callable[[FieldFilter], bool] = True
-) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of a filter set: system columns, then the custom fields `fields` keeps."""
-    where: list[ColumnElement[bool]] = []
-    if filters.template is not None:
-        where.append(Ticket.template == filters.template)
-    if filters.states is not None:
-        states = list(filters.states)
-        where.append(Ticket.state == states[0] if len(states) == 1 else Ticket.state.in_(states))
-    if filters.department_ids is not None:
-        ids = sorted(set(filters.department_ids))
-        if not ids:
-            where.append(false())
-        else:
-            where.append(
-                Ticket.department_id == ids[0] if len(ids) == 1 else Ticket.department_id.in_(ids)
+def _check_value(field: str, op: str | None, value: str, spec: FilterSpec | None) -> None:
+    if "\x00" in value:
+        raise BadFilter(
+            _("%(label)s must not contain NUL characters.", label=_label(field, op, spec))
+        )
+    if len(value) > MAX_VALUE_CHARS:
+        raise BadFilter(
+            _("%(label)s must be at most %(limit)d characters.",
+              label=_label(field, op, spec), limit=MAX_VALUE_CHARS)
+        )
+
+
+def _collect(
+    args: Mapping[str, Any], offered: Mapping[str, FilterSpec], form: bool
+) -> dict[str, Given]:
+    """{field: {operator: values}} of the filter parameters `read_field_filters` reads."""
+    found: dict[str, Given] = {}
+    for name in args:
+        if not name.startswith("f."):
+            continue
+        parsed = field_param(name)
+        if parsed is None:
+            if form:
+                continue  # not an input of the page's form
+            ops = ", ".join(op for kind in OPS.values() for op in kind if op)
+            raise BadFilter(
+                _("Unknown filter parameter '%(name)s': use f.<field> or f.<field>.<op> "
+                  "(op: %(ops)s).", name=name, ops=ops)
             )
-    if filters.assignee == UNASSIGNED:
-        where.append(Ticket.assignee_id.is_(None))
-    elif filters.assignee is not None:
-        if not isinstance(filters.assignee, int) or isinstance(filters.assignee, bool):
-            raise BadFilter(f"Assignee must be a user id or {UNASSIGNED!r}.")
-        where.append(Ticket.assignee_id == filters.assignee)
-    for f in filters.fields:
-        if fields is True or (callable(fields) and fields(f)):
-            where.append(field_condition(f))
-    return where
+        field, op = parsed
+        spec = offered.get(field)
+        if form and (spec is None or op not in OPS[spec.kind]):
+            continue  # the page has no such input (another template's, say)
+        check_field_name(field)
+        values = _values(args, name)
+        if form:
+            values = [v for v in values if v]  # an empty input is no filter
+            if not values:
+                continue
+        if op is not None and len(values) > 1:
+            raise BadFilter(_("Give %(name)s once.", name=name))
+        for value in values:
+            _check_value(field, op, value, spec)
+        found.setdefault(field, {})[op] = values
+    return found
+
+
+def read_field_filters(
+    args: Mapping[str, Any], offered: Iterable[FilterSpec] = (), *, form: bool = False
+) -> tuple[FieldFilter, ...]:
+    """The custom-field filters of a query string; BadFilter naming the parameter when bad.
+
+    `offered`: the template's filter specs (their kinds, titles and `whole_days`).
+
+    - API (`form=False`): every `f.` parameter, for any field name and any operator; each
+      value is taken as given (`f.color=` looks for the empty text); a name outside the
+      grammar is refused. Filters come in the order their fields first appear.
+    - The list page (`form=True`): only the inputs the page renders, i.e. the fields `offered`
+      with their kind's operators; other `f.` parameters (say, of the template shown before)
+      are ignored, and an empty input is no filter. Filters come in the order of `offered`.
+
+    Either way an operator other than equality is given once, values are checked the same way
+    (decimal text, ISO dates, true/false, no NUL, at most MAX_VALUE_CHARS characters), and the
+    bounds of one field's range make one filter.
+    """
+    specs = {s.name: s for s in offered}
+    given = _collect(args, specs, form)
+    order = [name for name in specs if name in given] if form else list(given)
+    filters: list[FieldFilter] = []
+    for field in order:
+        spec = specs.get(field)
+        kinds = [spec.kind] if form and spec is not None else list(READERS)
+        for kind in kinds:
+            filters += READERS[kind](field, given[field], spec)
+    return tuple(filters)

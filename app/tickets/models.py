@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
+from app.models import Department  # noqa: F401  (tickets belong to a department)
 
 # JSONB on PostgreSQL (indexable, `->>`), JSON1 text on SQLite.
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")

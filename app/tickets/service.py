@@ -22,8 +22,8 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 from sqlalchemy.exc import PendingRollbackError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.clock import utcnow

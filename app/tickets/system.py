@@ -9,15 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from app.pointers import escape
 from app.tickets.models import Priority
 
 SUBJECT_MAX = 300
 REQUESTER_LIMITS = {"name": 200, "email": 254, "phone": 64}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-
-
-def _token(name: str) -> str:
-    return name.replace("~", "~0").replace("/", "~1")
 
 
 def parse_text(
@@ -42,7 +39,7 @@ def parse_requester(errors: dict[str, list[str]], value: Any) -> dict[str, str |
         return {}
     out: dict[str, str | None] = {}
     for name, member in value.items():
-        pointer = f"/requester/{_token(name)}"
+        pointer = f"/requester/{escape(name)}"
         if name not in REQUESTER_LIMITS:
             errors[pointer] = ["Unknown member; use name, email, phone."]
             continue

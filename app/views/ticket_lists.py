@@ -1,9 +1,9 @@
 """What a ticket list page shows: its columns, its filters read from the query string, values.
 
 Pure helpers of `TicketView.index` (no database): the page asks `columns` and `filter_specs`
-(app.definitions.filterable) what a template's list offers, `read_field_filters` turns the
-query string into `app.tickets.query` filters, and `display` renders a stored value the way
-the template's schema labels it.
+(app.definitions.filterable) what a template's list offers, `read_sort` reads its sort, and
+`display` renders a stored value the way the template's schema labels it. The filter inputs
+are read by `app.tickets.filters.read_field_filters` (the API's reader too) in its form mode.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from app.definitions.filterable import FilterSpec, choices, column_name, properties
+from app.definitions.filterable import choices, column_name, properties
 from app.tickets import query
-from app.tickets.errors import BadFilter
 from app.tickets.templates import TemplateForm
 
 
@@ -73,57 +72,6 @@ def display(value: Any, labels: Mapping[str, str] | None = None) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return (labels or {}).get(str(value)) or str(value)
-
-
-Found = list[query.FieldFilter]
-
-
-def _enum(name: str, s: FilterSpec, args: MultiDict[str, str]) -> Found:
-    values = tuple(v for v in args.getlist(f"f.{name}") if v)
-    return [query.EnumIs(name, values)] if values else []
-
-
-def _number(name: str, s: FilterSpec, args: MultiDict[str, str]) -> Found:
-    low, high = args.get(f"f.{name}.min", ""), args.get(f"f.{name}.max", "")
-    if not (low or high):
-        return []
-    return [query.NumberRange(name, query.as_decimal(low), query.as_decimal(high))]
-
-
-def _date(name: str, s: FilterSpec, args: MultiDict[str, str]) -> Found:
-    start, end = args.get(f"f.{name}.from", ""), args.get(f"f.{name}.to", "")
-    if not (start or end):
-        return []
-    return [query.DateRange(name, start or None, end or None, whole_days=s.whole_days)]
-
-
-def _boolean(name: str, s: FilterSpec, args: MultiDict[str, str]) -> Found:
-    value = args.get(f"f.{name}.is", "")
-    if value in ("true", "false"):
-        return [query.FlagIs(name, value == "true")]
-    if value:
-        raise BadFilter(f"{s.title} must be yes or no.")
-    return []
-
-
-def _text(name: str, s: FilterSpec, args: MultiDict[str, str]) -> Found:
-    prefix, part = args.get(f"f.{name}.prefix", ""), args.get(f"f.{name}.contains", "")
-    found: Found = []
-    if prefix:
-        found.append(query.TextPrefix(name, prefix))
-    if part:
-        found.append(query.TextContains(name, part))
-    return found
-
-
-READERS = {"enum": _enum, "number": _number, "date": _date, "boolean": _boolean, "text": _text}
-
-
-def read_field_filters(
-    specs: list[FilterSpec], args: MultiDict[str, str]
-) -> tuple[query.FieldFilter, ...]:
-    """The query filters of the non-empty filter inputs (BadFilter on a bad value)."""
-    return tuple(f for s in specs for f in READERS[s.kind](s.name, s, args))
 
 
 SORTS = {

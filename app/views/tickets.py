@@ -1,7 +1,8 @@
 """The agent's ticket pages, generated from the published templates (no per-template views).
 
 - `/tickets/new/` lists the published templates; `/tickets/new/<template>` renders the
-  template's compiled form plus the system fields and creates the ticket in one transaction.
+  template's compiled form plus the system fields and creates the ticket in one transaction,
+  through the one way in the API takes too (`app.tickets.intake`: department, state, assignee).
 - `/tickets/` lists tickets: "mine", "queue" (my departments, unassigned), "all" (scoped), and
   per template (`?template=`) with its `list_columns` and filters generated from its schema.
 - `/tickets/<pk>` shows a ticket, its history and comments, and the edit form (optimistic
@@ -16,9 +17,10 @@ user's departments answers 404, exactly like one that does not exist.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
@@ -31,7 +33,6 @@ from app.models import Definition, DefinitionStatus, Department
 from app.tickets import query
 from app.tickets.access import (
     NoDefaultDepartment,
-    default_department_id,
     department_members,
     parse_assignee,
     users_by_id,
@@ -56,17 +57,13 @@ from app.tickets.errors import (
     TicketInvalid,
     TicketNotFound,
 )
+from app.tickets.filters import read_field_filters
+from app.tickets.intake import NewTicket, open_ticket, read_form
 from app.tickets.models import Channel, Priority, Ticket
 from app.tickets.query import COUNT_CAP
-from app.tickets.service import (
-    MAX_FILES_PER_COMMENT,
-    Requester,
-    add_comment,
-    create_ticket,
-    update_ticket,
-)
+from app.tickets.service import MAX_FILES_PER_COMMENT, Requester, add_comment, update_ticket
 from app.tickets.storage import storage_for
-from app.tickets.system import SUBJECT_MAX, parse_priority, parse_requester, parse_subject
+from app.tickets.system import parse_priority, parse_requester, parse_subject
 from app.tickets.templates import (
     TemplateForm,
     TemplateUnavailable,
@@ -129,21 +126,22 @@ def _published_templates() -> list[Definition]:
     )
 
 
-def _system_values(
-    tf: TemplateForm, errors: dict[str, list[str]], *, with_subject: bool
-) -> dict[str, Any]:
-    """Requester, priority and (when the template names none) subject from the posted form."""
+def _system_values(errors: dict[str, list[str]], *, with_subject: bool) -> dict[str, Any]:
+    """Requester, priority and (when the template names none) subject from the posted form.
+
+    A priority not posted is None: a new ticket's then falls to the intake's default.
+    """
     form = request.form
     given = {n: form.get(f"requester_{n}", "") for n in REQUESTER_FIELDS}
     requester = parse_requester(errors, given)
-    priority = parse_priority(errors, form.get("priority", Priority.NORMAL.value))
+    priority = parse_priority(errors, form["priority"]) if "priority" in form else None
     values: dict[str, Any] = {"requester": requester, "priority": priority, "subject": None}
     if with_subject:
         values["subject"] = parse_subject(errors, form.get("subject", ""))
     return values
 
 
-def _formdata() -> CombinedMultiDict:  # type: ignore[type-arg]
+def _formdata() -> CombinedMultiDict[str, Any]:
     return CombinedMultiDict([request.files, request.form])
 
 
@@ -198,7 +196,7 @@ class TicketView(BaseView):
 
     @expose("/new/")
     @has_access
-    def new_index(self):  # type: ignore[no-untyped-def]
+    def new_index(self) -> ResponseReturnValue:
         """The published templates an agent may open a ticket with."""
         return self.render_template(
             "tessera/tickets/new_index.html", templates=_published_templates(), title="New ticket"
@@ -206,38 +204,32 @@ class TicketView(BaseView):
 
     @expose("/new/<string:template>", methods=["GET", "POST"])
     @has_access
-    def new(self, template: str):  # type: ignore[no-untyped-def]
+    def new(self, template: str) -> ResponseReturnValue:
         """The template's compiled form plus the system fields; POST creates the ticket."""
         tf = _template_or_abort(template)
         needs_subject = not tf.settings.get("subject")
         if request.method == "GET":
             return self._new_page(tf, tf.form(), {}, needs_subject)
         form = tf.form(formdata=_formdata())
-        valid = form.validate()
+        checked = read_form(tf, form)
         errors: dict[str, list[str]] = {}
-        system = _system_values(tf, errors, with_subject=needs_subject)
-        data = form.to_instance()
-        if not valid or errors or not isinstance(data, dict):
+        system = _system_values(errors, with_subject=needs_subject)
+        if checked is None or errors:
             db.session.rollback()
             return self._new_page(tf, form, errors, needs_subject), 422
+        new = NewTicket(
+            checked=checked,
+            requester=Requester(**system["requester"]),
+            channel=Channel.AGENT.value,
+            actor_id=g.user.id,
+            subject=system["subject"],
+            priority=system["priority"],
+        )
         try:
-            department_id = default_department_id(tf)
+            ticket = open_ticket(new)
         except NoDefaultDepartment as exc:
             flash(str(exc), "danger")
             return self._new_page(tf, form, errors, needs_subject), 409
-        subject = system["subject"] or tf.subject_from(data) or tf.title.strip()
-        try:
-            ticket = create_ticket(
-                template=tf.key,
-                template_version=tf.version,
-                subject=subject[:SUBJECT_MAX],
-                department_id=department_id,
-                data=data,
-                requester=Requester(**system["requester"]),
-                priority=system["priority"],
-                channel=Channel.AGENT.value,
-                actor_id=g.user.id,
-            )
         except TicketError as exc:
             flash(f"Not saved: {exc}", "danger")
             return self._new_page(tf, form, errors, needs_subject), 422
@@ -258,7 +250,7 @@ class TicketView(BaseView):
 
     @expose("/")
     @has_access
-    def index(self):  # type: ignore[no-untyped-def]
+    def index(self) -> ResponseReturnValue:
         """Tickets by view (mine, queue, all) or by template, sorted, keyset pages."""
         view = request.args.get("view", "all")
         if view not in VIEWS:
@@ -268,7 +260,7 @@ class TicketView(BaseView):
         specs = filter_specs(tf.settings, tf.schema, tf.ui_schema) if tf is not None else []
         columns = lists.columns(tf) if tf is not None else []
         scope = visible_departments()
-        assignee: int | str | None = None
+        assignee: int | Literal["unassigned"] | None = None
         if view == "mine":
             assignee = int(g.user.id)
         elif view == "queue":
@@ -284,8 +276,8 @@ class TicketView(BaseView):
             filters = query.TicketFilters(
                 template=key,
                 department_ids=scope,
-                assignee=assignee,  # type: ignore[arg-type]
-                fields=lists.read_field_filters(specs, request.args),
+                assignee=assignee,
+                fields=read_field_filters(request.args, specs, form=True),
                 sort=lists.read_sort(request.args),
             )
             page = query.list_tickets(filters, cursor, limit)
@@ -331,7 +323,7 @@ class TicketView(BaseView):
 
     @expose("/<int:pk>")
     @has_access
-    def show(self, pk: int):  # type: ignore[no-untyped-def]
+    def show(self, pk: int) -> ResponseReturnValue:
         """System fields, custom data, history, comments, and the edit form."""
         ticket = _scoped_ticket(pk)
         tf = _version_or_abort(ticket)
@@ -340,7 +332,7 @@ class TicketView(BaseView):
 
     @expose("/<int:pk>/edit", methods=["POST"])
     @has_access
-    def edit(self, pk: int):  # type: ignore[no-untyped-def]
+    def edit(self, pk: int) -> ResponseReturnValue:
         """Save the edit form against the lock_version it was read at (409 when stale)."""
         ticket = _scoped_ticket(pk)
         tf = _version_or_abort(ticket)
@@ -348,14 +340,14 @@ class TicketView(BaseView):
         form = tf.form(formdata=_formdata(), data=ticket.data or {})
         valid = form.validate()
         errors: dict[str, list[str]] = {}
-        system = _system_values(tf, errors, with_subject=True)
+        system = _system_values(errors, with_subject=True)
         data = form.to_instance()
         if not valid or errors or not isinstance(data, dict):
             db.session.rollback()
             return self._detail(ticket, tf, form, expected, errors=errors), 422
         changes: dict[str, Any] = {
             "subject": system["subject"],
-            "priority": system["priority"],
+            "priority": system["priority"] or Priority.NORMAL.value,
             "data": data,
         }
         for name in REQUESTER_FIELDS:
@@ -386,7 +378,7 @@ class TicketView(BaseView):
 
     @expose("/<int:pk>/comment", methods=["POST"])
     @has_access
-    def comment(self, pk: int):  # type: ignore[no-untyped-def]
+    def comment(self, pk: int) -> ResponseReturnValue:
         """Add a public reply or an internal note, with files; all or nothing."""
         ticket = _scoped_ticket(pk)
         try:
@@ -428,7 +420,7 @@ class TicketView(BaseView):
 
     @expose("/<int:pk>/assign", methods=["POST"])
     @has_access
-    def assign(self, pk: int):  # type: ignore[no-untyped-def]
+    def assign(self, pk: int) -> ResponseReturnValue:
         """Assign the ticket to a member of its department, to me, or back to the queue."""
         ticket = _scoped_ticket(pk)
         expected = _posted_lock_version()
@@ -454,7 +446,7 @@ class TicketView(BaseView):
 
     @expose("/<int:pk>/attachments/<int:aid>")
     @has_access
-    def download(self, pk: int, aid: int):  # type: ignore[no-untyped-def]
+    def download(self, pk: int, aid: int) -> ResponseReturnValue:
         """One attachment of a ticket the user may see, as a download (404 otherwise)."""
         try:
             return download_response(visible_attachment(pk, aid), storage_for(current_app))

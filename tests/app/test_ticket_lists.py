@@ -1,4 +1,7 @@
-"""The list page's pure helpers: columns, labels, values as text, filters from the query."""
+"""The list page's pure helpers: columns, labels, values as text, filters from the query.
+
+The filters are read by `app.tickets.filters` in its form mode (every mode: test_filters.py).
+"""
 
 from __future__ import annotations
 
@@ -11,15 +14,9 @@ from werkzeug.datastructures import MultiDict
 from app.definitions.filterable import filter_specs
 from app.tickets import query
 from app.tickets.errors import BadFilter
+from app.tickets.filters import read_field_filters
 from app.tickets.templates import TemplateForm
-from app.views.ticket_lists import (
-    columns,
-    display,
-    field_labels,
-    labels,
-    read_field_filters,
-    read_sort,
-)
+from app.views.ticket_lists import columns, display, field_labels, labels, read_sort
 from forms import compile_form
 
 SCHEMA: dict[str, Any] = {
@@ -94,7 +91,7 @@ def test_read_field_filters_per_kind_and_blank_inputs_ignored() -> None:
             ("f.serial.prefix", "SN1"), ("f.serial.contains", "50%"),
         ]
     )
-    assert read_field_filters(specs, args) == (
+    assert read_field_filters(args, specs, form=True) == (
         query.EnumIs("tier", ("gold", "std")),
         query.NumberRange("amount", Decimal("10"), None),
         query.DateRange("bought", "2026-01-01", None, whole_days=True),
@@ -102,7 +99,7 @@ def test_read_field_filters_per_kind_and_blank_inputs_ignored() -> None:
         query.TextPrefix("serial", "SN1"),
         query.TextContains("serial", "50%"),
     )
-    assert read_field_filters(specs, MultiDict()) == ()
+    assert read_field_filters(MultiDict(), specs, form=True) == ()
 
 
 @pytest.mark.parametrize(
@@ -112,7 +109,7 @@ def test_read_field_filters_per_kind_and_blank_inputs_ignored() -> None:
 def test_bad_filter_values_are_refused(name: str, value: str) -> None:
     args = MultiDict([(name, value)])
     with pytest.raises(BadFilter):
-        read_field_filters(filter_specs({}, SCHEMA), args)
+        read_field_filters(args, filter_specs({}, SCHEMA), form=True)
         read_sort(args)
 
 

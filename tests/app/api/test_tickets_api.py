@@ -14,10 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.definitions import store
 from app.extensions import db
+from app.models import Department
 from app.tickets.models import Ticket, TicketEvent
 from tests.app.test_ticket_attachments import stored_files, unique
 
@@ -240,8 +241,20 @@ def test_unknown_template_is_404_and_retired_409(api: Api, app: Flask) -> None:
 def test_template_without_default_department_is_409(api: Api, app: Flask) -> None:
     key = f"api_{tag()}"
     body = template_body(key)
-    body["settings"] = {"subject": "/summary"}
+    with app.app_context():
+        department = Department(key=f"d{tag()}", name=f"Gone {key}", description="test")
+        db.session.add(department)
+        db.session.commit()
+        body["settings"] = {"subject": "/summary", "default_department": department.key}
+        db.session.remove()
     publish(app, key, body)
+    with app.app_context():  # publication checked the key; a later rename leaves it dangling
+        db.session.execute(
+            update(Department).where(Department.key == body["settings"]["default_department"])
+            .values(key=f"r{tag()}")
+        )
+        db.session.commit()
+        db.session.remove()
     assert api("POST", API, json=good(key)).status_code == 409
 
 

@@ -1,0 +1,114 @@
+"""The API's JSON of tickets, comments, attachments and history events.
+
+Departments and users are loaded once per answer (one query each), never per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Department
+from app.tickets.access import users_by_id
+from app.tickets.models import Attachment, Comment, Ticket, TicketEvent
+
+
+def iso(value: datetime | None) -> str | None:
+    """A timestamp as ISO 8601 text; None stays None."""
+    return value.isoformat() if value is not None else None
+
+
+def departments_by_id(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """{id: {id, key, name}} of the given departments (one query)."""
+    rows = db.session.scalars(select(Department).where(Department.id.in_(sorted(set(ids)))))
+    return {d.id: {"id": d.id, "key": d.key, "name": d.name} for d in rows}
+
+
+def represent(tickets: Sequence[Ticket]) -> list[dict[str, Any]]:
+    """The JSON of tickets (departments and assignees loaded in two queries, not per row)."""
+    departments = departments_by_id(t.department_id for t in tickets)
+    users = users_by_id(t.assignee_id for t in tickets)
+    return [
+        {
+            "id": t.id,
+            "number": t.number,
+            "template": t.template,
+            "template_version": t.template_version,
+            "subject": t.subject,
+            "state": t.state,
+            "priority": t.priority,
+            "department": departments.get(t.department_id),
+            "assignee": users.get(t.assignee_id) if t.assignee_id is not None else None,
+            "requester": {
+                "name": t.requester_name,
+                "email": t.requester_email,
+                "phone": t.requester_phone,
+            },
+            "channel": t.channel,
+            "data": t.data,
+            "lock_version": t.lock_version,
+            "created_at": iso(t.created_at),
+            "updated_at": iso(t.updated_at),
+            "first_response_at": iso(t.first_response_at),
+            "resolved_at": iso(t.resolved_at),
+            "closed_at": iso(t.closed_at),
+        }
+        for t in tickets
+    ]
+
+
+def represent_attachment(
+    attachment: Attachment, users: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
+    """An attachment's JSON, with the API URL that downloads it."""
+    uploader = attachment.uploaded_by_id
+    return {
+        "id": attachment.id,
+        "ticket_id": attachment.ticket_id,
+        "comment_id": attachment.comment_id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "uploaded_by": users.get(uploader) if uploader is not None else None,
+        "created_at": iso(attachment.created_at),
+        "url": url_for("TicketsApi.attachment", pk=attachment.ticket_id, aid=attachment.id),
+    }
+
+
+def represent_comment(
+    comment: Comment,
+    users: dict[int, dict[str, Any]],
+    attachments: Sequence[Attachment] = (),
+) -> dict[str, Any]:
+    """A comment's JSON with the files that came with it."""
+    return {
+        "id": comment.id,
+        "ticket_id": comment.ticket_id,
+        "body": comment.body,
+        "internal": comment.internal,
+        "channel": comment.channel,
+        "author": users.get(comment.author_id) if comment.author_id is not None else None,
+        "created_at": iso(comment.created_at),
+        "attachments": [represent_attachment(a, users) for a in attachments],
+    }
+
+
+def represent_event(event: TicketEvent, users: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """A history event's JSON: what changed where (a JSON pointer), from what to what, by whom."""
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "pointer": event.pointer,
+        "old": event.old,
+        "new": event.new,
+        "channel": event.channel,
+        "actor": users.get(event.actor_id) if event.actor_id is not None else None,
+        "at": iso(event.at),
+        "note": event.note,
+    }
