@@ -1,4 +1,4 @@
-"""Request-level glue: template globals and error pages shared by every view."""
+"""Request-level glue: template globals, security headers and error pages shared by every view."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from app.headers import init_headers
 from app.queue import queue_online
 from app.security import ROLE_ADMIN
 
@@ -33,6 +34,7 @@ def _api_errors_as_json(exc: HTTPException) -> Any:
 
 
 def register_web(app: Flask) -> None:
-    """Attach the context processor and error handlers."""
+    """Attach the context processor, the security headers and the error handlers."""
     app.context_processor(_queue_banner)
+    init_headers(app)
     app.register_error_handler(HTTPException, _api_errors_as_json)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Numeric, String, text
@@ -244,12 +246,19 @@ def ensure_field_index(bind: Engine | Connection, field: str, kind: FieldKind | 
     if bind.dialect.name != "postgresql":
         return None
     index, _ = field_index_names(field, kind)
+    with _autocommit(bind) as conn:
+        _build(conn, index, field, kind)
+    return index
+
+
+@contextmanager
+def _autocommit(bind: Engine | Connection) -> Iterator[Connection]:
+    """A connection outside any transaction: CREATE/DROP INDEX CONCURRENTLY need one."""
     if isinstance(bind, Engine):
         with bind.connect() as conn:
-            _build(conn.execution_options(isolation_level="AUTOCOMMIT"), index, field, kind)
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
     else:
-        _build(bind.execution_options(isolation_level="AUTOCOMMIT"), index, field, kind)
-    return index
+        yield bind.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _build(conn: Connection, index: str, field: str, kind: FieldKind | str) -> None:
@@ -296,21 +305,29 @@ def _has_trigram(conn: Connection) -> bool:
 
 def drop_field_index(bind: Engine | Connection, field: str, kind: FieldKind | str) -> None:
     """Drop the index and statistics of a field that is no longer filterable; no-op on SQLite."""
+    index, _ = field_index_names(field, kind)
+    extra = [trigram_index_name(field)] if FieldKind(kind) is FieldKind.TEXT else []
+    drop_indexes(bind, [index, *extra])
+
+
+def statistics_name(index: str) -> str:
+    """The statistics object built with a field index (`ix_ticket_…` → `st_ticket_…`)."""
+    return "st" + index[2:]
+
+
+def _quoted(name: str) -> str:
+    # Field index names are created unquoted, so PostgreSQL keeps them folded to lower case.
+    return '"' + name.lower().replace('"', '""') + '"'
+
+
+def drop_indexes(bind: Engine | Connection, indexes: list[str]) -> None:
+    """Drop field indexes (by name) and their statistics, CONCURRENTLY; no-op on SQLite."""
     if bind.dialect.name != "postgresql":
         return
-    index, stats = field_index_names(field, kind)
-    statements = [
-        f"DROP INDEX CONCURRENTLY IF EXISTS {index}",
-        f"DROP STATISTICS IF EXISTS {stats}",
-    ]
-    if FieldKind(kind) is FieldKind.TEXT:
-        statements.append(f"DROP INDEX CONCURRENTLY IF EXISTS {trigram_index_name(field)}")
-    if isinstance(bind, Engine):
-        with bind.connect() as conn:
-            auto = conn.execution_options(isolation_level="AUTOCOMMIT")
-            for statement in statements:
-                auto.execute(text(statement))
-    else:
-        auto = bind.execution_options(isolation_level="AUTOCOMMIT")
+    statements = []
+    for index in indexes:
+        statements.append(f"DROP INDEX CONCURRENTLY IF EXISTS {_quoted(index)}")
+        statements.append(f"DROP STATISTICS IF EXISTS {_quoted(statistics_name(index))}")
+    with _autocommit(bind) as conn:
         for statement in statements:
-            auto.execute(text(statement))
+            conn.execute(text(statement))

@@ -31,6 +31,7 @@ from app.models import Definition, DefinitionStatus
 from app.tickets.fields import (
     FIELD_INDEX_PREFIXES,
     FieldKind,
+    drop_indexes,
     ensure_field_index,
     field_index_names,
 )
@@ -102,21 +103,13 @@ def reconcile(drop_unused: bool = False) -> Reconciled:
         log.info("built field index %s (%s, %s)", index, name, kind)
     result.unused = sorted(set(have) - set(want))
     if drop_unused:
+        drop_indexes(db.engine, result.unused)
         for index in result.unused:
-            _drop(index)
+            log.info("dropped unused field index %s", index)
     if result.built:
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE ticket"))
     return result
-
-
-def _drop(index: str) -> None:
-    """Drop a field index and its statistics (same name after `st_`; see fields.py)."""
-    with db.engine.connect() as conn:
-        auto = conn.execution_options(isolation_level="AUTOCOMMIT")
-        auto.execute(text(f'DROP INDEX CONCURRENTLY IF EXISTS "{index}"'))
-        auto.execute(text(f'DROP STATISTICS IF EXISTS "st{index[2:]}"'))
-    log.info("dropped unused field index %s", index)
 
 
 def schedule(app: Flask | None = None) -> bool:
