@@ -297,22 +297,23 @@ def test_state_changes_only_through_change_state(
     assert get_ticket(ticket.id).state == "open"
 
 
-def test_writes_compose_into_one_transaction(setting: Setting, new_ticket: NewTicket) -> None:
+def _four_writes(setting: Setting, new_ticket: NewTicket) -> Ticket:
+    """Create, assign, move and comment on a ticket, none of them committing."""
     ticket = new_ticket(commit=False)
     update_ticket(
         ticket.id, {"assignee_id": setting.agent_id}, 1, setting.agent_id, commit=False
     )
     change_state(ticket.id, "open", 2, setting.agent_id, commit=False)
     add_comment(ticket.id, "On it.", setting.agent_id, commit=False)
+    return ticket
+
+
+def test_writes_compose_into_one_transaction(setting: Setting, new_ticket: NewTicket) -> None:
+    ticket = _four_writes(setting, new_ticket)
     db.session.rollback()
     assert db.session.get(Ticket, ticket.id) is None  # nothing of the four was committed
 
-    ticket = new_ticket(commit=False)
-    update_ticket(
-        ticket.id, {"assignee_id": setting.agent_id}, 1, setting.agent_id, commit=False
-    )
-    change_state(ticket.id, "open", 2, setting.agent_id, commit=False)
-    add_comment(ticket.id, "On it.", setting.agent_id, commit=False)
+    ticket = _four_writes(setting, new_ticket)
     db.session.commit()
     db.session.expire_all()
     stored = get_ticket(ticket.id)
