@@ -122,13 +122,33 @@ class Config:
     LANGUAGES = {"en": {"flag": "gb", "name": "English"}}
     BABEL_DEFAULT_LOCALE = "en"
 
+    # Security headers (app.headers): the page Content-Security-Policy ({nonce} is filled in per
+    # request; empty = the strict built-in policy), and report-only mode for trying a policy.
+    TESSERA_CSP = os.environ.get("TESSERA_CSP") or None
+    TESSERA_CSP_REPORT_ONLY = _env_bool("TESSERA_CSP_REPORT_ONLY", False)
+
     # Flask-WTF
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
 
-    # Rate limiting of the login endpoints (Flask-Limiter via FAB), in-memory by default.
-    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", False)
+    # Login throttling (app.auth.throttle): failed sign-ins through /login/ and
+    # POST /api/v1/security/login are counted per client address and per username; past
+    # either limit, attempts answer 429 until the window ends. The counters live in
+    # Flask-Limiter's storage: memory:// for one process, a redis:// URI with several.
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    TESSERA_LOGIN_LIMIT_PER_ADDRESS = os.environ.get(
+        "TESSERA_LOGIN_LIMIT_PER_ADDRESS", "10 per minute"
+    )
+    TESSERA_LOGIN_LIMIT_PER_USERNAME = os.environ.get(
+        "TESSERA_LOGIN_LIMIT_PER_USERNAME", "5 per minute"
+    )
+
+    # Password policy (app.auth.passwords) for passwords people set: FAB's user add and
+    # reset-password forms, and `flask tessera create-admin`. A minimum length, and no
+    # password from the shipped list of common ones.
+    FAB_PASSWORD_COMPLEXITY_ENABLED = _env_bool("TESSERA_PASSWORD_POLICY", True)
+    TESSERA_PASSWORD_MIN_LENGTH = int(os.environ.get("TESSERA_PASSWORD_MIN_LENGTH", "12"))
 
 
 
@@ -151,7 +171,10 @@ class TestConfig(Config):
     SECRET_KEY = secrets.token_hex(32)
     REDIS_URL = os.environ.get("TESSERA_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
     WTF_CSRF_ENABLED = False
+    # Off for the suite at large (its users sign in and set passwords freely); the tests of
+    # login throttling and of the password policy build apps with them on.
     RATELIMIT_ENABLED = False
+    FAB_PASSWORD_COMPLEXITY_ENABLED = False
 
 
 def config_from_env() -> type[Config]:

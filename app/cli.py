@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app.auth.passwords import policy_problems
 from app.security import security_manager
 
 tessera = AppGroup("tessera", help="Tessera administration commands.")
@@ -37,6 +38,9 @@ def create_admin_command(
     username: str, email: str, firstname: str, lastname: str, password: str
 ) -> None:
     """Create a user with the Admin role (production's first login)."""
+    problems = policy_problems(password)
+    if problems:
+        raise click.ClickException(" ".join(problems))
     sm = security_manager()
     if sm.find_user(username=username) is not None:
         raise click.ClickException(f"User '{username}' already exists.")

@@ -60,7 +60,7 @@ def test_create_admin(app: Flask) -> None:
         "--email",
         f"{name}@example.com",
         "--password",
-        "s3cret-pass",
+        "long enough passphrase 7",
     ]
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
