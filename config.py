@@ -86,6 +86,10 @@ class Config:
     # How long the web app waits for Redis before calling the job queue offline.
     REDIS_HEALTH_TIMEOUT = float(os.environ.get("REDIS_HEALTH_TIMEOUT", "0.25"))
     REDIS_HEALTH_TTL = float(os.environ.get("REDIS_HEALTH_TTL", "10"))
+    # Reverse proxies in front of the app (nginx, a load balancer): with N > 0 the client's
+    # address, scheme and host come from the last N X-Forwarded-* entries (login throttling
+    # counts per address). Leave 0 when clients connect directly: the headers would be forged.
+    TESSERA_PROXY_COUNT = int(os.environ.get("TESSERA_PROXY_COUNT", "0"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024)))
 
     # Attachments (app.tickets.storage): folder (empty = instance/attachments), size per file,

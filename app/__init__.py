@@ -33,6 +33,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     # FAB's ModelView download route reads UPLOAD_FOLDER; keep it inside instance/.
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
 
+    _trust_proxies(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     # CSRF before FAB: FAB exempts its API blueprints only when CSRFProtect is already there
@@ -53,6 +54,17 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     register_cli(app)
     init_indexing(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Read the client's address from X-Forwarded-* when the app sits behind N proxies."""
+    count = int(app.config.get("TESSERA_PROXY_COUNT") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
 
 
 def _ensure_secret_key(app: Flask) -> None:

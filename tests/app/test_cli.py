@@ -67,7 +67,7 @@ def test_create_admin(app: Flask) -> None:
     with app.app_context():
         user = security_manager().find_user(username=name)
         assert {r.name for r in user.roles} == {"Admin"}
-        assert security_manager().auth_user_db(name, "s3cret-pass") is not None
+        assert security_manager().auth_user_db(name, "long enough passphrase 7") is not None
     again = runner.invoke(args=args)
     assert again.exit_code != 0
     assert "already exists" in again.output

@@ -49,6 +49,24 @@ def test_production_refuses_to_start_without_database_url(tmp_path: Path) -> Non
         create_app(config)
 
 
+@pytest.mark.parametrize(("proxies", "seen"), [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_client_address_comes_from_trusted_proxies_only(
+    tmp_path: Path, database_url: str, make_app: Callable[..., Flask], proxies: int, seen: str
+) -> None:
+    app = make_app(database_url, tmp_path, FAB_UPDATE_PERMS=False, TESSERA_PROXY_COUNT=proxies)
+    addresses: list[str | None] = []
+
+    @app.get("/_address")
+    def _address() -> str:
+        from flask import request
+
+        addresses.append(request.remote_addr)
+        return "ok"
+
+    app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert addresses == [seen]
+
+
 def test_factory_builds_independent_apps(
     tmp_path: Path, database_url: str, make_app: Callable[..., Flask]
 ) -> None:
