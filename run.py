@@ -1,4 +1,6 @@
-"""Entry point: `gunicorn run:app` in production; `python run.py` serves web + one worker."""
+"""Entry point: `python run.py` serves web + one worker; production runs
+`gunicorn -c python:app.gunicorn_conf run:app`.
+"""
 
 from __future__ import annotations
 
