@@ -10,18 +10,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from jsonschema_specifications import REGISTRY as _SPECIFICATIONS
 from referencing import Registry, Resource
-from referencing._core import Resolver
 from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012, SchemaRegistry
 
 from forms.errors import FormCompileError, SchemaRefError
 from forms.names import escape_token
 
-SchemaResolver = Resolver[Any]
+
+class Resolved(Protocol):
+    """What a resolver's lookup gives: the schema found, and the resolver scoped to it."""
+
+    @property
+    def contents(self) -> Any: ...
+
+    @property
+    def resolver(self) -> SchemaResolver: ...
+
+
+class SchemaResolver(Protocol):
+    """The part of `referencing`'s resolver the compiler uses (its class is not public)."""
+
+    def lookup(self, ref: str) -> Resolved: ...
+
+    def in_subresource(self, subresource: Resource[Any]) -> SchemaResolver: ...
+
 
 JSON = Any
 Schema = dict[str, Any] | bool
