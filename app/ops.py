@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Flask, abort, flash, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, BaseView, expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.theme import Bootstrap4Theme
 from flask_wtf import FlaskForm
@@ -20,9 +22,11 @@ from rq.registry import FailedJobRegistry
 from rq.worker import Worker
 
 from app.extensions import db
+from app.limits import MAX_ID
 from app.models import AuditLog, Definition, Department, Membership
 from app.queue import queue_online, queues, redis_connection
 from app.security import security_manager
+from app.views.fields import refuse_nul
 
 OPS_PERMISSION = ("menu_access", "Operations")
 REGISTRIES = ("started", "scheduled", "deferred", "finished", "failed")
@@ -122,12 +126,53 @@ class FailedJobsView(OpsAccess, BaseView):
         return redirect(url_for(".index"))
 
 
-class TableView(OpsAccess, ModelView):
-    """A raw table, generated per model; forms carry Flask-WTF's CSRF token."""
+def row_id(text: Any) -> int | None:
+    """`text` as a row id (ASCII digits, 0 … MAX_ID), or None when no row can have it."""
+    text = str(text)
+    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID)):
+        return int(text) if int(text) <= MAX_ID else None
+    return None
 
-    form_base_class = FlaskForm
+
+class OpsForm(FlaskForm):
+    """Flask-WTF's form, refusing NUL characters before any validator queries them."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """False, with the inputs marked, when one holds a NUL character; else the validators."""
+        if refuse_nul(self):
+            return False
+        return bool(super().validate(extra_validators))
+
+
+class TableView(OpsAccess, ModelView):
+    """A raw table, generated per model; forms carry Flask-WTF's CSRF token.
+
+    Ids come as text (`?id=`, the `rowid`s of an action): PostgreSQL refuses text that is no
+    32-bit number for an integer column (a 500), so such an id finds no row here.
+    """
+
+    form_base_class = OpsForm
     can_export = True
     page_size = 50
+
+    def get_one(self, id: Any) -> Any:
+        """The row with this id, or None (Flask-Admin then says it does not exist)."""
+        return None if row_id(id) is None else super().get_one(id)
+
+    @action(
+        "delete",
+        lazy_gettext("Delete"),
+        lazy_gettext("Are you sure you want to delete selected records?"),
+    )
+    def action_delete(self, ids: Any) -> None:
+        """Delete the selected rows, their ids as numbers: PostgreSQL compares no text to ids."""
+        numbers = [number for number in map(row_id, ids) if number is not None]
+        super().action_delete(numbers)
+
+    def get_list(self, page: int | None, *args: Any, **kwargs: Any) -> Any:
+        """The page asked for; a page before the first or past MAX_ID is the first."""
+        # PostgreSQL refuses a negative OFFSET and one beyond 64 bits (a 500).
+        return super().get_list(page if page and 0 < page <= MAX_ID else 0, *args, **kwargs)
 
 
 # Raw tables shown under "Tables": (model, columns hidden from lists, writable?). Definitions

@@ -4,17 +4,20 @@ Pure: the store passes the lookups (`lookup_field`, and `PublishLookups` when pu
 nothing here touches the database. Every problem is reported at a JSON pointer into the
 submitted body; all problems of a stage are reported together (`DefinitionInvalid.errors`).
 
-Every kind goes through the same stages: size and depth limits, the kind's normalization, its
-meta-schema (`schemas/<kind>.json`) and the key; then its own checks from `kinds.CHECKERS`.
+Every kind goes through the same stages: size and depth limits, text and numbers JSON and
+PostgreSQL can store, the kind's normalization, its meta-schema (`schemas/<kind>.json`) and the
+key; then its own checks from `kinds.CHECKERS`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
@@ -90,6 +93,7 @@ def check_definition(
     if checker is None:
         raise DefinitionInvalid({"": [f"Unknown kind {kind!r}: use one of {', '.join(KINDS)}."]})
     _check_limits(body)
+    raise_if({**storable_errors(body), **storable_errors(key, "/key")})
     body = checker.normalize(key, body)
     raise_if(_meta_errors(kind, body))
     if key is not None and body["key"] != key:
@@ -101,17 +105,62 @@ def check_definition(
 
 
 def _check_limits(body: Any) -> None:
-    size = len(json.dumps(body, ensure_ascii=False).encode("utf-8"))
+    # surrogatepass: lone surrogates are counted here and refused by the next stage.
+    size = len(json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
     if size > MAX_BODY_BYTES:
         raise DefinitionInvalid({"": [f"The document is {size:,} bytes; the limit is 1 MB."]})
     deep = _too_deep(body, [], 0)
     if deep is not None:
         raise DefinitionInvalid({pointer(deep): [f"Nesting deeper than {MAX_DEPTH} levels."]})
-    count = sum(len(node["properties"]) for node, _ in walk(body, []) if _props(node))
+    count = sum(len(node["properties"]) for node, _path in walk(body, []) if _props(node))
     if count > MAX_PROPERTIES:
         raise DefinitionInvalid(
             {"": [f"The document declares {count:,} properties; the limit is {MAX_PROPERTIES:,}."]}
         )
+
+
+def storable_errors(value: Any, base: str = "") -> Errors:
+    """Where `value` holds what JSON or PostgreSQL cannot store: NUL, lone surrogates, ±inf, NaN.
+
+    Python's `json` reads `"\\u0000"`, `"\\ud800"`, `1e400` and `NaN` without complaint;
+    PostgreSQL refuses NUL in text and JSONB, UTF-8 has no lone surrogates, JSON no Infinity.
+    A bad member name is reported at its object (the name itself may not be printable).
+    """
+    errors: Errors = {}
+    stack: list[tuple[Any, list[Any]]] = [(value, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for name, child in node.items():
+                problem = _text_problem(name)
+                if problem:
+                    message = _(
+                        "The member name %(name)s: %(problem)s", name=ascii(name), problem=problem
+                    )
+                    errors.setdefault(base + pointer(path), []).append(message)
+                else:
+                    stack.append((child, [*path, name]))
+        elif isinstance(node, list):
+            stack.extend((child, [*path, index]) for index, child in enumerate(node))
+        elif isinstance(node, float) and not math.isfinite(node):
+            errors.setdefault(base + pointer(path), []).append(
+                _("Must be a finite number: JSON has no Infinity or NaN (1e400 reads as Infinity).")
+            )
+        elif isinstance(node, str):
+            problem = _text_problem(node)
+            if problem:
+                errors.setdefault(base + pointer(path), []).append(problem)
+    return dict(sorted(errors.items()))
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return _("Must not contain NUL characters (\\u0000): they cannot be stored.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _("Must not contain lone surrogates (\\ud800–\\udfff): they are not text.")
+    return None
 
 
 def _props(node: Any) -> bool:

@@ -25,8 +25,11 @@ from typing import Any
 
 from app.pointers import unescape
 
-FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-"""Names of fields SQL may carry as literals (filters, sorts, per-field indexes)."""
+FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
+"""Names of fields SQL may carry as literals (filters, sorts, per-field indexes).
+
+`\\Z`, not `$`: `$` also matches before a final newline, and callers use `.match`.
+"""
 
 KINDS = ("enum", "number", "date", "boolean", "text")
 

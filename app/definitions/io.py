@@ -8,6 +8,7 @@ nothing if any is bad.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,16 +69,16 @@ def export_dir(directory: Path, include_drafts: bool = False) -> list[Path]:
     return written
 
 
-def read_path(path: Path) -> dict[str, str]:
-    """{name: text} of a file, or of every `<kind>/*.json` below a folder."""
+def read_path(path: Path) -> dict[str, bytes]:
+    """{name: content} of a file, or of every `<kind>/*.json` below a folder.
+
+    Bytes: a file that is not UTF-8 is then reported by `import_texts` like any bad JSON.
+    """
     if path.is_file():
-        return {path.name: path.read_text(encoding="utf-8")}
+        return {path.name: path.read_bytes()}
     if not path.is_dir():
         raise ImportFailed({str(path): {"": ["No such file or folder."]}})
-    return {
-        str(file.relative_to(path)): file.read_text(encoding="utf-8")
-        for file in sorted(path.rglob("*.json"))
-    }
+    return {str(file.relative_to(path)): file.read_bytes() for file in sorted(path.rglob("*.json"))}
 
 
 def _kind_and_key(name: str, body: Any) -> tuple[str | None, str | None]:
@@ -89,7 +90,9 @@ def _kind_and_key(name: str, body: Any) -> tuple[str | None, str | None]:
     return kind, stem
 
 
-def import_texts(files: dict[str, str], publish: bool, actor_id: int | None) -> ImportReport:
+def import_texts(
+    files: Mapping[str, str | bytes], publish: bool, actor_id: int | None
+) -> ImportReport:
     """Check every file, then store them all in one transaction (or raise ImportFailed)."""
     parsed: list[tuple[str, str, str, Any]] = []
     errors: dict[str, dict[str, list[str]]] = {}

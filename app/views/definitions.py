@@ -19,6 +19,8 @@ from werkzeug.datastructures import CombinedMultiDict
 
 import forms
 from app.definitions import store
+from app.definitions.checked import raise_if
+from app.definitions.checks import storable_errors
 from app.definitions.errors import (
     DefinitionConflict,
     DefinitionInvalid,
@@ -135,6 +137,7 @@ class DefinitionView(BaseView):
             return self._editor(None, "", editor.split(self.kind, self._starter()))
         key = request.form.get("key", "").strip()
         try:
+            raise_if(storable_errors(key, "/key"))  # before the lookup: PostgreSQL refuses NUL
             if key and store.versions(self.kind, key):
                 raise DefinitionInvalid(
                     {"/key": [f"A {self.kind} with the key {key!r} exists already: edit it."]}

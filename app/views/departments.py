@@ -86,7 +86,8 @@ class DepartmentView(ModelView):
     validators_columns = {
         "key": [
             DataRequired(),
-            Regexp(r"^[a-z][a-z0-9_-]{1,63}$", message="Use a lowercase slug, e.g. billing."),
+            # \Z, not $: WTForms matches with re.match, and $ also matches before a final newline.
+            Regexp(r"^[a-z][a-z0-9_-]{1,63}\Z", message="Use a lowercase slug, e.g. billing."),
         ],
         "name": [DataRequired()],
     }

@@ -6,10 +6,11 @@ import re
 from typing import Any
 
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
-from wtforms import Field, SelectField
+from flask_babel import gettext as _
+from wtforms import Field, Form, SelectField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
-_SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_SKILL = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
 class TagListField(Field):
@@ -29,7 +30,7 @@ class TagListField(Field):
             tag = raw.strip().lower()
             if not tag:
                 continue
-            if not _SKILL.match(tag):
+            if not _SKILL.fullmatch(tag):
                 self.data = []
                 # The input is not echoed: FAB renders field errors through gettext, whose
                 # result Jinja treats as safe markup (no escaping).
@@ -50,3 +51,18 @@ def choice_field(label: str, values: list[tuple[str, str]], description: str = "
         choices=[SelectChoice(value, text) for value, text in values],
         widget=Select2Widget(),
     )
+
+
+def refuse_nul(form: Form) -> bool:
+    """Mark each input holding a NUL character as wrong; True when there was one.
+
+    PostgreSQL stores no NUL in text: validators that query the value (a unique check) and the
+    insert itself would fail with a 500, so none of them runs on such a form.
+    """
+    found = False
+    for field in form:
+        raw_data = getattr(field, "raw_data", None) or ()  # form fields hold no raw data
+        if any(isinstance(raw, str) and "\x00" in raw for raw in raw_data):
+            field.errors = [_("Must not contain NUL characters.")]
+            found = True
+    return found

@@ -247,3 +247,83 @@ def test_settings_filters_must_name_filterable_fields_after_field_refs_resolve()
     assert check_definition("template", body, lookup).body["settings"]["filters"] == [
         "contact", "summary",
     ]
+
+
+def field_body(**schema: Any) -> dict[str, Any]:
+    return {"key": "serial", "title": "Serial", "schema": {"type": "string", **schema}}
+
+
+NUL = "a\x00b"
+SURROGATE = "a\ud800b"
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "where"),
+    [
+        ("field", {**field_body(), "title": NUL}, "/title"),
+        ("field", field_body(title=NUL), "/schema/title"),
+        ("field", field_body(pattern=NUL), "/schema/pattern"),
+        ("field", field_body(default=NUL), "/schema/default"),
+        ("field", field_body(enum=["ok", NUL]), "/schema/enum/1"),
+        ("field", {**field_body(), "ui": {"ui:help": NUL}}, "/ui/ui:help"),
+        ("field", {**field_body(), "tags": [NUL]}, "/tags/0"),
+        ("field", field_body(title=SURROGATE), "/schema/title"),
+        ("field", {**field_body(), "description": SURROGATE}, "/description"),
+        ("template", template(title=NUL), "/schema/title"),
+        ("template", {**template(), "uiSchema": {"summary": {"ui:help": SURROGATE}}},
+         "/uiSchema/summary/ui:help"),
+        ("template", {**template(), "formData": {"summary": NUL}}, "/formData/summary"),
+        ("template", {**template(), "settings": {"subject": SURROGATE}}, "/settings/subject"),
+        ("template", template(properties={"summary": {"type": "string", "default": NUL}}),
+         "/schema/properties/summary/default"),
+    ],
+)
+def test_text_no_database_stores_is_refused_at_its_pointer(
+    kind: str, body: dict[str, Any], where: str
+) -> None:
+    errors = errors_of(kind, body)
+    assert list(errors) == [where]
+    assert "NUL" in errors[where][0] or "surrogate" in errors[where][0]
+
+
+def test_bad_member_names_are_reported_at_their_object() -> None:
+    body = template(properties={"sum\x00mary": {"type": "string"}, "\udc00": {}})
+    errors = errors_of("template", body)
+    assert list(errors) == ["/schema/properties"]
+    assert len(errors["/schema/properties"]) == 2
+    for message in errors["/schema/properties"]:  # the names are written escaped
+        assert "\x00" not in message and message.encode("utf-8")
+
+
+@pytest.mark.parametrize("key", ["se\x00rial", "serial\ud800"])
+def test_a_key_no_database_stores_is_refused_at_key(key: str) -> None:
+    errors = errors_of("field", {**field_body(), "key": key}, key=key)
+    assert list(errors) == ["/key"]
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "NaN", "Infinity", "-Infinity"])
+def test_numbers_json_cannot_store_are_refused_at_their_pointer(number: str) -> None:
+    text = '{"key": "serial", "title": "Serial", "schema": {"type": "number", "maximum": %s}}'
+    body = parse_json(text % number)
+    errors = errors_of("field", body)
+    assert list(errors) == ["/schema/maximum"]
+    assert "finite" in errors["/schema/maximum"][0]
+
+
+def test_escaped_nul_and_surrogate_in_json_text_are_refused() -> None:
+    body = parse_json('{"key": "serial", "title": "\\u0000", "schema": {"title": "\\ud800"}}')
+    assert list(errors_of("field", body)) == ["/schema/title", "/title"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("key", ["serial\n", "serial\r\n", "\nserial"])
+def test_a_key_with_a_newline_is_refused(kind: str, key: str) -> None:
+    body = field_body() if kind == "field" else template()
+    errors = errors_of(kind, {**body, "key": key}, key=key)
+    assert list(errors) == ["/key"]
+
+
+@pytest.mark.parametrize("setting", ["default_department", "workflow"])
+def test_settings_slugs_with_a_newline_are_refused(setting: str) -> None:
+    errors = errors_of("template", {**template(), "settings": {setting: "repair\n"}})
+    assert list(errors) == [f"/settings/{setting}"]

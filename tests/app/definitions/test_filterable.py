@@ -136,3 +136,11 @@ def test_ui_enum_names_label_plain_enums() -> None:
     assert choices(schema, {"ui:enumNames": "not a list"}) == [("a", "a"), ("b", "b"), ("c", "c")]
     specs = filter_specs({}, {"properties": {"x": schema}}, {"x": {"ui:enumNames": ["A"]}})
     assert specs[0].choices[0] == ("a", "A")
+
+
+@pytest.mark.parametrize("name", ["amount\n", "amount\r\n", "\namount"])
+def test_a_field_name_with_a_newline_is_no_sql_literal(name: str) -> None:
+    from app.definitions.filterable import FIELD_NAME, spec
+
+    assert FIELD_NAME.match(name) is None
+    assert spec(name, {"type": "number"}) is None

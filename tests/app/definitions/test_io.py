@@ -124,3 +124,36 @@ def test_cli_export_writes_one_file_per_definition(app: Flask, tmp_path: Path) -
     assert set(demo) <= set(exported)
     text = (tmp_path / demo[0]).read_text(encoding="utf-8")
     assert text == json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_cli_import_refuses_what_no_database_stores_at_its_pointer(
+    app: Flask, tmp_path: Path
+) -> None:
+    # JSON escapes: the files themselves are plain ASCII, as an editor would save them.
+    body = '{"key": "%s", "title": "T", "schema": {"type": "number", %s}}'
+    write(tmp_path, "field/nul.json", body % ("nul", '"title": "A\\u0000"'))
+    write(tmp_path, "field/half.json", body % ("half", '"title": "\\ud800"'))
+    write(tmp_path, "field/huge.json", body % ("huge", '"maximum": 1e400'))
+    (tmp_path / "field" / "latin1.json").write_bytes(b'{"key": "latin1", "title": "caf\xe9"}')
+    with app.app_context():
+        before = count()
+    result = app.test_cli_runner().invoke(args=["tessera", "defs", "import", str(tmp_path)])
+    assert result.exit_code != 0
+    for where in ("field/nul.json#/schema/title", "field/half.json#/schema/title",
+                  "field/huge.json#/schema/maximum", "field/latin1.json#/"):
+        assert where in result.output
+    assert "nothing was imported" in result.output
+    with app.app_context():
+        assert count() == before
+
+
+def test_import_refuses_a_file_name_with_a_newline(app_ctx: Flask, tmp_path: Path) -> None:
+    key = f"nl_{uuid.uuid4().hex[:6]}"
+    files = {f"field/{key}\n.json": json.dumps({"key": key, "title": "N", "schema": {}})}
+    with pytest.raises(io.ImportFailed) as caught:
+        io.import_texts(files, publish=False, actor_id=None)
+    assert list(caught.value.by_file[f"field/{key}\n.json"]) == ["/key"]
+    files = {f"field/{key}\n.json": json.dumps({"key": f"{key}\n", "title": "N", "schema": {}})}
+    with pytest.raises(io.ImportFailed):
+        io.import_texts(files, publish=False, actor_id=None)
+    assert store.versions("field", f"{key}\n") == []
