@@ -42,7 +42,7 @@ DEFAULT_TYPES = frozenset(
     }
 )
 CHUNK = 64 * 1024
-KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}$")
+KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}\Z")
 
 
 @dataclass(frozen=True)

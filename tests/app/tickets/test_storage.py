@@ -73,7 +73,8 @@ def test_rejects_types_not_allowed(tmp_path: Path, filename: str, content_type: 
 
 def test_keys_cannot_escape_the_root(tmp_path: Path) -> None:
     storage = LocalFileStorage(tmp_path)
-    for key in ["../secret", "/etc/passwd", "ab/../../x", "zz/" + "0" * 64]:
+    trailing_newline = "ab/" + "0" * 64 + "\n"
+    for key in ["../secret", "/etc/passwd", "ab/../../x", "zz/" + "0" * 64, trailing_newline]:
         with pytest.raises(AttachmentMissing):
             storage.open(key)
 
