@@ -123,6 +123,10 @@ class JsonField(Field):
                 return
             if not self.node.accepts(value):  # what encode writes; else read the inputs
                 self.blank = False
+                problem = text_problem(value)
+                if problem is not None:
+                    self.fail(problem)
+                    return
                 self.value = value
                 return
         self.decode(formdata, hints)
@@ -223,6 +227,10 @@ class ScalarField(JsonField):
         if value is ABSENT:
             self.blank = True
             value = self.blank_value(hints)
+        problem = text_problem(value)
+        if problem is not None:
+            self.fail(problem)
+            return
         self.value = value
 
     def load(self, value: JSON) -> None:
@@ -233,6 +241,30 @@ class ScalarField(JsonField):
             encode_node(self.node, self.value, self.name, scratch)
             key = names.input_name(self.name)
             self.raw = [v for k, v in scratch if k == key]
+
+
+def text_problem(value: JSON) -> str | None:
+    """Why a posted value cannot be stored: NUL characters or lone surrogates; None if fine.
+
+    JSON allows both in strings, but PostgreSQL refuses them in `jsonb` and `text`: a post
+    holding one is a reading error at its field, so it never reaches a database.
+    """
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "Must not contain NUL characters."
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "Must not contain unpaired surrogates."
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def _text(node: Node, raw: list[Any]) -> JSON:

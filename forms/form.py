@@ -15,7 +15,7 @@ from werkzeug.utils import cached_property
 
 from forms import codec, messages, names
 from forms.composites import ObjectNode
-from forms.fields import JsonField
+from forms.fields import JsonField, text_problem
 from forms.nodes import ABSENT, JSON, JSON_STATE, Node
 from forms.rows import assemble, load_members
 
@@ -106,6 +106,11 @@ class TesseraForm(FlaskForm):  # type: ignore[misc]
             return True
         if root.accepts(value) or root.readonly or root.disabled:
             return False
+        problem = text_problem(value)
+        if problem is not None:
+            self.form_errors.append(problem)
+            self._tf_root_json = None
+            return True
         self._tf_root_json = value
         return True
 

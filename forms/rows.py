@@ -215,6 +215,8 @@ class MapField(JsonField):
             self.rows.append((key_field, value_field))
             if key_field.blank and value_field.blank and key_field.name not in hints:
                 continue
+            if key_field.process_errors:  # a name that cannot be read names no member
+                continue
             if key_field.value in out:
                 key_field.fail("This name is used twice.")
             if value_field.value is not ABSENT:

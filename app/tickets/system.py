@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.pointers import escape
 from app.tickets.models import Priority
 
@@ -20,7 +22,10 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 def parse_text(
     errors: dict[str, list[str]], pointer: str, value: Any, limit: int, nullable: bool = False
 ) -> str | None:
-    """Text of at most `limit` characters (None and a message at `pointer` otherwise)."""
+    """Text of at most `limit` characters (None and a message at `pointer` otherwise).
+
+    NUL characters and lone surrogates are refused too: PostgreSQL stores neither.
+    """
     if value is None and nullable:
         return None
     if not isinstance(value, str):
@@ -29,7 +34,21 @@ def parse_text(
     if len(value) > limit:
         errors[pointer] = [f"Must be at most {limit} characters."]
         return None
+    if "\x00" in value:
+        errors[pointer] = [_("Must not contain NUL characters.")]
+        return None
+    if not _encodable(value):
+        errors[pointer] = [_("Must not contain unpaired surrogates.")]
+        return None
     return value
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_requester(errors: dict[str, list[str]], value: Any) -> dict[str, str | None]:

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.definitions.checks import FieldVersion, check_definition
@@ -137,7 +138,12 @@ def template_form(row: Definition) -> TemplateForm:
 
 
 def published_template(key: str) -> TemplateForm:
-    """The published version of a template: 404 when the key is unknown, 409 when retired."""
+    """The published version of a template: 404 when the key is unknown, 409 when retired.
+
+    A key holding a NUL character is 400: no key has one, and PostgreSQL refuses it in a query.
+    """
+    if "\x00" in key:
+        raise TemplateUnavailable(400, _("A template key cannot contain NUL characters."))
     rows = list(
         db.session.scalars(
             select(Definition).where(Definition.kind == "template", Definition.key == key)

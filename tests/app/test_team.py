@@ -82,3 +82,15 @@ def test_bad_availability_value_is_rejected(
 
 def test_unknown_membership_is_404(client_as: Callable[[str], FlaskClient]) -> None:
     assert client_as("admin").post("/team/availability/987654", data={}).status_code == 404
+
+
+def test_odd_availability_values_are_400_and_change_nothing(
+    app: Flask, client_as: Callable[[str], FlaskClient]
+) -> None:
+    own = _membership_id(app, "agent3", "billing")
+    agent = client_as("agent")
+    for value in ("\x00", "away\x00", "away\n", "AWAY", "a" * 10000, ""):
+        response = agent.post(f"/team/availability/{own}", data={"availability": value})
+        assert response.status_code == 400, value
+        assert _availability(app, own) == "available"
+    assert agent.post("/team/availability/99999999999", data={}).status_code == 404

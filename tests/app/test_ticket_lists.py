@@ -116,3 +116,33 @@ def test_bad_filter_values_are_refused(name: str, value: str) -> None:
 def test_sort_defaults_to_newest() -> None:
     assert read_sort(MultiDict()) is query.Sort.NEWEST
     assert read_sort(MultiDict([("sort", "oldest")])) is query.Sort.OLDEST
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("f.tier", "\x00", "NUL"),
+        ("f.serial.prefix", "SN\x00", "NUL"),
+        ("f.serial.contains", "\x00", "NUL"),
+        ("f.bought.from", "\x00", "NUL"),
+        ("f.bought.to", "2026-01-01\x00", "NUL"),
+        ("f.amount.min", "1e999999999", "decimal number"),
+        ("f.amount.max", "-1e999999999", "decimal number"),
+        ("f.amount.min", "1e-999999999", "decimal number"),
+        ("f.amount.min", "9" * 40, "decimal number"),
+    ],
+)
+def test_values_the_database_cannot_take_are_refused_naming_the_input(
+    name: str, value: str, says: str
+) -> None:
+    with pytest.raises(BadFilter) as info:
+        read_field_filters(MultiDict([(name, value)]), filter_specs({}, SCHEMA), form=True)
+    assert says in str(info.value) and name in str(info.value)
+
+
+def test_a_filter_name_with_a_newline_is_not_the_field() -> None:
+    specs = filter_specs({}, SCHEMA)
+    args = MultiDict([("f.serial\n.prefix", "SN"), ("f.tier\n", "gold"), ("f.vip.is\n", "true")])
+    assert read_field_filters(args, specs, form=True) == ()
+    with pytest.raises(BadFilter):  # the API reads every f. parameter, and refuses these
+        read_field_filters(args, specs)

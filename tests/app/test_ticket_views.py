@@ -7,6 +7,7 @@ import random
 import re
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -267,30 +268,210 @@ def test_edit_saves_and_records_the_change(app: Flask, client_as: Any) -> None:
     assert "/data/refund_amount" in pointers and "/subject" in pointers
 
 
-def test_stale_edit_is_409_names_who_and_keeps_the_typed_values(
+def stored(app: Flask, ticket_id: int) -> Ticket:
+    with app.app_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        assert ticket is not None
+        db.session.expunge(ticket)
+        db.session.remove()
+    return ticket
+
+
+def event_count(app: Flask, ticket_id: int) -> int:
+    with app.app_context():
+        count = len(
+            db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)).all()
+        )
+        db.session.remove()
+    return count
+
+
+def test_stale_edit_of_other_fields_is_merged_and_keeps_both_changes(
     app: Flask, client_as: Any
 ) -> None:
     order = order_number()
     ticket_id, _ = make_ticket(app, "refund", "billing", refund_data(order))
-    head = client_as("head")
+    head, agent = client_as("head"), client_as("agent")
     read = str(lock_version(app, ticket_id))
-    first = posted(
-        app, "refund", refund_data(order, currency="USD"), subject="S", lock_version=read
+    theirs = posted(
+        app, "refund", refund_data(order, currency="USD"), subject="S", priority="urgent",
+        lock_version=read,
     )
-    assert head.post(f"/tickets/{ticket_id}/edit", data=first).status_code == 302
-    typed = posted(
+    assert head.post(f"/tickets/{ticket_id}/edit", data=theirs).status_code == 302
+    # The agent read the same version and changes the amount only.
+    mine = posted(
         app, "refund", refund_data(order, refund_amount=777.77), subject="S", lock_version=read
     )
-    response = client_as("agent").post(f"/tickets/{ticket_id}/edit", data=typed)
+    response = agent.post(f"/tickets/{ticket_id}/edit", data=mine)
+    assert response.status_code == 302, response.text
+    ticket = stored(app, ticket_id)
+    assert ticket.data["refund_amount"] == 777.77  # mine
+    assert ticket.data["currency"] == "USD" and ticket.priority == "urgent"  # theirs, kept
+    page = agent.get(response.headers["Location"]).text
+    assert "were kept" in page and "Head1 Demo" in page and "Priority" in page
+
+
+def test_a_stale_edit_saved_twice_never_reverts_theirs(app: Flask, client_as: Any) -> None:
+    order = order_number()
+    ticket_id, _ = make_ticket(app, "refund", "billing", refund_data(order))
+    head, agent = client_as("head"), client_as("agent")
+    read = str(lock_version(app, ticket_id))
+    theirs = posted(app, "refund", refund_data(order), subject="S", priority="high",
+                    lock_version=read)
+    assert head.post(f"/tickets/{ticket_id}/edit", data=theirs).status_code == 302
+    mine = posted(app, "refund", refund_data(order, bank_account_last4="1111"), subject="S",
+                  lock_version=read)
+    for _attempt in range(2):  # a double submit posts the same version twice
+        assert agent.post(f"/tickets/{ticket_id}/edit", data=mine).status_code == 302
+    ticket = stored(app, ticket_id)
+    assert ticket.priority == "high" and ticket.data["bank_account_last4"] == "1111"
+
+
+def test_same_field_conflict_is_409_shows_both_and_saves_the_choice(
+    app: Flask, client_as: Any
+) -> None:
+    order = order_number()
+    ticket_id, _ = make_ticket(app, "refund", "billing", refund_data(order))
+    head, agent = client_as("head"), client_as("agent")
+    read = str(lock_version(app, ticket_id))
+    theirs = posted(app, "refund", refund_data(order, currency="USD", refund_amount=10),
+                    subject="S", priority="high", lock_version=read)
+    assert head.post(f"/tickets/{ticket_id}/edit", data=theirs).status_code == 302
+    saved = event_count(app, ticket_id)
+    mine = posted(app, "refund", refund_data(order, currency="EUR", bank_account_last4="9999"),
+                  subject="S", lock_version=read)
+    response = agent.post(f"/tickets/{ticket_id}/edit", data=mine)
     assert response.status_code == 409
-    assert "Head1 Demo" in response.text
-    assert "777.77" in response.text  # the agent's value is still in the form
-    assert "USD" in response.text  # the current version's values are shown
-    assert f'name="lock_version" value="{lock_version(app, ticket_id)}"' in response.text
-    with app.app_context():
-        ticket = db.session.get(Ticket, ticket_id)
-        assert ticket is not None and ticket.data["refund_amount"] == 120.5
-        db.session.remove()
+    assert event_count(app, ticket_id) == saved  # nothing written
+    page = response.text
+    box = page.split('id="conflicts"', 1)[1].split("</table>", 1)[0]
+    assert "EUR 欧元" in box and "USD 美元" in box and "Head1 Demo" in box
+    assert 'name="conflict" value="/data/currency"' in box
+    assert 'name="choice:/data/currency" value="mine"' in box
+    assert "/priority" not in box and "/data/refund_amount" not in box  # only theirs changed
+    changed = page.split('id="stale-changed"', 1)[1].split("</dl>", 1)[0]
+    assert "Priority" in changed and "Refund amount" in changed
+    current = lock_version(app, ticket_id)
+    assert f'name="lock_version" value="{current}"' in page
+    # The form holds the combined version: their priority and amount, my account digits.
+    assert re.search(r'<option value="high"\s+selected', page)
+    assert 'value="9999"' in page
+
+    # Saving without a choice asks again and writes nothing.
+    again = MultiDict(mine)
+    again["lock_version"] = str(current)
+    again["priority"] = "high"
+    again.setlist("/refund_amount", ["10"])
+    again.add("conflict", "/data/currency")
+    unchosen = agent.post(f"/tickets/{ticket_id}/edit", data=again)
+    assert unchosen.status_code == 409 and 'id="choose"' in unchosen.text
+    assert event_count(app, ticket_id) == saved
+
+    again["choice:/data/currency"] = "mine"
+    assert agent.post(f"/tickets/{ticket_id}/edit", data=again).status_code == 302
+    ticket = stored(app, ticket_id)
+    assert ticket.data["currency"] == "EUR" and ticket.data["bank_account_last4"] == "9999"
+    assert ticket.priority == "high" and ticket.data["refund_amount"] == 10
+
+
+def test_take_theirs_keeps_their_value_and_my_other_changes(app: Flask, client_as: Any) -> None:
+    order = order_number()
+    ticket_id, _ = make_ticket(app, "refund", "billing", refund_data(order))
+    head, agent = client_as("head"), client_as("agent")
+    read = str(lock_version(app, ticket_id))
+    theirs = posted(app, "refund", refund_data(order), subject="Theirs", lock_version=read)
+    assert head.post(f"/tickets/{ticket_id}/edit", data=theirs).status_code == 302
+    mine = posted(app, "refund", refund_data(order, refund_amount=55), subject="Mine",
+                  lock_version=read)
+    response = agent.post(f"/tickets/{ticket_id}/edit", data=mine)
+    assert response.status_code == 409
+    assert 'name="conflict" value="/subject"' in response.text
+    again = MultiDict(mine)
+    again["lock_version"] = str(lock_version(app, ticket_id))
+    again.add("conflict", "/subject")
+    again["choice:/subject"] = "theirs"
+    assert agent.post(f"/tickets/{ticket_id}/edit", data=again).status_code == 302
+    ticket = stored(app, ticket_id)
+    assert ticket.subject == "Theirs" and ticket.data["refund_amount"] == 55
+
+
+def test_take_theirs_needs_no_readable_value_of_mine_and_a_refusal_keeps_the_choices(
+    app: Flask, client_as: Any
+) -> None:
+    order = order_number()
+    ticket_id, _ = make_ticket(app, "refund", "billing", refund_data(order))
+    head, agent = client_as("head"), client_as("agent")
+    read = str(lock_version(app, ticket_id))
+    theirs = posted(app, "refund", refund_data(order, refund_amount=10), subject="S",
+                    lock_version=read)
+    assert head.post(f"/tickets/{ticket_id}/edit", data=theirs).status_code == 302
+    mine = posted(app, "refund", refund_data(order, refund_amount=20, currency="EUR"),
+                  subject="S", lock_version=read)
+    assert agent.post(f"/tickets/{ticket_id}/edit", data=mine).status_code == 409
+    again = MultiDict(mine)
+    again["lock_version"] = str(lock_version(app, ticket_id))
+    again.add("conflict", "/data/refund_amount")
+    again["choice:/data/refund_amount"] = "theirs"
+    # Refused for another field: the conflict and its choice are still on the page.
+    again["requester_name"] = "x\x00"
+    refused = agent.post(f"/tickets/{ticket_id}/edit", data=again)
+    assert refused.status_code == 422
+    assert 'name="choice:/data/refund_amount" value="theirs" checked' in refused.text
+    # Taking theirs, what I typed there does not matter (even when it cannot be read).
+    again["requester_name"] = "Li Na"
+    again.setlist("/refund_amount", ["lots"])
+    assert agent.post(f"/tickets/{ticket_id}/edit", data=again).status_code == 302
+    ticket = stored(app, ticket_id)
+    assert ticket.data["refund_amount"] == 10 and ticket.data["currency"] == "EUR"
+
+
+def test_a_conflict_saved_after_yet_another_change_merges_again(
+    app: Flask, client_as: Any
+) -> None:
+    order = order_number()
+    ticket_id, _ = make_ticket(app, "refund", "billing", refund_data(order))
+    head, agent, admin = client_as("head"), client_as("agent"), client_as("admin")
+    read = str(lock_version(app, ticket_id))
+    theirs = posted(app, "refund", refund_data(order, currency="USD"), subject="S",
+                    lock_version=read)
+    assert head.post(f"/tickets/{ticket_id}/edit", data=theirs).status_code == 302
+    mine = posted(app, "refund", refund_data(order, currency="EUR"), subject="S",
+                  lock_version=read)
+    assert agent.post(f"/tickets/{ticket_id}/edit", data=mine).status_code == 409
+    shown = str(lock_version(app, ticket_id))
+    # While the agent decides, someone else changes the priority.
+    third = posted(app, "refund", refund_data(order, currency="USD"), subject="S",
+                   priority="low", lock_version=shown)
+    assert admin.post(f"/tickets/{ticket_id}/edit", data=third).status_code == 302
+    again = MultiDict(mine)
+    again["lock_version"] = shown
+    again.add("conflict", "/data/currency")
+    again["choice:/data/currency"] = "mine"
+    assert agent.post(f"/tickets/{ticket_id}/edit", data=again).status_code == 302
+    ticket = stored(app, ticket_id)
+    assert ticket.data["currency"] == "EUR" and ticket.priority == "low"
+
+
+def test_a_merge_that_breaks_the_schema_is_shown_for_fixing(app: Flask, client_as: Any) -> None:
+    order = order_number()
+    ticket_id, _ = make_ticket(
+        app, "refund", "billing", refund_data(order, details="Came twice on the statement.")
+    )
+    head, agent = client_as("head"), client_as("agent")
+    read = str(lock_version(app, ticket_id))
+    # They set the reason to "other", which needs the details; I remove the details.
+    theirs = posted(app, "refund", refund_data(order, reason="other",
+                                               details="Came twice on the statement."),
+                    subject="S", lock_version=read)
+    assert head.post(f"/tickets/{ticket_id}/edit", data=theirs).status_code == 302
+    mine = posted(app, "refund", refund_data(order), subject="S", lock_version=read)
+    response = agent.post(f"/tickets/{ticket_id}/edit", data=mine)
+    assert response.status_code == 409
+    assert "not valid yet" in response.text
+    assert re.search(r'id="tf--2f-details-err"[^>]*>This field is required', response.text)
+    ticket = stored(app, ticket_id)
+    assert ticket.data["details"] == "Came twice on the statement." and ticket.data[
+        "reason"] == "other"
 
 
 def test_reply_and_internal_note(app: Flask, client_as: Any) -> None:
@@ -521,3 +702,125 @@ def test_take_assign_and_return_a_ticket_to_the_queue(app: Flask, client_as: Any
     )
     assert back.status_code == 302 and _assignee(app, ticket_id) is None
     assert number in agent.get("/tickets/?view=queue").text
+
+
+# ---------------------------------------------------------------------------------------------
+# Input the databases refuse: a 4xx that says where, never a 500
+
+
+def form_body(body: MultiDict[str, Any], **replaced: str) -> str:
+    """A URL-encoded body as a browser sends it (lone surrogates as their UTF-8 bytes)."""
+    from urllib.parse import urlencode
+
+    pairs = [(k, v) for k, v in body.items(multi=True) if k not in replaced]
+    return urlencode([*pairs, *replaced.items()], encoding="utf-8", errors="surrogatepass")
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "template=complaint&f.customer_tier=%00",
+        "template=refund&f.order_number.prefix=%00",
+        "template=refund&f.order_number.contains=a%00",
+        "template=repair&f.purchase_date.from=%00",
+        "template=repair&f.purchase_date.to=2024-01-01%00",
+        "template=refund&f.refund_amount.min=1e999999999",
+        "template=refund&f.refund_amount.max=-1e999999999",
+        "template=refund&f.refund_amount.min=1e-999999999",
+        "template=%00",
+    ],
+)
+def test_list_filters_the_database_cannot_take_are_400(client_as: Any, query: str) -> None:
+    page = client_as("admin").get(f"/tickets/?{query}")
+    assert page.status_code == 400, page.text[:300]
+    assert "NUL" in page.text or "number" in page.text
+
+
+def test_a_filter_name_with_a_newline_is_no_filter(app: Flask, client_as: Any) -> None:
+    order = order_number()
+    _, number = make_ticket(app, "refund", "billing", refund_data(order))
+    client = client_as("agent")
+    wanted = f"/tickets/?template=refund&f.order_number.prefix={order}"
+    assert number in client.get(wanted).text
+    # `f.order_number\n.prefix` is not the field's input: it filters nothing out, or in.
+    odd = client.get(wanted + "&f.order_number%0A.prefix=SO-nothing&f.x%0A=1")
+    assert odd.status_code == 200 and number in odd.text
+
+
+def test_new_ticket_for_a_template_key_with_nul_is_400(client_as: Any) -> None:
+    response = client_as("agent").get("/tickets/new/%00")
+    assert response.status_code == 400
+    assert "NUL" in response.text
+    assert client_as("agent").post("/tickets/new/%00", data={}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("field", "pointer_id"),
+    [
+        ("requester_name", "sys-requester_name"),
+        ("requester_phone", "sys-requester_phone"),
+        ("requester_email", "sys-requester_email"),
+        ("/details", "tf--2f-details"),
+        ("/manager_approval_note", "tf--2f-manager_approval_note"),
+    ],
+)
+def test_nul_in_a_new_ticket_field_is_422_at_that_field(
+    app: Flask, client_as: Any, field: str, pointer_id: str
+) -> None:
+    order = order_number()
+    body = posted(app, "refund", refund_data(order))
+    value = "a\x00@b.test" if field == "requester_email" else "typed\x00text"
+    response = client_as("agent").post(
+        "/tickets/new/refund", data=form_body(body, **{field: value}), content_type=FORM
+    )
+    assert response.status_code == 422
+    assert ticket_by_order(app, order) is None
+    at_field = response.text.split(f'id="{pointer_id}"', 1)[1].split("</div>", 1)[0]
+    assert "Must not contain NUL characters." in at_field
+    assert order in response.text and "li.na@example.com" in response.text  # the rest is kept
+
+
+@pytest.mark.parametrize("field", ["subject", "requester_name", "/details", "/order_number"])
+def test_nul_in_an_edit_is_422_at_that_field_and_writes_nothing(
+    app: Flask, client_as: Any, field: str
+) -> None:
+    order = order_number()
+    ticket_id, _ = make_ticket(app, "refund", "billing", refund_data(order))
+    before = event_count(app, ticket_id)
+    body = posted(app, "refund", refund_data(order, refund_amount=42), subject="Typed subject",
+                  lock_version=str(lock_version(app, ticket_id)))
+    response = client_as("agent").post(
+        f"/tickets/{ticket_id}/edit", data=form_body(body, **{field: "x\x00y"}), content_type=FORM
+    )
+    assert response.status_code == 422
+    assert "Must not contain NUL characters." in response.text
+    assert event_count(app, ticket_id) == before
+    form = response.text.split('id="edit-form"', 1)[1]
+    assert 'value="42"' in form
+    if field != "subject":
+        assert 'value="Typed subject"' in form
+
+
+def test_surrogate_bytes_in_a_form_never_become_a_lone_surrogate(
+    app: Flask, client_as: Any
+) -> None:
+    order = order_number()
+    body = posted(app, "refund", refund_data(order))
+    raw = form_body(body).replace("requester_name=Li+Na", "requester_name=Li%ED%A0%80Na")
+    assert "requester_name=Li%ED%A0%80Na" in raw
+    response = client_as("agent").post("/tickets/new/refund", data=raw, content_type=FORM)
+    assert response.status_code == 302
+    ticket = ticket_by_order(app, order)
+    # Werkzeug keeps bytes that are not UTF-8 as their percent text: plain, storable text.
+    assert ticket is not None and ticket.requester_name == "Li%ED%A0%80Na"
+
+
+def test_a_lock_version_beyond_every_version_is_400(app: Flask, client_as: Any) -> None:
+    ticket_id, _ = make_ticket(app, "refund", "billing", refund_data(order_number()))
+    response = client_as("agent").post(
+        f"/tickets/{ticket_id}/edit", data={"lock_version": "9" * 5000, "subject": "x"}
+    )
+    assert response.status_code == 400

@@ -216,3 +216,39 @@ def test_integers_beyond_float_range_are_a_field_error(schema: Any) -> None:
     assert instance_errors(form_cls, {"x": value}) == {where: ["This number is too large."]}
     within = instance_errors(form_cls, {"x": [1, -(10**300)] if where == "/x/1" else -(10**300)})
     assert ["This number is too large."] not in within.values()  # jsonschema's own answer
+
+
+@pytest.mark.parametrize(
+    ("schema", "instance", "where", "message"),
+    [
+        ({"type": "string"}, "a\x00b", "/x", "Must not contain NUL characters."),
+        ({"type": "string"}, "\ud800", "/x", "Must not contain unpaired surrogates."),
+        ({"type": "string", "format": "email"}, "a\x00@b.test", "/x", "NUL"),
+        ({"type": "array", "items": {"type": "string"}}, ["ok", "\x00"], "/x/1", "NUL"),
+        (obj(name={"type": "string"}), {"name": "\x00"}, "/x/name", "NUL"),
+        ({"type": "object", "additionalProperties": {"type": "string"}}, {"k": "\x00"}, "/x/k",
+         "NUL"),
+        ({"type": "object", "additionalProperties": {"type": "string"}}, {"k\x00": "v"}, "/x",
+         "NUL"),
+        ({}, {"free": ["\x00"]}, "/x", "NUL"),  # any JSON: posted as JSON text
+    ],
+)
+def test_text_a_database_refuses_is_a_field_error(
+    schema: Any, instance: Any, where: str, message: str
+) -> None:
+    form_cls = compile_form(obj(x=schema, other={"type": "string"}))
+    form = form_cls(formdata=form_cls.encode({"x": instance, "other": "kept"}))
+    assert form.validate() is False
+    found = form.errors_by_pointer()
+    assert list(found) == [where] and message in found[where][0], found
+    assert form.to_instance().get("other") == "kept"  # the rest of the post is read as usual
+    assert "\x00" not in repr(form.to_instance()) and "\\ud800" not in ascii(form.to_instance())
+
+
+def test_a_root_posted_as_json_text_refuses_nul() -> None:
+    form_cls = compile_form({"type": "string"})
+    formdata = form_cls.encode({"a": "\x00"})  # no input shows an object: JSON text
+    form = form_cls(formdata=formdata)
+    assert form.validate() is False
+    assert "Must not contain NUL characters." in form.errors_by_pointer()[""]
+    assert form.to_instance() is None
