@@ -26,7 +26,6 @@ from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -36,7 +35,6 @@ from app.definitions.filterable import filter_specs
 from app.extensions import db
 from app.limits import MAX_ID
 from app.models import Definition, DefinitionStatus, Department
-from app.pointers import tokens
 from app.tickets import merge, query
 from app.tickets.access import (
     NoDefaultDepartment,
@@ -77,12 +75,12 @@ from app.tickets.templates import (
     published_template,
     template_version,
 )
+from app.views import ticket_edits as edits
 from app.views import ticket_lists as lists
-from forms.fields import JsonField
 
 VIEWS = {"mine": "My tickets", "queue": "My departments' queue", "all": "All tickets"}
 PAGE_SIZE = query.DEFAULT_LIMIT
-REQUESTER_FIELDS = ("name", "email", "phone")
+REQUESTER_FIELDS = edits.REQUESTER_FIELDS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,202 +169,6 @@ def _upload_limits() -> dict[str, Any]:
         "size": human_size(storage.max_bytes),
         "types": sorted(storage.allowed_types),
     }
-
-
-# ---------------------------------------------------------------------------------------------
-# Edits against an older version: merged with what was saved meanwhile (app.tickets.merge)
-
-# The values the edit form edits besides `data`, by the pointer the history records them at,
-# with their title and where their parser puts a message.
-SYSTEM_EDITS: dict[str, tuple[Any, str]] = {
-    "/subject": (_l("Subject"), "/subject"),
-    "/priority": (_l("Priority"), "/priority"),
-    "/requester_name": (_l("Requester name"), "/requester/name"),
-    "/requester_email": (_l("Requester email"), "/requester/email"),
-    "/requester_phone": (_l("Requester phone"), "/requester/phone"),
-}
-EDIT_COLUMNS = tuple(pointer[1:] for pointer in SYSTEM_EDITS)
-MAX_CONFLICTS = 200  # conflict pointers a conflict page posts back, at most
-SAVE_ATTEMPTS = 3  # merges against a version that changes again before the save lands
-
-
-def _stored(ticket: Ticket) -> dict[str, Any]:
-    """The values the edit form edits, as stored: the system columns and the custom data."""
-    values: dict[str, Any] = {name: getattr(ticket, name) for name in EDIT_COLUMNS}
-    values["data"] = ticket.data or {}
-    return values
-
-
-def _posted_values(system: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    """The posted edit as the same values: what the agent wants the ticket to hold."""
-    values: dict[str, Any] = {
-        "subject": system["subject"],
-        "priority": system["priority"] or Priority.NORMAL.value,
-    }
-    for name in REQUESTER_FIELDS:
-        values[f"requester_{name}"] = system["requester"].get(name)
-    values["data"] = data
-    return values
-
-
-def _history(ticket: Ticket) -> list[merge.Change]:
-    return [
-        merge.Change(e.at, e.actor_id, e.channel, e.kind, e.pointer, e.old, e.new)
-        for e in ticket.events
-    ]
-
-
-def _base(ticket: Ticket, read_at: int, mine: dict[str, Any]) -> Any:
-    """The values at version `read_at` (the stored ones rewound), or merge.UNKNOWN."""
-    stored = _stored(ticket)
-    if ticket.lock_version == read_at:
-        return stored
-    changes = merge.since(_history(ticket), read_at, ticket.lock_version)
-    return merge.UNKNOWN if changes is None else merge.rewind(stored, changes, mine)
-
-
-def _editable(pointer: str) -> bool:
-    try:
-        parts = tokens(pointer)
-    except ValueError:
-        return False
-    return pointer in SYSTEM_EDITS or (len(parts) > 1 and parts[0] == "data")
-
-
-def _posted_choices() -> dict[str, str | None]:
-    """What a conflict page's radios say: {pointer: "mine", "theirs" or None (no choice)}."""
-    found: dict[str, str | None] = {}
-    for pointer in request.form.getlist("conflict")[:MAX_CONFLICTS]:
-        if _editable(pointer):
-            choice = request.form.get(f"choice:{pointer}")
-            found[pointer] = choice if choice in ("mine", "theirs") else None
-    return found
-
-
-def _reading_errors(form: Any) -> list[str]:
-    """Pointers of inputs that could not be read (not a number, NUL characters...)."""
-    return [
-        field.pointer
-        for top in form
-        if isinstance(top, JsonField)
-        for field in top.walk()
-        if field.process_errors
-    ]
-
-
-def _form_for(tf: TemplateForm, data: Any, stored: dict[str, Any]) -> Any:
-    """The template's form holding `data` as if the agent had posted it (CSRF token kept)."""
-    formdata = tf.form.encode(data)
-    token = request.form.get("csrf_token")
-    if token is not None:
-        formdata["csrf_token"] = token
-    return tf.form(formdata=formdata, data=stored)
-
-
-def _user_name(users: dict[int, dict[str, Any]], user_id: int | None) -> str:
-    found = users.get(user_id or -1) or {}
-    return str(found.get("name") or found.get("username") or _("someone"))
-
-
-def _within(pointer: str, top: str) -> bool:
-    return pointer == top or pointer.startswith(top + "/")
-
-
-def _take_theirs(
-    tf: TemplateForm,
-    ticket: Ticket,
-    form: Any,
-    posted: dict[str, Any],
-    base: dict[str, Any],
-    taken: list[str],
-    errors: dict[str, list[str]],
-    shown: dict[str, Any],
-) -> tuple[dict[str, Any], Any]:
-    """(values, form) with "take theirs" applied: their value at each of `taken` pointers.
-
-    The form is rebuilt holding those values (so it is checked as it will be saved), unless
-    an input elsewhere could not be read: then the posted form is kept, with its messages.
-    """
-    mine = posted
-    for pointer in taken:
-        mine = merge.put(mine, pointer, merge.get(base, pointer))
-        if pointer in SYSTEM_EDITS:
-            errors.pop(SYSTEM_EDITS[pointer][1], None)
-            shown[pointer[1:]] = mine[pointer[1:]]
-    unread = [
-        p for p in _reading_errors(form) if not any(_within(f"/data{p}", t) for t in taken)
-    ]
-    if any(p.startswith("/data/") for p in taken) and not unread:
-        form = _form_for(tf, mine["data"], ticket.data or {})
-    return mine, form
-
-
-class MergeView:
-    """What the page says about an edit merged with newer versions: who, what, which choices."""
-
-    def __init__(self, ticket: Ticket, tf: TemplateForm) -> None:
-        self.history = _history(ticket)
-        self.users = users_by_id(c.actor_id for c in self.history)
-        latest = next((c for c in reversed(self.history) if c.kind != merge.COMMENTED), None)
-        self.by = _user_name(self.users, latest.actor_id if latest else None)
-        self.at = latest.at if latest else None
-        self.titles = lists.titles(tf)
-        self.labels = lists.field_labels(tf)
-        self.changed: list[dict[str, Any]] = []
-        self.conflicts: list[dict[str, Any]] = []
-        self.unknown = False  # the version the agent read could not be recomputed
-        self.invalid = False  # the combined version needs a fix before it can be saved
-        self.unchosen = False  # a conflict page was saved without a choice for every field
-
-    def title(self, pointer: str) -> str:
-        """How the page names the value at `pointer`."""
-        if pointer in SYSTEM_EDITS:
-            return str(SYSTEM_EDITS[pointer][0])
-        parts = tokens(pointer)[1:]
-        return " › ".join([self.titles.get(parts[0], parts[0]), *parts[1:]])
-
-    def show(self, pointer: str, value: Any) -> str:
-        """A value as the page shows it (labels for options, "(empty)" for nothing)."""
-        if value is merge.MISSING or value is None or value == "":
-            return _("(empty)")
-        parts = tokens(pointer)
-        top = parts[1] if len(parts) == 2 and parts[0] == "data" else None
-        return lists.display(value, self.labels.get(top) if top else None)
-
-    def who(self, pointer: str) -> str:
-        """Who last changed the value at `pointer`."""
-        change = merge.last_change(self.history, pointer)
-        return _user_name(self.users, change.actor_id) if change else _("someone")
-
-    def note_changed(self, pointers: list[str], theirs: Any) -> None:
-        """The values others changed since the agent read the ticket (kept in the form)."""
-        for pointer in pointers:
-            value = merge.get(theirs, pointer)
-            self.changed.append({
-                "pointer": pointer, "title": self.title(pointer), "who": self.who(pointer),
-                "value": self.show(pointer, value),
-            })
-
-    def note_conflict(self, pointer: str, mine: Any, theirs: Any, choice: str | None) -> None:
-        """One value both sides changed, and the agent's choice so far."""
-        self.conflicts.append({
-            "pointer": pointer, "title": self.title(pointer), "who": self.who(pointer),
-            "mine": self.show(pointer, mine), "theirs": self.show(pointer, theirs),
-            "choice": choice,
-        })
-
-    def changed_pointers(self) -> list[str]:
-        """Pointers others changed or both changed (the form marks their fields)."""
-        return [c["pointer"] for c in self.changed] + [c["pointer"] for c in self.conflicts]
-
-    def kept_message(self) -> str:
-        """The flash after a merged save: whose changes were kept, in which fields."""
-        names = sorted({c["who"] for c in self.changed})
-        fields = ", ".join(dict.fromkeys(c["title"] for c in self.changed))
-        return _(
-            "Saved. The changes %(names)s made meanwhile were kept: %(fields)s.",
-            names=", ".join(names), fields=fields,
-        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -549,29 +351,29 @@ class TicketView(BaseView):
         ticket = _scoped_ticket(pk)
         tf = _version_or_abort(ticket)
         read_at = _posted_lock_version()
-        choices = _posted_choices()
+        choices = edits.posted_choices()
         form = tf.form(formdata=_formdata(), data=ticket.data or {})
         errors: dict[str, list[str]] = {}
         system = _system_values(errors, with_subject=True)
         data = form.to_instance()
-        posted = _posted_values(system, data if isinstance(data, dict) else {})
+        posted = edits.posted_values(system, data if isinstance(data, dict) else {})
         shown = dict(request.form)
         # The version a conflict page showed (the one it posts): where "take theirs" looks.
         base = None
         if choices:
-            found = _base(ticket, read_at, posted)
-            base = _stored(ticket) if found is merge.UNKNOWN else found
+            found = edits.base(ticket, read_at, posted)
+            base = edits.stored_values(ticket) if found is merge.UNKNOWN else found
         mine = posted
         taken = [p for p, choice in choices.items() if choice == "theirs"]
         if base is not None and taken and isinstance(data, dict):
-            mine, form = _take_theirs(tf, ticket, form, posted, base, taken, errors, shown)
+            mine, form = edits.take_theirs(tf, ticket, form, posted, base, taken, errors, shown)
         valid = form.validate()
         unchosen = [p for p, choice in choices.items() if choice is None]
         if not valid or errors or not isinstance(data, dict) or unchosen:
             db.session.rollback()
             view = None
             if base is not None:
-                view = MergeView(ticket, tf)
+                view = edits.MergeView(ticket, tf)
                 view.unchosen = bool(unchosen)
                 for pointer, choice in choices.items():
                     view.note_conflict(
@@ -587,21 +389,21 @@ class TicketView(BaseView):
         self, pk: int, tf: TemplateForm, read_at: int, mine: dict[str, Any]
     ) -> ResponseReturnValue:
         """Save `mine`, merged with the versions after `read_at`; the conflict page if needed."""
-        for _attempt in range(SAVE_ATTEMPTS):
+        for _attempt in range(edits.SAVE_ATTEMPTS):
             current = _scoped_ticket(pk)
-            theirs = _stored(current)
-            view = MergeView(current, tf)
+            theirs = edits.stored_values(current)
+            view = edits.MergeView(current, tf)
             final: dict[str, Any] = mine
             conflicts: list[merge.Conflict] = []
             if current.lock_version != read_at:
-                base = _base(current, read_at, mine)
+                base = edits.base(current, read_at, mine)
                 final, conflicts = merge.three_way(base, mine, theirs)
                 view.unknown = base is merge.UNKNOWN
                 if not view.unknown:
                     clashes = [c.pointer for c in conflicts]
                     view.note_changed(
                         [p for p in merge.differences(base, theirs)
-                         if not any(_within(p, c) for c in clashes)],
+                         if not any(edits.within(p, c) for c in clashes)],
                         theirs,
                     )
             combined = not merge.same(final["data"], mine["data"])
@@ -616,7 +418,7 @@ class TicketView(BaseView):
             except TicketError as exc:
                 db.session.rollback()
                 flash(f"Not saved: {exc}", "danger")
-                form = _form_for(tf, final["data"], current.data or {})
+                form = edits.form_for(tf, final["data"], current.data or {})
                 return self._detail(current, tf, form, current.lock_version,
                                     values=final), exc.status
             flash(view.kept_message() if view.changed else "Saved.", "success")
@@ -628,7 +430,7 @@ class TicketView(BaseView):
         self,
         current: Ticket,
         tf: TemplateForm,
-        view: MergeView,
+        view: edits.MergeView,
         final: dict[str, Any],
         conflicts: list[merge.Conflict],
     ) -> ResponseReturnValue:
@@ -641,9 +443,9 @@ class TicketView(BaseView):
         for conflict in conflicts:
             view.note_conflict(conflict.pointer, conflict.mine, conflict.theirs, None)
         shown = merge.resolve(final, conflicts, {c.pointer: "mine" for c in conflicts})
-        form = _form_for(tf, shown["data"], current.data or {})
+        form = edits.form_for(tf, shown["data"], current.data or {})
         view.invalid = not form.validate()
-        values = {name: shown[name] for name in EDIT_COLUMNS}
+        values = {name: shown[name] for name in edits.EDIT_COLUMNS}
         return self._detail(
             current, tf, form, current.lock_version, values=values, merged=view
         ), 409
@@ -734,7 +536,7 @@ class TicketView(BaseView):
         *,
         errors: dict[str, list[str]] | None = None,
         values: dict[str, Any] | None = None,
-        merged: MergeView | None = None,
+        merged: edits.MergeView | None = None,
         comment: dict[str, Any] | None = None,
     ) -> str:
         """The detail page; the edit form holds `values` (else the stored ones) and `form`."""
@@ -756,7 +558,7 @@ class TicketView(BaseView):
             "tessera/tickets/show.html",
             ticket=ticket, tf=tf, form=form, lock_version=lock_version, custom=custom,
             users=users, department=department, errors=errors or {}, merged=merged,
-            values=values if values is not None else _stored(ticket),
+            values=values if values is not None else edits.stored_values(ticket),
             changed=set(merged.changed_pointers()) if merged else set(),
             priorities=list(Priority), display=_history_display(labels),
             forms_script=self._script(),
