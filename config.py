@@ -51,6 +51,8 @@ _SELF_SERVICE = [
     ["^(UserDBModelView|UserLDAPModelView|UserOAuthModelView)$", "^resetmypassword$"],
     ["^UserDBModelView$", "^userinfoedit$"],
     ["^MenuApi$", "^can_get$"],
+    # The OpenAPI document describes the API and holds no data: every signed-in role reads it.
+    ["^OpenApi$", "^can_get$"],
 ]
 FAB_ROLES = {
     "Agent": [
@@ -130,6 +132,11 @@ class Config:
     # request; empty = the strict built-in policy), and report-only mode for trying a policy.
     TESSERA_CSP = os.environ.get("TESSERA_CSP") or None
     TESSERA_CSP_REPORT_ONLY = _env_bool("TESSERA_CSP_REPORT_ONLY", False)
+
+    # A page on another site never sends the session cookie with its POSTs (cross-site form
+    # posts to the API are refused by the CSRF check as well).
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
 
     # Flask-WTF
     WTF_CSRF_ENABLED = True

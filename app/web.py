@@ -26,9 +26,15 @@ def _queue_banner() -> dict[str, Any]:
 
 
 def _api_errors_as_json(exc: HTTPException) -> Any:
-    """Errors under /api/ answer JSON; elsewhere Flask's HTML page is kept."""
+    """Errors under /api/ answer JSON; elsewhere Flask's HTML page is kept.
+
+    The JSON keeps the headers of the error's own answer (`Allow` of a 405, `Retry-After`...).
+    """
     if request.path.startswith("/api/"):
         response = jsonify({"message": exc.description, "status": exc.code})
+        for name, value in exc.get_response().headers.items():
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers.add(name, value)
         return response, exc.code
     return exc
 

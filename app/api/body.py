@@ -1,20 +1,25 @@
-"""Reading API request bodies strictly: size first, then JSON, then depth and text.
+"""Reading API request bodies strictly: media type, then size, then JSON, then depth and text.
 
-Shared by every API module. The body is size-checked before it is read (413), parsed strictly
-(400: not JSON, duplicate members, NaN/Infinity, not an object) and walked for nesting deeper
-than 32 levels, NUL characters and lone surrogates (422; PostgreSQL refuses those in JSON).
+Shared by every API module. A body must come in a media type its endpoint documents (415; a
+JSON body as application/json, whatever it looks like), is size-checked before it is read
+(413), parsed strictly (400: not JSON, duplicate members, NaN/Infinity, not an object) and
+walked for nesting deeper than 32 levels, NUL characters and lone surrogates (422; PostgreSQL
+refuses those in JSON).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.api.spec import request_media_types
 from app.errors import TesseraError
 from app.limits import MAX_BODY_BYTES, MAX_DEPTH
 from app.pointers import escape
@@ -50,11 +55,23 @@ def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"{text} is out of range")
-    return value
+def _float(text: str) -> float:
+    # A literal beyond float range (1e400) reads as infinity; _scan reports it at its pointer.
+    return float(text)
+
+
+def unsupported(accepted: tuple[str, ...]) -> ApiError:
+    """415 naming the media types the endpoint takes."""
+    return ApiError(
+        415,
+        _("Send the request body as %(types)s.", types=" or ".join(accepted)),
+    )
+
+
+def check_media_type(accepted: tuple[str, ...]) -> None:
+    """415 unless the body's Content-Type is one of `accepted` (parameters aside)."""
+    if request.mimetype not in accepted:
+        raise unsupported(accepted)
 
 
 def check_size(max_bytes: int = MAX_BODY_BYTES) -> None:
@@ -65,7 +82,8 @@ def check_size(max_bytes: int = MAX_BODY_BYTES) -> None:
 
 
 def read_body(max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
-    """The request body as a JSON object, or ApiError (400, 413, 422)."""
+    """The request body as a JSON object, or ApiError (400, 413, 415, 422)."""
+    check_media_type(("application/json",))
     check_size(max_bytes)
     try:
         raw = request.stream.read(max_bytes + 1)
@@ -80,7 +98,7 @@ def read_body(max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
             raw.decode("utf-8"),
             object_pairs_hook=_unique_members,
             parse_constant=_reject_constant,
-            parse_float=_finite_float,
+            parse_float=_float,
         )
     except RecursionError as exc:
         raise invalid({"": [f"Nesting deeper than {MAX_DEPTH} levels."]}) from exc
@@ -105,7 +123,8 @@ def _bad_text(text: str) -> str | None:
 
 
 def _scan(document: Any) -> Iterator[tuple[str, list[str]]]:
-    """(pointer, [message]) for nesting beyond MAX_DEPTH and text the databases refuse."""
+    """(pointer, [message]) for nesting beyond MAX_DEPTH, and text and numbers (beyond float
+    range) the databases refuse."""
     stack: list[tuple[Any, str, int]] = [(document, "", 0)]
     while stack:
         node, pointer, depth = stack.pop()
@@ -128,18 +147,26 @@ def _scan(document: Any) -> Iterator[tuple[str, list[str]]]:
             if problem:
                 yield pointer, [problem]
                 return
+        elif isinstance(node, float) and not math.isfinite(node):
+            yield pointer, ["This number is beyond the range JSON numbers can be stored in."]
+            return
 
 
 def answers_errors(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Roll back, then answer the API's `handled_errors` as JSON through its `answer_error`.
+    """Check the body's media type, then answer the API's `handled_errors` as JSON.
 
-    One place for every endpoint: a handled error never leaves a half-done transaction
-    behind and never becomes a 500.
+    One place for every endpoint: a body comes in a media type the endpoint's docstring
+    documents (415 otherwise), and a handled error rolls back (never leaving a half-done
+    transaction behind), is answered through the API's `answer_error` and never becomes a 500.
     """
+    media_types = request_media_types(method.__doc__)
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
+            accepted = media_types.get(request.method)
+            if accepted is not None:
+                check_media_type(accepted)
             return method(self, *args, **kwargs)
         except self.handled_errors as exc:
             from app.extensions import db

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, request
-from flask_appbuilder.api import BaseApi, expose, protect
+from flask_appbuilder.api import expose, protect
+from flask_babel import gettext as _
 
+from app.api.base import TesseraApi
 from app.api.body import ApiError, answers_errors, read_body
+from app.api.represent import iso
 from app.definitions import io, store
 from app.definitions.checks import KINDS
 from app.definitions.errors import DefinitionInvalid, DefinitionStoreError
 from app.limits import MAX_BODY_BYTES
-from app.models import Definition
+from app.models import Definition, DefinitionStatus
 
 # One document (≤ 1 MB, checked again inside) plus its envelope; an import of many documents.
 DOCUMENT_MAX_BYTES = 2 * MAX_BODY_BYTES
@@ -29,8 +32,8 @@ def summary(row: Definition) -> dict[str, Any]:
         "status": row.status,
         "title": row.title,
         "checksum": row.checksum,
-        "updated_at": row.updated_at.isoformat(),
-        "published_at": row.published_at.isoformat() if row.published_at else None,
+        "updated_at": iso(row.updated_at),
+        "published_at": iso(row.published_at),
     }
 
 
@@ -39,13 +42,54 @@ def detail(row: Definition) -> dict[str, Any]:
     return {**summary(row), "body": row.body, "pins": row.pins}
 
 
-class DefinitionsApi(BaseApi):
+_SUMMARY = {
+    "id": {"type": "integer"},
+    "kind": {"type": "string", "enum": list(KINDS)},
+    "key": {"type": "string"},
+    "version": {"type": "integer"},
+    "status": {"type": "string", "enum": [status.value for status in DefinitionStatus]},
+    "title": {"type": "string"},
+    "checksum": {"type": "string"},
+    "updated_at": {"type": "string", "format": "date-time"},
+    "published_at": {"type": "string", "format": "date-time", "nullable": True},
+}
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "DefinitionSummary": {"type": "object", "required": list(_SUMMARY), "properties": _SUMMARY},
+    "Definition": {
+        "allOf": [
+            {"$ref": "#/components/schemas/DefinitionSummary"},
+            {
+                "type": "object",
+                "required": ["body", "pins"],
+                "properties": {
+                    "body": {"type": "object"},
+                    "pins": {
+                        "type": "object",
+                        "additionalProperties": {"type": "integer"},
+                        "description": "The field versions a template is pinned to",
+                    },
+                },
+            },
+        ]
+    },
+}
+
+
+def _flag(name: str) -> bool:
+    """A true/false query parameter (absent or empty: false); 400 for anything else."""
+    value = request.args.get(name, "")
+    if value not in ("", "true", "false"):
+        raise ApiError(400, _("%(name)s must be true or false.", name=name))
+    return value == "true"
+
+
+class DefinitionsApi(TesseraApi):
     """Versioned field and template definitions."""
 
     resource_name = "definitions"
     class_permission_name = "Definitions"
-    allow_browser_login = True
     openapi_spec_tag = "Definitions"
+    spec_schemas = SCHEMAS
     handled_errors = (ApiError, DefinitionStoreError)
     method_permission_name = {
         "list_": "get",
@@ -70,6 +114,7 @@ class DefinitionsApi(BaseApi):
 
     @expose("/", methods=["GET"])
     @protect()
+    @answers_errors
     def list_(self) -> Any:
         """Latest version of every definition.
         ---
@@ -78,14 +123,26 @@ class DefinitionsApi(BaseApi):
           parameters:
           - in: query
             name: kind
+            allowEmptyValue: true
+            description: "field or template; empty for both"
             schema: {type: string, enum: [field, template]}
           responses:
-            200: {description: "{\\"result\\": [{id, kind, key, version, status, ...}]}"}
+            200:
+              description: The latest version of each definition
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result: {type: array, items: {$ref: '#/components/schemas/DefinitionSummary'}}
             400: {description: Unknown kind}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Not an Admin"}
         """
-        kind = request.args.get("kind")
+        kind = request.args.get("kind") or None  # an empty kind is no kind
         if kind is not None and kind not in KINDS:
-            return self.response(400, message=f"kind must be one of {', '.join(KINDS)}.")
+            raise ApiError(400, f"kind must be one of {', '.join(KINDS)}.")
         return self.response(200, result=[summary(row) for row in store.latest(kind)])
 
     @expose("/<int:pk>", methods=["GET"])
@@ -97,9 +154,19 @@ class DefinitionsApi(BaseApi):
         get:
           summary: One definition version with body and pinned field versions
           parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: pk, required: true,
+             schema: {type: integer, minimum: 0, maximum: 2147483647}}
           responses:
-            200: {description: The version}
+            200:
+              description: The version
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties: {result: {$ref: '#/components/schemas/Definition'}}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Not an Admin"}
             404: {description: No such version}
         """
         return self.response(200, result=detail(store.get(pk)))
@@ -112,6 +179,9 @@ class DefinitionsApi(BaseApi):
         ---
         post:
           summary: Save a draft; the body is checked first and nothing is saved if it is bad
+          description: >-
+            Creates v1, the next version after a published one, or updates the open draft.
+            The body must pass the checks of its kind (422 naming each problem by pointer).
           requestBody:
             required: true
             content:
@@ -121,12 +191,20 @@ class DefinitionsApi(BaseApi):
                   required: [kind, key, body]
                   properties:
                     kind: {type: string, enum: [field, template]}
-                    key: {type: string}
-                    body: {type: object}
+                    key: {type: string, minLength: 1, description: "The key inside the body"}
+                    body: {type: object, description: "The definition document"}
           responses:
-            201: {description: "{id, kind, key, version, status: draft}"}
+            201:
+              description: "The draft (status: draft)"
+              content:
+                application/json: {schema: {$ref: '#/components/schemas/DefinitionSummary'}}
             400: {description: Not a JSON object}
-            422: {description: "{errors: {json-pointer: [message]}}"}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Not an Admin, or a session write without its CSRF token"}
+            409: {description: The change is not allowed in the definition's status}
+            413: {description: Body larger than 2 MB}
+            415: {description: The body is not application/json}
+            422: {description: "The document fails its checks: errors by JSON pointer"}
         """
         payload = read_body(DOCUMENT_MAX_BYTES)
         kind, key, body = payload.get("kind"), payload.get("key"), payload.get("body")
@@ -146,17 +224,29 @@ class DefinitionsApi(BaseApi):
         put:
           summary: Replace a draft's body (published versions answer 409)
           parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: pk, required: true,
+             schema: {type: integer, minimum: 0, maximum: 2147483647}}
           requestBody:
             required: true
             content:
               application/json:
-                schema: {type: object, required: [body], properties: {body: {type: object}}}
+                schema:
+                  type: object
+                  required: [body]
+                  properties: {body: {type: object, description: "The definition document"}}
           responses:
-            200: {description: The updated draft}
+            200:
+              description: The updated draft
+              content:
+                application/json: {schema: {$ref: '#/components/schemas/DefinitionSummary'}}
+            400: {description: Not a JSON object}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Not an Admin, or a session write without its CSRF token"}
             404: {description: No such version}
             409: {description: Not a draft}
-            422: {description: "{errors: {json-pointer: [message]}}"}
+            413: {description: Body larger than 2 MB}
+            415: {description: The body is not application/json}
+            422: {description: "The document fails its checks: errors by JSON pointer"}
         """
         row = store.update_draft(pk, read_body(DOCUMENT_MAX_BYTES).get("body"), g.user.id)
         return self.response(200, **summary(row))
@@ -170,12 +260,18 @@ class DefinitionsApi(BaseApi):
         post:
           summary: Publish a draft (pins field versions; the previous published retires)
           parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: pk, required: true,
+             schema: {type: integer, minimum: 0, maximum: 2147483647}}
           responses:
-            200: {description: The published version}
+            200:
+              description: The published version
+              content:
+                application/json: {schema: {$ref: '#/components/schemas/DefinitionSummary'}}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Not an Admin, or a session write without its CSRF token"}
             404: {description: No such version}
             409: {description: Not a draft}
-            422: {description: "Fails the (publish) checks: {errors: {json-pointer: [message]}}"}
+            422: {description: "Fails the (publish) checks: errors by JSON pointer"}
         """
         return self.response(200, **summary(store.publish(pk, g.user.id)))
 
@@ -188,9 +284,15 @@ class DefinitionsApi(BaseApi):
         post:
           summary: Retire a published version
           parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: pk, required: true,
+             schema: {type: integer, minimum: 0, maximum: 2147483647}}
           responses:
-            200: {description: The retired version}
+            200:
+              description: The retired version
+              content:
+                application/json: {schema: {$ref: '#/components/schemas/DefinitionSummary'}}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Not an Admin, or a session write without its CSRF token"}
             404: {description: No such version}
             409: {description: Not published}
         """
@@ -204,6 +306,10 @@ class DefinitionsApi(BaseApi):
         ---
         post:
           summary: 'Import files: {"files": {"field/x.json": {...}}, "publish": true}'
+          description: >-
+            Each file is a definition document (as JSON, or as its text) named
+            `<kind>/<key>.json`. All are checked before any is stored; nothing is written when
+            one fails.
           requestBody:
             required: true
             content:
@@ -212,12 +318,26 @@ class DefinitionsApi(BaseApi):
                   type: object
                   required: [files]
                   properties:
-                    files: {type: object, additionalProperties: true}
-                    publish: {type: boolean}
+                    files: {type: object, minProperties: 1, additionalProperties: true}
+                    publish: {type: boolean, default: false}
           responses:
-            200: {description: "{created: [...], unchanged: [...]}"}
+            200:
+              description: What was created and what was already there
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [created, unchanged]
+                    properties:
+                      created: {type: array, items: {type: string}}
+                      unchanged: {type: array, items: {type: string}}
             400: {description: Not a JSON object}
-            422: {description: "{errors: {file#pointer: [message]}}; nothing was written"}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Not an Admin, or a session write without its CSRF token"}
+            409: {description: A change is not allowed in a definition's status}
+            413: {description: Body larger than 16 MB}
+            415: {description: The body is not application/json}
+            422: {description: "errors by file#pointer; nothing was written"}
         """
         payload = read_body(IMPORT_MAX_BYTES)
         files = payload.get("files")
@@ -232,16 +352,29 @@ class DefinitionsApi(BaseApi):
 
     @expose("/export", methods=["GET"])
     @protect()
+    @answers_errors
     def export(self) -> Any:
         """Export every published definition (and drafts with ?drafts=true).
         ---
         get:
           summary: 'Export definitions as {"files": {"<kind>/<key>.json": body}}'
           parameters:
-          - {in: query, name: drafts, schema: {type: boolean}}
+          - {in: query, name: drafts, allowEmptyValue: true, description: "true to include drafts",
+             schema: {type: boolean, default: false}}
           responses:
-            200: {description: The files}
+            200:
+              description: The files
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [files]
+                    properties: {files: {type: object, additionalProperties: {type: object}}}
+            400: {description: "drafts is neither true nor false"}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Not an Admin"}
         """
-        drafts = request.args.get("drafts", "").lower() in {"1", "true", "yes"}
-        files = {name: io.parse_json(text) for name, text in io.export_files(drafts).items()}
+        files = {
+            name: io.parse_json(text) for name, text in io.export_files(_flag("drafts")).items()
+        }
         return self.response(200, files=files)

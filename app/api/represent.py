@@ -6,7 +6,7 @@ Departments and users are loaded once per answer (one query each), never per row
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
@@ -19,8 +19,13 @@ from app.tickets.models import Attachment, Comment, Ticket, TicketEvent
 
 
 def iso(value: datetime | None) -> str | None:
-    """A timestamp as ISO 8601 text; None stays None."""
-    return value.isoformat() if value is not None else None
+    """A timestamp as RFC 3339 text, with its offset; None stays None.
+
+    Timestamps are stored in UTC; SQLite hands them back without a zone, which is UTC then.
+    """
+    if value is None:
+        return None
+    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).isoformat()
 
 
 def departments_by_id(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -112,3 +117,109 @@ def represent_event(event: TicketEvent, users: dict[int, dict[str, Any]]) -> dic
         "at": iso(event.at),
         "note": event.note,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The OpenAPI schemas of the JSON above (components of the spec, referenced by the endpoints)
+
+_TEXT = {"type": "string"}
+_MAYBE_TEXT = {"type": "string", "nullable": True}
+_WHEN = {"type": "string", "format": "date-time"}
+_MAYBE_WHEN = {"type": "string", "format": "date-time", "nullable": True}
+_ID = {"type": "integer"}
+
+
+def _ref(name: str, nullable: bool = False) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{name}"}
+    return {"allOf": [ref], "nullable": True} if nullable else ref
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "UserRef": _object({"id": _ID, "username": _TEXT, "name": _TEXT}),
+    "DepartmentRef": _object({"id": _ID, "key": _TEXT, "name": _TEXT}),
+    "Ticket": _object(
+        {
+            "id": _ID,
+            "number": _TEXT,
+            "template": _TEXT,
+            "template_version": _ID,
+            "subject": _TEXT,
+            "state": _TEXT,
+            "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
+            "department": _ref("DepartmentRef", nullable=True),
+            "assignee": _ref("UserRef", nullable=True),
+            "requester": _object({"name": _MAYBE_TEXT, "email": _MAYBE_TEXT, "phone": _MAYBE_TEXT}),
+            "channel": _TEXT,
+            "data": {"type": "object"},
+            "lock_version": _ID,
+            "created_at": _WHEN,
+            "updated_at": _WHEN,
+            "first_response_at": _MAYBE_WHEN,
+            "resolved_at": _MAYBE_WHEN,
+            "closed_at": _MAYBE_WHEN,
+        }
+    ),
+    "Attachment": _object(
+        {
+            "id": _ID,
+            "ticket_id": _ID,
+            "comment_id": {"type": "integer", "nullable": True},
+            "filename": _TEXT,
+            "content_type": _TEXT,
+            "size": _ID,
+            "sha256": _TEXT,
+            "uploaded_by": _ref("UserRef", nullable=True),
+            "created_at": _WHEN,
+            "url": {**_TEXT, "description": "Downloads the file"},
+        }
+    ),
+    "Comment": _object(
+        {
+            "id": _ID,
+            "ticket_id": _ID,
+            "body": _TEXT,
+            "internal": {"type": "boolean"},
+            "channel": _TEXT,
+            "author": _ref("UserRef", nullable=True),
+            "created_at": _WHEN,
+            "attachments": {"type": "array", "items": _ref("Attachment")},
+        }
+    ),
+    "TicketEvent": _object(
+        {
+            "id": _ID,
+            "kind": _TEXT,
+            "pointer": {**_MAYBE_TEXT, "description": "JSON pointer of the changed value"},
+            "old": {"nullable": True, "description": "Any JSON value"},
+            "new": {"nullable": True, "description": "Any JSON value"},
+            "channel": _TEXT,
+            "actor": _ref("UserRef", nullable=True),
+            "at": _WHEN,
+            "note": _MAYBE_TEXT,
+        }
+    ),
+    "TicketPage": _object(
+        {
+            "result": {"type": "array", "items": _ref("Ticket")},
+            "next_cursor": {**_MAYBE_TEXT, "description": "Give it as `cursor` for the next page"},
+            "count": _ID,
+            "count_capped": {"type": "boolean", "description": "count stopped at its cap"},
+        }
+    ),
+}
+SCHEMAS["TicketDetail"] = {
+    "allOf": [
+        _ref("Ticket"),
+        _object(
+            {
+                "comments": {"type": "array", "items": _ref("Comment")},
+                "attachments": {"type": "array", "items": _ref("Attachment")},
+                "history": {"type": "array", "items": _ref("TicketEvent")},
+            }
+        ),
+    ]
+}

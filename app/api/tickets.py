@@ -24,12 +24,14 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from flask import current_app, g, request
-from flask_appbuilder.api import BaseApi, expose, protect
+from flask_appbuilder.api import expose, protect
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.api.base import TesseraApi
 from app.api.body import ApiError, answers_errors, check_size, invalid, read_body
 from app.api.represent import (
+    SCHEMAS,
     iso,
     represent,
     represent_attachment,
@@ -94,7 +96,8 @@ def _unknown(payload: dict[str, Any], known: Sequence[str]) -> dict[str, list[st
 
 
 def _one(name: str) -> str | None:
-    values = request.args.getlist(name)
+    """The one value of a list parameter; an empty one is no value (`?state=&department=`)."""
+    values = [value for value in request.args.getlist(name) if value]
     if len(values) > 1:
         raise ApiError(400, f"Give {name} once.")
     return values[0] if values else None
@@ -182,13 +185,13 @@ def list_filters() -> tuple[query.TicketFilters, str | None, int]:
 # The API
 
 
-class TicketsApi(BaseApi):
+class TicketsApi(TesseraApi):
     """Tickets: create, read, list, edit and comment; scoped to the caller's departments."""
 
     resource_name = "tickets"
     class_permission_name = "Tickets"
-    allow_browser_login = True
     openapi_spec_tag = "Tickets"
+    spec_schemas = SCHEMAS
     handled_errors = (ApiError, TicketError, TemplateUnavailable)
     method_permission_name = {
         "list_": "get",
@@ -242,22 +245,39 @@ class TicketsApi(BaseApi):
             `f.<field>.prefix=` text prefix (case-sensitive),
             `f.<field>.contains=` substring (case-insensitive; % and _ are literal),
             `f.<field>.is=true|false` boolean.
-            Pass `next_cursor` back as `cursor` for the next page.
+            Pass `next_cursor` back as `cursor` for the next page, with the same sort.
+            An empty parameter (`state=`) is the same as none.
           parameters:
-          - {in: query, name: template, schema: {type: string}}
-          - {in: query, name: state, description: "comma-separated", schema: {type: string}}
-          - {in: query, name: department, description: "id or key", schema: {type: string}}
-          - {in: query, name: assignee, description: "user id, me or unassigned",
-             schema: {type: string}}
-          - {in: query, name: sort, schema: {type: string, default: newest,
-             enum: [newest, oldest, recently_updated, least_recently_updated]}}
-          - {in: query, name: cursor, description: "next_cursor of the same sort",
-             schema: {type: string}}
-          - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 500}}
+          - {in: query, name: template, allowEmptyValue: true,
+             description: "a template's key", schema: {type: string, maxLength: 500}}
+          - {in: query, name: state, allowEmptyValue: true, description: "comma-separated",
+             schema: {type: string, maxLength: 500}}
+          - {in: query, name: department, allowEmptyValue: true,
+             description: "an existing department's id or key",
+             schema: {type: string, maxLength: 500}}
+          - in: query
+            name: assignee
+            allowEmptyValue: true
+            description: "a user id, me or unassigned"
+            schema:
+              oneOf:
+              - {type: integer, minimum: 0, maximum: 2147483647}
+              - {type: string, enum: [me, unassigned]}
+          - {in: query, name: sort, allowEmptyValue: true, schema: {type: string,
+             default: newest, enum: [newest, oldest, recently_updated, least_recently_updated]}}
+          - {in: query, name: cursor, allowEmptyValue: true,
+             description: "the next_cursor of a page of the same sort",
+             schema: {type: string, maxLength: 500}}
+          - {in: query, name: limit, allowEmptyValue: true,
+             schema: {type: integer, minimum: 1, maximum: 500, default: 50}}
           responses:
-            200: {description: "{result: [ticket], next_cursor, count, count_capped}"}
-            400: {description: "Unknown parameter or bad value: {message}"}
-            401: {description: Not signed in}
+            200:
+              description: One page of tickets, newest first unless sorted otherwise
+              content: {application/json: {schema: {$ref: '#/components/schemas/TicketPage'}}}
+            400: {description: "An unknown parameter, a bad value, a department that does not
+              exist, or a cursor of another sort"}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Your role may not read tickets"}
         """
         filters, cursor, limit = list_filters()
         page = query.list_tickets(filters, cursor, limit)
@@ -282,9 +302,19 @@ class TicketsApi(BaseApi):
             Each comment lists the files that came with it; `attachments` lists every file of
             the ticket. An attachment's `url` downloads it.
           parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: pk, required: true,
+             schema: {type: integer, minimum: 0, maximum: 2147483647}}
           responses:
-            200: {description: "{result: ticket + comments + attachments + history}"}
+            200:
+              description: The ticket
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties: {result: {$ref: '#/components/schemas/TicketDetail'}}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Your role may not read tickets"}
             404: {description: "No such ticket, or not in your departments"}
         """
         ticket = visible_ticket(pk)
@@ -311,6 +341,9 @@ class TicketsApi(BaseApi):
         ---
         post:
           summary: Create a ticket (to the template's default department, unassigned, new)
+          description: >-
+            `data` must be valid under the published template's own schema (422 naming each
+            problem at its pointer under /data otherwise).
           requestBody:
             required: true
             content:
@@ -320,25 +353,36 @@ class TicketsApi(BaseApi):
                   additionalProperties: false
                   required: [template, data]
                   properties:
-                    template: {type: string, description: "A published template's key"}
+                    template: {type: string, minLength: 1, maxLength: 64, pattern: $not_blank,
+                      description: "A published template's key"}
                     data: {type: object, description: "Valid under the template's schema"}
                     requester:
                       type: object
                       additionalProperties: false
                       properties:
                         name: {type: string, maxLength: 200, nullable: true}
-                        email: {type: string, format: email, maxLength: 254, nullable: true}
+                        email: {type: string, maxLength: 254, nullable: true,
+                          pattern: $email_or_blank,
+                          description: "name@domain; empty or null for none"}
                         phone: {type: string, maxLength: 64, nullable: true}
-                    subject: {type: string, maxLength: 300}
+                    subject: {type: string, minLength: 1, maxLength: 300, pattern: $not_blank,
+                      description: "Defaults to the field the template names"}
                     priority: {type: string, enum: [low, normal, high, urgent]}
-                    channel: {type: string, enum: [agent, web, email, api, import]}
+                    channel: {type: string, enum: [agent, web, email, api, import], default: api}
           responses:
-            201: {description: "The ticket: {id, number, state, lock_version, data, ...}"}
+            201:
+              description: The ticket
+              content: {application/json: {schema: {$ref: '#/components/schemas/Ticket'}}}
             400: {description: "Not a JSON object"}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Your role may not create tickets, or a session write without
+              its CSRF token"}
             404: {description: "No such template"}
             409: {description: "The template is retired, or has no usable default department"}
             413: {description: "Body larger than 1 MB"}
-            422: {description: "{errors: {json-pointer: [message]}}"}
+            415: {description: "The body is not application/json"}
+            422: {description: "Bad members, or data invalid under the template: errors by
+              JSON pointer"}
         """
         ticket = self._create(read_body())
         return self.response(201, **represent([ticket])[0])
@@ -388,7 +432,8 @@ class TicketsApi(BaseApi):
             ticket was created with. `requester` merges the same way. Every changed value is
             recorded in the ticket's history.
           parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: pk, required: true,
+             schema: {type: integer, minimum: 0, maximum: 2147483647}}
           requestBody:
             required: true
             content:
@@ -398,21 +443,52 @@ class TicketsApi(BaseApi):
                   additionalProperties: false
                   required: [lock_version]
                   properties:
-                    lock_version: {type: integer}
-                    data: {type: object}
-                    requester: {type: object}
-                    subject: {type: string, maxLength: 300}
+                    lock_version: {type: integer, minimum: 0, maximum: 2147483647}
+                    data: {type: object, description: "A JSON merge patch of the data"}
+                    requester:
+                      type: object
+                      additionalProperties: false
+                      properties:
+                        name: {type: string, maxLength: 200, nullable: true}
+                        email: {type: string, maxLength: 254, nullable: true,
+                          pattern: $email_or_blank}
+                        phone: {type: string, maxLength: 64, nullable: true}
+                    subject: {type: string, minLength: 1, maxLength: 300, pattern: $not_blank}
                     priority: {type: string, enum: [low, normal, high, urgent]}
                     assignee:
-                      description: a member's user id, me, or null (the department's queue)
+                      description: "A member of the ticket's department (user id), me, or null
+                        (the department's queue)"
                       nullable: true
+                      oneOf:
+                      - {type: integer, minimum: 0, maximum: 2147483647}
+                      - {type: string, enum: [me]}
           responses:
-            200: {description: The ticket after the edit}
+            200:
+              description: The ticket after the edit
+              content: {application/json: {schema: {$ref: '#/components/schemas/Ticket'}}}
             400: {description: "Not a JSON object"}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Your role may not edit tickets, or a session write without its
+              CSRF token"}
             404: {description: "No such ticket, or not in your departments"}
-            409: {description: "{message, current_lock_version, changed_by, changed_at}"}
+            409:
+              description: "Changed since you read it (nothing was saved)"
+              content:
+                application/json:
+                  schema:
+                    allOf:
+                    - {$ref: '#/components/schemas/Error'}
+                    - type: object
+                      required: [current_lock_version, changed_by, changed_at]
+                      properties:
+                        current_lock_version: {type: integer}
+                        changed_by: {allOf: [{$ref: '#/components/schemas/UserRef'}],
+                          nullable: true}
+                        changed_at: {type: string, format: date-time, nullable: true}
             413: {description: "Body larger than 1 MB"}
-            422: {description: "{errors: {json-pointer: [message]}}"}
+            415: {description: "The body is not application/json"}
+            422: {description: "Bad members, or data invalid under the template version: errors
+              by JSON pointer"}
         """
         ticket = self._patch(pk)
         return self.response(200, **represent([ticket])[0])
@@ -471,7 +547,8 @@ class TicketsApi(BaseApi):
             and one `files` part per file. A comment needs text, files, or both. The comment
             and its files are saved together or not at all.
           parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: pk, required: true,
+             schema: {type: integer, minimum: 0, maximum: 2147483647}}
           requestBody:
             required: true
             content:
@@ -481,25 +558,34 @@ class TicketsApi(BaseApi):
                   additionalProperties: false
                   required: [body]
                   properties:
-                    body: {type: string, maxLength: 50000}
+                    body: {type: string, minLength: 1, maxLength: 50000, pattern: $not_blank}
                     internal: {type: boolean, default: false}
               multipart/form-data:
                 schema:
                   type: object
                   additionalProperties: false
+                  description: "Text (`body`), files, or both"
+                  anyOf:
+                  - {required: [body], properties: {body: {pattern: $not_blank}}}
+                  - {required: [files], properties: {files: {minItems: 1}}}
                   properties:
                     body: {type: string, maxLength: 50000}
                     internal: {type: string, enum: ["true", "false"], default: "false"}
-                    files: {type: array, maxItems: 10, items: {type: string, format: binary}}
+                    files: {type: array, maxItems: 10, items: {type: string, format: binary},
+                      description: "Each of an allowed type (TESSERA_ATTACHMENT_TYPES)"}
           responses:
-            201: {description: "The comment: {id, ticket_id, body, internal, author,
-              attachments: [{id, filename, content_type, size, sha256, url, ...}], ...}"}
+            201:
+              description: The comment, with its files
+              content: {application/json: {schema: {$ref: '#/components/schemas/Comment'}}}
             400: {description: "Not a JSON object"}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Your role may not comment, or a session write without its CSRF
+              token"}
             404: {description: "No such ticket, or not in your departments"}
             413: {description: "Body larger than 1 MB (JSON) or the request limit, or a file
-              over the size limit: {errors: {/files/<index>: [message]}}"}
-            422: {description: "{errors: {json-pointer: [message]}}; a refused file type at
-              /files/<index>"}
+              over the size limit (errors at /files/<index>)"}
+            415: {description: "The body is neither application/json nor multipart/form-data"}
+            422: {description: "Bad members, or a refused file type at /files/<index>"}
         """
         multipart = request.mimetype == "multipart/form-data"
         request_limit = current_app.config.get("MAX_CONTENT_LENGTH")
@@ -524,17 +610,32 @@ class TicketsApi(BaseApi):
         ---
         get:
           summary: Download an attachment (as a file, with its stored content type)
+          description: >-
+            The body comes with the content type stored with the file (one of the allowed
+            attachment types, TESSERA_ATTACHMENT_TYPES), as a download. The ETag is the file's
+            SHA-256: If-None-Match answers 304, and Range requests are honoured (206).
           parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
-          - {in: path, name: aid, required: true, schema: {type: integer}}
+          - {in: path, name: pk, required: true,
+             schema: {type: integer, minimum: 0, maximum: 2147483647}}
+          - {in: path, name: aid, required: true, schema: {type: integer, minimum: 0,
+             maximum: 2147483647}}
           responses:
             200:
               description: "The file (Content-Disposition: attachment)"
               content:
-                application/octet-stream:
+                "*/*":
                   schema: {type: string, format: binary}
-            404: {description: "No such ticket or attachment, not in your departments, or the
-              attachment belongs to another ticket"}
+            206:
+              description: "The requested range of the file"
+              content:
+                "*/*":
+                  schema: {type: string, format: binary}
+            304: {description: "Not modified since the ETag you gave"}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Your role may not read tickets"}
+            404: {description: "No such ticket or attachment, not in your departments, the
+              attachment belongs to another ticket, or its file is missing from storage"}
+            416: {description: "The range is outside the file"}
         """
         return download_response(visible_attachment(pk, aid), storage_for(current_app))
 

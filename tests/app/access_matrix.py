@@ -29,24 +29,26 @@ PATH_ARGS = {
 
 MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/"): (200, 200, 200, 200),
-    ("GET", "/api/<version>/_openapi"): (401, 403, 403, 200),
+    # The OpenAPI document reveals no data: every role may read it.
+    ("GET", "/api/<version>/_openapi"): (401, 200, 200, 200),
     ("GET", "/api/v1/menu/"): (401, 200, 200, 200),
-    # Definitions API (Admin only); admin's bodiless writes are 400, unknown ids 404.
+    # Definitions API (Admin only); admin's bodiless writes are 415 (a body must be JSON),
+    # unknown ids 404.
     ("GET", "/api/v1/definitions/"): (401, 403, 403, 200),
-    ("POST", "/api/v1/definitions/"): (401, 403, 403, 400),
+    ("POST", "/api/v1/definitions/"): (401, 403, 403, 415),
     ("GET", "/api/v1/definitions/<int:pk>"): (401, 403, 403, 404),
-    ("PUT", "/api/v1/definitions/<int:pk>"): (401, 403, 403, 400),
+    ("PUT", "/api/v1/definitions/<int:pk>"): (401, 403, 403, 415),
     ("POST", "/api/v1/definitions/<int:pk>/publish"): (401, 403, 403, 404),
     ("POST", "/api/v1/definitions/<int:pk>/retire"): (401, 403, 403, 404),
-    ("POST", "/api/v1/definitions/import"): (401, 403, 403, 400),
+    ("POST", "/api/v1/definitions/import"): (401, 403, 403, 415),
     ("GET", "/api/v1/definitions/export"): (401, 403, 403, 200),
-    # Tickets API (Agent, DepartmentHead, Admin; scoped by department): a bodiless create is
-    # 400, an unknown (or invisible) ticket 404 before its body is read.
+    # Tickets API (Agent, DepartmentHead, Admin; scoped by department): a bodiless write is
+    # 415 (its body must be JSON, or multipart for comments) before the ticket is looked up.
     ("GET", "/api/v1/tickets/"): (401, 200, 200, 200),
-    ("POST", "/api/v1/tickets/"): (401, 400, 400, 400),
+    ("POST", "/api/v1/tickets/"): (401, 415, 415, 415),
     ("GET", "/api/v1/tickets/<int:pk>"): (401, 404, 404, 404),
-    ("PATCH", "/api/v1/tickets/<int:pk>"): (401, 404, 404, 404),
-    ("POST", "/api/v1/tickets/<int:pk>/comments"): (401, 404, 404, 404),
+    ("PATCH", "/api/v1/tickets/<int:pk>"): (401, 415, 415, 415),
+    ("POST", "/api/v1/tickets/<int:pk>/comments"): (401, 415, 415, 415),
     ("GET", "/api/v1/tickets/<int:pk>/attachments/<int:aid>"): (401, 404, 404, 404),
     ("POST", "/api/v1/security/login"): (400, 400, 400, 400),
     ("POST", "/api/v1/security/refresh"): (401, 401, 401, 401),

@@ -237,3 +237,61 @@ def test_import_with_publish_refuses_a_template_without_department(
     assert all(row["key"] != key for row in api("GET", API).json["result"])
     drafts = api("POST", f"{API}import", json={"publish": False, "files": files})
     assert drafts.status_code == 200 and drafts.json["created"] == [f"template:{key} v1"]
+
+
+def test_a_key_with_a_trailing_newline_is_422_at_key(api: Callable[..., Any]) -> None:
+    key = new_key()
+    payload = field(f"{key}\n")
+    response = api("POST", API, json=payload)
+    assert response.status_code == 422 and list(response.json["errors"]) == ["/key"]
+    payload["body"]["key"] = key
+    response = api("POST", API, json=payload)
+    assert response.status_code == 422 and list(response.json["errors"]) == ["/key"]
+    assert all(row["key"].strip() != key for row in api("GET", API).json["result"])
+
+
+def test_put_refuses_a_department_key_with_a_newline(api: Callable[..., Any]) -> None:
+    key = f"loan_{uuid.uuid4().hex[:8]}"
+    pk = api("POST", API, json={"kind": "template", "key": key, "body": loan(key)}).json["id"]
+    body = loan(key, default_department="repair\n")
+    response = api("PUT", f"{API}{pk}", json={"body": body})
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == ["/settings/default_department"]
+
+
+@pytest.mark.parametrize(
+    ("member", "where"),
+    [
+        ('"title": "a\\u0000"', "/schema/title"),
+        ('"pattern": "\\u0000"', "/schema/pattern"),
+        ('"title": "\\ud800"', "/schema/title"),
+        ('"maximum": 1e400', "/schema/maximum"),
+        ('"minimum": -Infinity', "/schema/minimum"),
+    ],
+)
+def test_import_of_text_no_database_stores_is_422_at_its_pointer(
+    api: Callable[..., Any], member: str, where: str
+) -> None:
+    key = new_key()
+    text = f'{{"key": "{key}", "title": "T", "schema": {{"type": "number", {member}}}}}'
+    response = api("POST", f"{API}import", json={"files": {f"field/{key}.json": text}})
+    assert response.status_code == 422, response.json
+    assert list(response.json["errors"]) == [f"field/{key}.json#{where}"]
+    assert all(row["key"] != key for row in api("GET", API).json["result"])
+
+
+def test_import_of_a_file_name_with_a_newline_is_422(api: Callable[..., Any]) -> None:
+    key = new_key()
+    files = {f"field/{key}\n.json": field(f"{key}\n")["body"]}
+    response = api("POST", f"{API}import", json={"files": files})
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == [f"field/{key}\n.json#/key"]
+
+
+def test_a_number_beyond_float_range_is_422_at_its_pointer(api: Callable[..., Any]) -> None:
+    key = new_key()
+    body = f'{{"key": "{key}", "title": "T", "schema": {{"maximum": 1e400}}}}'
+    raw = f'{{"kind": "field", "key": "{key}", "body": {body}}}'
+    response = api("POST", API, data=raw, content_type="application/json")
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == ["/body/schema/maximum"]
