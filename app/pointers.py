@@ -7,6 +7,7 @@ written `~1` (escape `~` first, unescape `~1` first, or `a~1b` and `a/b` become 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 def escape(token: object) -> str:
@@ -31,3 +32,17 @@ def tokens(text: str) -> list[str]:
     if not text.startswith("/"):
         raise ValueError(f"A JSON pointer starts with '/': {text!r}")
     return [unescape(part) for part in text[1:].split("/")]
+
+
+def resolve(document: Any, text: str, missing: Any = None) -> Any:
+    """The value `text` points at in `document` (objects by name, arrays by index); `missing`
+    when there is none."""
+    value = document
+    for token in tokens(text):
+        if isinstance(value, dict) and token in value:
+            value = value[token]
+        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+            value = value[int(token)]
+        else:
+            return missing
+    return value

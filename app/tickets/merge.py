@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any, Final, Literal
 
 from app.pointers import escape, tokens
+from app.pointers import resolve as value_at
 
 
 class _Marker:
@@ -83,15 +84,7 @@ def same(a: Any, b: Any) -> bool:
 
 def get(document: Any, pointer: str) -> Any:
     """The value at `pointer` in `document`; MISSING when there is none."""
-    value = document
-    for token in tokens(pointer):
-        if isinstance(value, dict) and token in value:
-            value = value[token]
-        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-            value = value[int(token)]
-        else:
-            return MISSING
-    return value
+    return value_at(document, pointer, MISSING)
 
 
 def put(document: Any, pointer: str, value: Any) -> Any:

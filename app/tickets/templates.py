@@ -20,7 +20,7 @@ from app.definitions.errors import DefinitionStoreError
 from app.errors import TesseraError
 from app.extensions import db
 from app.models import Definition, DefinitionStatus
-from app.pointers import tokens
+from app.pointers import resolve
 from forms import TesseraForm, compile_form, instance_errors
 
 
@@ -58,17 +58,7 @@ class TemplateForm:
         where = self.settings.get("subject")
         if not isinstance(where, str) or not where:
             return None
-        value: Any = data
-        if where.startswith("/"):
-            for token in tokens(where):
-                if isinstance(value, dict) and token in value:
-                    value = value[token]
-                elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-                    value = value[int(token)]
-                else:
-                    return None
-        else:
-            value = data.get(where)
+        value = resolve(data, where) if where.startswith("/") else data.get(where)
         if isinstance(value, str) and value.strip():
             return value.strip()
         return None
