@@ -248,14 +248,19 @@ def test_template_without_default_department_is_409(api: Api, app: Flask) -> Non
         body["settings"] = {"subject": "/summary", "default_department": department.key}
         db.session.remove()
     publish(app, key, body)
-    with app.app_context():  # publication checked the key; a later rename leaves it dangling
-        db.session.execute(
-            update(Department).where(Department.key == body["settings"]["default_department"])
-            .values(key=f"r{tag()}")
-        )
+    original, renamed = body["settings"]["default_department"], f"r{tag()}"
+    rename_department(app, original, renamed)  # publication checked it; now it dangles
+    try:
+        assert api("POST", API, json=good(key)).status_code == 409
+    finally:  # the published template must not outlive the test pointing nowhere
+        rename_department(app, renamed, original)
+
+
+def rename_department(app: Flask, key: str, new_key: str) -> None:
+    with app.app_context():
+        db.session.execute(update(Department).where(Department.key == key).values(key=new_key))
         db.session.commit()
         db.session.remove()
-    assert api("POST", API, json=good(key)).status_code == 409
 
 
 @pytest.mark.parametrize(
