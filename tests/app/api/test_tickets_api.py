@@ -957,3 +957,19 @@ def test_patch_assignee_within_the_department(app: Flask, api: Api, template: st
     assert back.status_code == 200 and back.json["assignee"] is None
     stale = patch(repair_member, done.json["lock_version"])
     assert stale.status_code == 409
+
+
+def test_a_401_digit_integer_is_a_field_error(app: Flask, api: Api) -> None:
+    key = f"api_{tag()}"
+    body = template_body(key)
+    body["schema"]["properties"]["weight"] = {"type": "number", "maximum": 99.5}
+    pk = publish(app, key, body)
+    try:
+        payload = json.dumps(good(key)).replace('"qty": 2', '"qty": 2, "weight": ' + "9" * 401)
+        before = ticket_count(app)
+        response = api("POST", API, data=payload, content_type="application/json")
+        assert response.status_code == 422, response.json
+        assert response.json["errors"] == {"/data/weight": ["This number is too large."]}
+        assert ticket_count(app) == before
+    finally:
+        retire(app, pk)
