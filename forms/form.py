@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 
 from flask import current_app, has_app_context, has_request_context
 from flask_wtf import FlaskForm
-from flask_wtf.form import _Auto
 from jsonschema.protocols import Validator
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
@@ -18,6 +17,8 @@ from forms.composites import ObjectNode
 from forms.fields import JsonField, text_problem
 from forms.nodes import ABSENT, JSON, JSON_STATE, Node
 from forms.rows import assemble, load_members
+
+IMPLICIT: Any = object()  # "no formdata given": the request's, if there is a request
 
 
 class TesseraMeta(FlaskForm.Meta):  # type: ignore[misc]
@@ -30,12 +31,6 @@ class TesseraMeta(FlaskForm.Meta):  # type: ignore[misc]
             return False
         return bool(current_app.config.get("WTF_CSRF_ENABLED", True))
 
-    def wrap_formdata(self, form: Any, formdata: Any) -> Any:
-        """Read ``request.form``/``request.files`` only when formdata is implicit."""
-        if formdata is _Auto and not has_request_context():
-            return None
-        return super().wrap_formdata(form, formdata)
-
     def get_translations(self, form: Any) -> Any:
         """Flask-WTF's translations inside an app, WTForms' defaults outside."""
         if not has_app_context():
@@ -47,6 +42,16 @@ class TesseraForm(FlaskForm):  # type: ignore[misc]
     """A form compiled from a JSON Schema: posted data in, JSON instance out."""
 
     Meta = TesseraMeta
+
+    def __init__(self, formdata: Any = IMPLICIT, **kwargs: Any) -> None:
+        """Read the request's form only when there is a request and no formdata is given."""
+        if formdata is IMPLICIT:
+            if has_request_context():
+                super().__init__(**kwargs)  # Flask-WTF reads request.form and request.files
+            else:
+                super().__init__(formdata=None, **kwargs)
+        else:
+            super().__init__(formdata=formdata, **kwargs)
 
     schema: ClassVar[Any] = {}
     ui_schema: ClassVar[Any] = {}
