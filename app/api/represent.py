@@ -12,6 +12,7 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import select
 
+from app.api.spec import PATTERNS
 from app.extensions import db
 from app.models import Department
 from app.tickets.access import users_by_id
@@ -139,6 +140,20 @@ def _object(properties: dict[str, Any]) -> dict[str, Any]:
 
 
 SCHEMAS: dict[str, dict[str, Any]] = {
+    # What create and edit take as `requester` (edits merge it into the stored one).
+    "RequesterInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "maxLength": 200, "nullable": True},
+            "email": {
+                "type": "string", "maxLength": 254, "nullable": True,
+                "pattern": PATTERNS["$email_or_blank"],
+                "description": "name@domain; empty or null for none",
+            },
+            "phone": {"type": "string", "maxLength": 64, "nullable": True},
+        },
+    },
     "UserRef": _object({"id": _ID, "username": _TEXT, "name": _TEXT}),
     "DepartmentRef": _object({"id": _ID, "key": _TEXT, "name": _TEXT}),
     "Ticket": _object(

@@ -356,15 +356,7 @@ class TicketsApi(TesseraApi):
                     template: {type: string, minLength: 1, maxLength: 64, pattern: $not_blank,
                       description: "A published template's key"}
                     data: {type: object, description: "Valid under the template's schema"}
-                    requester:
-                      type: object
-                      additionalProperties: false
-                      properties:
-                        name: {type: string, maxLength: 200, nullable: true}
-                        email: {type: string, maxLength: 254, nullable: true,
-                          pattern: $email_or_blank,
-                          description: "name@domain; empty or null for none"}
-                        phone: {type: string, maxLength: 64, nullable: true}
+                    requester: {$ref: '#/components/schemas/RequesterInput'}
                     subject: {type: string, minLength: 1, maxLength: 300, pattern: $not_blank,
                       description: "Defaults to the field the template names"}
                     priority: {type: string, enum: [low, normal, high, urgent]}
@@ -445,14 +437,7 @@ class TicketsApi(TesseraApi):
                   properties:
                     lock_version: {type: integer, minimum: 0, maximum: 2147483647}
                     data: {type: object, description: "A JSON merge patch of the data"}
-                    requester:
-                      type: object
-                      additionalProperties: false
-                      properties:
-                        name: {type: string, maxLength: 200, nullable: true}
-                        email: {type: string, maxLength: 254, nullable: true,
-                          pattern: $email_or_blank}
-                        phone: {type: string, maxLength: 64, nullable: true}
+                    requester: {$ref: '#/components/schemas/RequesterInput'}
                     subject: {type: string, minLength: 1, maxLength: 300, pattern: $not_blank}
                     priority: {type: string, enum: [low, normal, high, urgent]}
                     assignee:

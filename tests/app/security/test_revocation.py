@@ -143,6 +143,7 @@ def test_the_version_check_is_the_one_user_query(app: Flask, person: Person) -> 
     for run in (
         lambda: client.get("/api/v1/menu/"),
         lambda: app.test_client().get("/api/v1/menu/", headers=bearer(access)),
+        lambda: app.test_client().get("/api/v1/tickets/", headers=bearer(access)),
     ):
         statements = _statements(app, run)
         user_queries = [s for s in statements if "FROM ab_user" in s and "ab_user.id =" in s]
