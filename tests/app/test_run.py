@@ -44,6 +44,12 @@ def _login_page_answers(port: int) -> bool:
 def test_run_serves_web_and_worker_and_ctrl_c_stops_both(
     app: Flask, redis_conn: Redis, redis_url: str, tmp_path: Path
 ) -> None:
+    # The worker builds missing field indexes when it starts (CREATE INDEX CONCURRENTLY waits
+    # for every open transaction); build them now, so stopping it never waits on that job.
+    with app.app_context():
+        from app.tickets.indexing import reconcile
+
+        reconcile()
     port = _free_port()
     env = {
         **os.environ,
