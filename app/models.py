@@ -197,3 +197,106 @@ class AuditLog(Model):
 
     def __repr__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_id}"
+
+
+class ApprovalKind(enum.StrEnum):
+    """What an approval request asks a department head to allow."""
+
+    WORKFLOW = "workflow"
+    TRANSITION = "transition"
+
+
+class ApprovalStatus(enum.StrEnum):
+    """Life of an approval request: pending until a head decides (or the author withdraws)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class ApprovalRequest(Model):
+    """A change waiting for a department head: a workflow version, or a ticket's transition.
+
+    A workflow request points at the pending definition version; a transition request at the
+    ticket, naming the transition and the data it would write. The heads of the departments in
+    `departments` decide; never the requester. Deciding applies the change in the same
+    transaction (publishing the version, or completing the transition).
+    """
+
+    __tablename__ = "approval_request"
+    __table_args__ = (
+        CheckConstraint("kind IN ('workflow', 'transition')", name="ck_approval_kind"),
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'rejected', 'withdrawn')", name="ck_approval_status"
+        ),
+        CheckConstraint(
+            "(kind = 'workflow' AND definition_id IS NOT NULL AND ticket_id IS NULL) OR "
+            "(kind = 'transition' AND ticket_id IS NOT NULL AND transition IS NOT NULL)",
+            name="ck_approval_subject",
+        ),
+        # At most one pending request per workflow version and per ticket.
+        Index(
+            "uq_approval_pending_definition",
+            "definition_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "uq_approval_pending_ticket",
+            "ticket_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index("ix_approval_status_requested", "status", "requested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(
+        String(16), default=ApprovalStatus.PENDING.value, nullable=False
+    )
+    definition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("definition.id", ondelete="CASCADE")
+    )
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
+    transition: Mapped[str | None] = mapped_column(String(64))
+    # The custom data the transition would write (its `set` and the fields given with it).
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
+    requested_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, nullable=False
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    departments: Mapped[list[ApprovalDepartment]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+    definition = relationship("Definition", foreign_keys=[definition_id])
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    def __repr__(self) -> str:
+        return f"approval {self.id} {self.kind} ({self.status})"
+
+
+class ApprovalDepartment(Model):
+    """A department whose heads may decide an approval request."""
+
+    __tablename__ = "approval_department"
+
+    approval_id: Mapped[int] = mapped_column(
+        ForeignKey("approval_request.id", ondelete="CASCADE"), primary_key=True
+    )
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

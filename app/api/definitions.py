@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import g, request
@@ -75,6 +76,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
+def kinds_listed(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Write every kind (KINDS, in one place) where the endpoint's docstring says `$kinds`."""
+    method.__doc__ = (method.__doc__ or "").replace("$kinds", f"[{', '.join(KINDS)}]")
+    return method
+
+
 def _flag(name: str) -> bool:
     """A true/false query parameter (absent or empty: false); 400 for anything else."""
     value = request.args.get(name, "")
@@ -84,7 +91,7 @@ def _flag(name: str) -> bool:
 
 
 class DefinitionsApi(TesseraApi):
-    """Versioned field and template definitions."""
+    """Versioned definitions of every kind: fields, workflows and templates."""
 
     resource_name = "definitions"
     class_permission_name = "Definitions"
@@ -115,6 +122,7 @@ class DefinitionsApi(TesseraApi):
     @expose("/", methods=["GET"])
     @protect()
     @answers_errors
+    @kinds_listed
     def list_(self) -> Any:
         """Latest version of every definition.
         ---
@@ -124,8 +132,8 @@ class DefinitionsApi(TesseraApi):
           - in: query
             name: kind
             allowEmptyValue: true
-            description: "field or template; empty for both"
-            schema: {type: string, enum: [field, template]}
+            description: "One of $kinds; empty for every kind"
+            schema: {type: string, enum: $kinds}
           responses:
             200:
               description: The latest version of each definition
@@ -174,6 +182,7 @@ class DefinitionsApi(TesseraApi):
     @expose("/", methods=["POST"])
     @protect()
     @answers_errors
+    @kinds_listed
     def post(self) -> Any:
         """Create a draft (v1, or the next version of a key).
         ---
@@ -190,7 +199,7 @@ class DefinitionsApi(TesseraApi):
                   type: object
                   required: [kind, key, body]
                   properties:
-                    kind: {type: string, enum: [field, template]}
+                    kind: {type: string, enum: $kinds}
                     key: {type: string, minLength: 1, description: "The key inside the body"}
                     body: {type: object, description: "The definition document"}
           responses:

@@ -6,13 +6,14 @@ Departments and users are loaded once per answer (one query each), never per row
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import url_for
 from sqlalchemy import select
 
 from app.api.spec import PATTERNS
+from app.clock import aware
 from app.extensions import db
 from app.models import Department
 from app.tickets.access import users_by_id
@@ -26,7 +27,7 @@ def iso(value: datetime | None) -> str | None:
     """
     if value is None:
         return None
-    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).isoformat()
+    return aware(value).isoformat()
 
 
 def departments_by_id(ids: Iterable[int]) -> dict[int, dict[str, Any]]:

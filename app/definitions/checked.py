@@ -31,12 +31,17 @@ LookupField = Callable[[str], FieldVersion | None]
 
 @dataclass(frozen=True)
 class PublishLookups:
-    """What the publish checks ask the database; the store passes them in.
+    """What the publish checks ask the database; the store passes them in."""
 
-    A template's `settings.workflow` gets its lookup here once workflows can be loaded.
-    """
-
-    department: Callable[[str], bool]  # does a department with this key exist?
+    department: Callable[[str], bool]
+    """Does a department with this key exist?"""
+    skill: Callable[[str], bool]
+    """Does at least one membership hold this skill?"""
+    template: Callable[[str], bool]
+    """Is there a template (any version, any status) with this key?"""
+    workflow: Callable[[str], str | None]
+    """published when the workflow has a published version, else its newest one's status;
+    None when there is no workflow with this key."""
 
 
 @dataclass

@@ -5,8 +5,9 @@ nothing here touches the database. Every problem is reported at a JSON pointer i
 submitted body; all problems of a stage are reported together (`DefinitionInvalid.errors`).
 
 Every kind goes through the same stages: size and depth limits, text and numbers JSON and
-PostgreSQL can store, the kind's normalization, its meta-schema (`schemas/<kind>.json`) and the
-key; then its own checks from `kinds.CHECKERS`.
+PostgreSQL can store, the kind's normalization, its meta-schema (`schemas/<kind>.json`, or the
+one its engine ships: `workflows/schemas/workflow.json`) and the key; then its own checks from
+`kinds.CHECKERS`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ KINDS = tuple(CHECKERS)
 
 @cache
 def meta_schema(kind: str) -> dict[str, Any]:
-    """The meta-schema shipped for `kind`."""
+    """The meta-schema shipped for `kind` (with the app, or with the kind's engine)."""
+    shipped = CHECKERS[kind].meta_schema if kind in CHECKERS else None
+    if shipped is not None:
+        return dict(shipped())
     text = resources.files("app.definitions").joinpath(f"schemas/{kind}.json").read_text("utf-8")
     return dict(json.loads(text))
 

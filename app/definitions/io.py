@@ -9,12 +9,12 @@ nothing if any is bad.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from app.definitions import store
-from app.definitions.checked import FieldVersion
+from app.definitions.checked import FieldVersion, PublishLookups
 from app.definitions.checks import KINDS, check_definition, parse_json
 from app.definitions.errors import DefinitionInvalid
 from app.extensions import db
@@ -81,13 +81,37 @@ def read_path(path: Path) -> dict[str, bytes]:
     return {str(file.relative_to(path)): file.read_bytes() for file in sorted(path.rglob("*.json"))}
 
 
+# A file outside a kind folder: the first kind whose members it has (else a field).
+SHAPES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("workflow", frozenset({"states", "transitions"})),
+    ("template", frozenset({"uiSchema"})),
+    ("template", frozenset({"settings"})),
+)
+
+
 def _kind_and_key(name: str, body: Any) -> tuple[str | None, str | None]:
     parts = Path(name).parts
     kind = parts[-2] if len(parts) >= 2 and parts[-2] in KINDS else None
     if kind is None and isinstance(body, dict):  # a lone file: guess from its shape
-        kind = "template" if "uiSchema" in body or "settings" in body else "field"
+        kind = next((k for k, members in SHAPES if members <= body.keys()), "field")
     stem = Path(name).name.removesuffix(DRAFT_SUFFIX).removesuffix(".json")
     return kind, stem
+
+
+def _batch_lookups(parsed: list[tuple[str, str, str, Any]]) -> PublishLookups:
+    """The database's publish lookups, answering also for what this import publishes.
+
+    A template publishes only once its workflow is published, and a workflow's conditions may
+    name a template of the same import that is written after it: both count as there.
+    """
+    base = store.publish_lookups()
+    workflows = {key for _, kind, key, _ in parsed if kind == "workflow"}
+    templates = {key for _, kind, key, _ in parsed if kind == "template"}
+    return replace(
+        base,
+        workflow=lambda key: store.PUBLISHED if key in workflows else base.workflow(key),
+        template=lambda key: key in templates or base.template(key),
+    )
 
 
 def import_texts(
@@ -113,7 +137,7 @@ def import_texts(
         if (kind, key) in seen:
             errors[name] = {"/key": [f"{kind}:{key} is also defined in {seen[(kind, key)]}."]}
         seen[(kind, key)] = name
-    # Fields first: templates in the same import may use them when they are published by it.
+    # KINDS order: fields, then workflows, then the templates that use or name them.
     parsed.sort(key=lambda item: (KINDS.index(item[1]), item[2]))
     batch_fields = {key: body for _, kind, key, body in parsed if kind == "field"}
 
@@ -124,7 +148,7 @@ def import_texts(
 
     # With `publish`, the publish checks too: a file that could not be published is reported
     # with its name here, before anything is written (`store.publish` checks again).
-    publishing = store.PUBLISH_LOOKUPS if publish else None
+    publishing = _batch_lookups(parsed) if publish else None
     checked: list[tuple[str, str, Any]] = []
     for name, kind, key, body in parsed:
         if name in errors:
@@ -136,12 +160,14 @@ def import_texts(
             errors[name] = exc.errors
     if errors:
         raise ImportFailed(errors)
-    return _write(checked, publish, actor_id)
+    return _write(checked, publishing, actor_id)
 
 
 def _write(
-    checked: list[tuple[str, str, Any]], publish: bool, actor_id: int | None
+    checked: list[tuple[str, str, Any]], lookups: PublishLookups | None, actor_id: int | None
 ) -> ImportReport:
+    """Store every checked file in KINDS order; publish each too when `lookups` are given."""
+    publish = lookups is not None
     report = ImportReport()
     try:
         for kind, key, body in checked:
@@ -152,8 +178,8 @@ def _write(
                 report.unchanged.append(f"{kind}:{key}")
                 continue
             row = store.save_draft(kind, key, body, actor_id, commit=False)
-            if publish:
-                store.publish(row.id, actor_id, commit=False)
+            if lookups is not None:
+                store.publish(row.id, actor_id, commit=False, lookups=lookups)
             report.created.append(f"{kind}:{key} v{row.version}")
         db.session.commit()
     except Exception:

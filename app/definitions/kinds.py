@@ -1,10 +1,10 @@
 """The kinds of definition: one entry per kind, with what is checked for that kind only.
 
 `checks.check_definition` runs the stages every kind shares (size and depth limits, the kind's
-`normalize`, its meta-schema `schemas/<kind>.json`, the key) and then the entry's `check`;
-when publishing, also its `publish` checks. A new kind is one entry in `CHECKERS` plus its
-meta-schema: a `workflow` entry's `check` loads the body with `workflows.load_workflow` the way
-a template's compiles its form with `forms.compile_form`.
+`normalize`, its meta-schema, the key) and then the entry's `check`; when publishing, also its
+`publish` checks. A new kind is one entry in `CHECKERS` plus its meta-schema: the workflow
+entry's `check` loads the body with `workflows.load_workflow` the way a template's compiles its
+form with `forms.compile_form`, and its meta-schema is the one the engine ships.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from app.definitions.schema_checks import (
     resolve_fields,
     schema_errors,
 )
+from app.definitions.workflow_checks import check_workflow, workflow_publish_errors
+from workflows import meta_schema as workflow_meta_schema
 
 
 def _as_is(key: str | None, body: Any) -> Any:
@@ -44,6 +46,8 @@ class Kind:
     """Publishing only: what a live version needs that a draft may still lack."""
     normalize: Callable[[str | None, Any], Any] = _as_is
     """Before the meta-schema: other accepted shapes of the body → the stored shape."""
+    meta_schema: Callable[[], dict[str, Any]] | None = None
+    """Where the meta-schema comes from when it ships elsewhere (else `schemas/<kind>.json`)."""
 
 
 def check_field(body: dict[str, Any], lookup_field: LookupField) -> Checked:
@@ -87,8 +91,11 @@ def normalize_template(key: str | None, body: Any) -> Any:
 
 
 # Order matters where kinds depend on each other: an import stores fields before the
-# templates that use them.
+# templates that use them, and workflows before the templates that name them.
 CHECKERS: dict[str, Kind] = {
     "field": Kind(check_field),
+    "workflow": Kind(
+        check_workflow, workflow_publish_errors, meta_schema=workflow_meta_schema
+    ),
     "template": Kind(check_template, template_publish_errors, normalize_template),
 }

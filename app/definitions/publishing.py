@@ -3,6 +3,8 @@
 A draft may be incomplete; publishing refuses, each at its pointer:
 
 - `settings.default_department` missing, or naming no department (new tickets go there);
+- `settings.workflow` naming a workflow without a published version (new tickets follow it;
+  a template naming none follows the built-in default workflow);
 - `settings.subject` or a `settings.list_columns` entry pointing at no property;
 - a `required` name that no property of its object can have (the form could never be sent).
 
@@ -24,6 +26,7 @@ from flask_babel import gettext as _
 
 from app.definitions.checked import Checked, Errors, PublishLookups
 from app.definitions.schema_checks import field_ref
+from app.models import DefinitionStatus
 from app.pointers import pointer, tokens
 
 # Subschemas that apply to the same value as their parent; draft-07's `dependencies` holds
@@ -258,10 +261,28 @@ def _list_columns(settings: dict[str, Any], form: Location, lookups: PublishLook
     }
 
 
-# One check per setting a published template depends on. `workflow` joins here (asking a
-# workflow lookup in PublishLookups) once workflow definitions can be loaded.
+def _workflow(settings: dict[str, Any], form: Location, lookups: PublishLookups) -> Errors:
+    key = settings.get("workflow")
+    if not isinstance(key, str) or not key:
+        return {}  # no workflow named: tickets follow the built-in default
+    status = lookups.workflow(key)
+    if status == DefinitionStatus.PUBLISHED.value:
+        return {}
+    if status is None:
+        message = _("There is no workflow %(key)s.", key=repr(key))
+    else:
+        message = _(
+            "The workflow %(key)s has no published version (its newest is %(status)s): "
+            "publish it first.",
+            key=repr(key), status=status,
+        )
+    return {"/settings/workflow": [message]}
+
+
+# One check per setting a published template depends on.
 SETTINGS_CHECKS: dict[str, SettingsCheck] = {
     "default_department": _default_department,
+    "workflow": _workflow,
     "subject": _subject,
     "list_columns": _list_columns,
 }

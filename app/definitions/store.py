@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import json
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from blinker import Namespace
@@ -22,7 +23,7 @@ from app.definitions.checks import check_definition
 from app.definitions.errors import DefinitionConflict, DefinitionNotFound
 from app.definitions.schema_checks import referenced_fields
 from app.extensions import db
-from app.models import AuditLog, Definition, DefinitionStatus, Department
+from app.models import AuditLog, Definition, DefinitionStatus, Department, Membership
 
 DRAFT = DefinitionStatus.DRAFT.value
 PUBLISHED = DefinitionStatus.PUBLISHED.value
@@ -65,14 +66,54 @@ def department_exists(key: str) -> bool:
     return db.session.scalar(select(Department.id).where(Department.key == key)) is not None
 
 
-# What publishing asks the database; a workflow lookup joins these once workflows load.
-PUBLISH_LOOKUPS = PublishLookups(department=department_exists)
+def held_skills() -> set[str]:
+    """Every skill at least one membership holds (`Membership.skills` is a JSON list)."""
+    return {
+        skill
+        for skills in db.session.scalars(select(Membership.skills))
+        for skill in (skills if isinstance(skills, list) else ())
+        if isinstance(skill, str)
+    }
 
 
-def check(kind: str, body: Any, key: str | None = None, publishing: bool = False) -> Checked:
-    """Run the checks against the fields published now (`publishing`: the publish checks too)."""
-    lookups = PUBLISH_LOOKUPS if publishing else None
-    return check_definition(kind, body, lookup_published_field, key=key, publish=lookups)
+def template_exists(key: str) -> bool:
+    """Whether some version of a template has this key (a workflow's conditions name it)."""
+    found = select(Definition.id).where(Definition.kind == "template", Definition.key == key)
+    return db.session.scalar(found.limit(1)) is not None
+
+
+def workflow_status(key: str) -> str | None:
+    """published when the workflow has a published version, else its newest one's status."""
+    if published("workflow", key) is not None:
+        return PUBLISHED
+    newest = versions("workflow", key)
+    return newest[0].status if newest else None
+
+
+def publish_lookups() -> PublishLookups:
+    """What publishing asks the database; the skills are read once per set of lookups."""
+    skills = cache(held_skills)
+    return PublishLookups(
+        department=department_exists,
+        skill=lambda name: name in skills(),
+        template=template_exists,
+        workflow=workflow_status,
+    )
+
+
+def check(
+    kind: str,
+    body: Any,
+    key: str | None = None,
+    publishing: bool = False,
+    lookups: PublishLookups | None = None,
+) -> Checked:
+    """Run the checks against the fields published now (`publishing`: the publish checks too).
+
+    The publish checks ask `lookups`, by default the database as it is now.
+    """
+    publish_with = (lookups or publish_lookups()) if publishing else None
+    return check_definition(kind, body, lookup_published_field, key=key, publish=publish_with)
 
 
 def get(definition_id: int) -> Definition:
@@ -146,16 +187,22 @@ def update_draft(definition_id: int, body: Any, actor_id: int | None) -> Definit
     return _update(row, check(row.kind, body, key=row.key), actor_id, commit=True)
 
 
-def publish(definition_id: int, actor_id: int | None, commit: bool = True) -> Definition:
+def publish(
+    definition_id: int,
+    actor_id: int | None,
+    commit: bool = True,
+    lookups: PublishLookups | None = None,
+) -> Definition:
     """Publish a draft (re-checked, field versions pinned); the previous published retires.
 
     The one place every way of publishing goes through (console, API, import): the draft must
     pass the publish checks too, which a draft may still fail (e.g. no default department).
+    `lookups` replace the database's answers (an import answers for what it stores too).
     """
     row = get(definition_id)
     if row.status != DRAFT:
         raise DefinitionConflict(f"Only drafts can be published; this version is {row.status}.")
-    checked = check(row.kind, row.body, key=row.key, publishing=True)
+    checked = check(row.kind, row.body, key=row.key, publishing=True, lookups=lookups)
     previous = published(row.kind, row.key)
     if previous is not None:
         previous.status = RETIRED

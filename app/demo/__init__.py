@@ -22,7 +22,7 @@ DEPARTMENTS = [
 # username, role, [(department key, member role, skills, capacity)]
 USERS: list[tuple[str, str, list[tuple[str, str, list[str], int]]]] = [
     ("admin", ROLE_ADMIN, []),
-    ("agent1", ROLE_AGENT, [("frontline", "agent", ["english", "vip"], 20)]),
+    ("agent1", ROLE_AGENT, [("frontline", "agent", ["english", "vip", "senior"], 20)]),
     ("agent2", ROLE_AGENT, [("frontline", "agent", ["chinese"], 20)]),
     ("agent3", ROLE_AGENT, [("billing", "agent", ["refund", "vip"], 12)]),
     ("agent4", ROLE_AGENT, [("technical", "agent", ["printer", "network", "english"], 10)]),

@@ -3,26 +3,36 @@
 The caller resolves the template (`published_template`: 404 unknown, 409 retired) and hands
 over its custom data checked once against that version's schema: `check_data` for a JSON
 document, `read_form` for the template's posted form (whose `validate()` runs the same
-validator). `open_ticket` decides everything else: the subject when none was given (the one
-`settings.subject` points at, else the template's title), the department (the template's
-default: 409 when there is none), the state (`new`), the assignee (none: the department's
-queue) and the priority (normal unless given). Routing decides here and nowhere else.
+validator). `open_ticket` decides everything else, through the workflow the template follows
+(`app.tickets.workflow`): the ticket document, the routing decision (department, priority,
+assignment strategy and skills, the matched rule), the assignee or the group queue, the initial
+state and the SLA clock; the subject when none was given (the one `settings.subject` points
+at, else the template's title). Routing decides here and nowhere else.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Department
+from app.tickets import document, sla
 from app.tickets.access import default_department_id
+from app.tickets.assignment import assign
 from app.tickets.errors import TicketInvalid
-from app.tickets.models import Priority, Ticket
+from app.tickets.models import Ticket
 from app.tickets.service import Requester, create_ticket
 from app.tickets.system import SUBJECT_MAX
 from app.tickets.templates import TemplateForm
+from app.tickets.workflow import Pinned, WorkflowUnavailable, workflow_for
 from forms import TesseraForm
-
-NEW_STATE = "new"
+from workflows import Route
 
 
 @dataclass(frozen=True)
@@ -81,19 +91,101 @@ def subject_for(checked: CheckedData, given: str | None = None) -> str:
     return subject[:SUBJECT_MAX]
 
 
-def open_ticket(new: NewTicket) -> Ticket:
-    """Route and create the ticket in one transaction (NoDefaultDepartment: 409, nothing saved)."""
+@dataclass(frozen=True)
+class Decision:
+    """Where routing sends a new ticket, before the assignee is chosen."""
+
+    pinned: Pinned
+    route: Route
+    department_id: int
+    department: str
+    priority: str
+    doc: dict[str, Any]
+
+
+def decide(new: NewTicket) -> Decision:
+    """Route a new ticket through its template's workflow (409 when it has nowhere to go)."""
     template = new.checked.template
+    pinned = workflow_for(template)
+    workflow = pinned.workflow
+    default_id = default_department_id(template)
+    doc = document.build(
+        data=new.checked.data,
+        template=template.key,
+        priority=new.priority or "normal",
+        channel=new.channel,
+        state=workflow.initial.name,
+        department=str(template.settings["default_department"]),
+        requester=asdict(new.requester),
+        created_at=utcnow(),
+        calendar=workflow.calendar,
+    )
+    route = workflow.route(doc)
+    department_id, department = default_id, doc["department"]
+    if route.department is not None and route.department != department:
+        department_id = _department_id(route.department, route.rule)
+        department = route.department
+    priority = workflow.priority_for(route, new.priority)
+    doc = {**doc, "department": department, "priority": priority}
+    return Decision(pinned, route, department_id, department, priority, doc)
+
+
+def _department_id(key: str, rule: str | None) -> int:
+    found = db.session.scalar(select(Department.id).where(Department.key == key))
+    if found is None:
+        raise WorkflowUnavailable(
+            _(
+                "The routing rule %(rule)s sends tickets to the department %(department)s, "
+                "which does not exist.",
+                rule=rule,
+                department=key,
+            )
+        )
+    return int(found)
+
+
+def open_ticket(new: NewTicket) -> Ticket:
+    """Route and create the ticket in one transaction (409 when it has nowhere to go)."""
+    template = new.checked.template
+    decision = decide(new)
+    workflow = decision.pinned.workflow
+    route = decision.route
+
+    def prepare(s: Session, ticket: Ticket) -> None:
+        ticket.assignee_id = assign(
+            s, workflow, decision.department_id, route.strategy, route.skills
+        )
+        sla.start(ticket, workflow, decision.doc, ticket.created_at)
+
     return create_ticket(
         template=template.key,
         template_version=template.version,
         subject=subject_for(new.checked, new.subject),
-        department_id=default_department_id(template),
+        department_id=decision.department_id,
         data=new.checked.data,
         requester=new.requester,
-        priority=new.priority or Priority.NORMAL.value,
+        priority=decision.priority,
         channel=new.channel,
-        state=NEW_STATE,
-        assignee_id=None,
+        state=workflow.initial.name,
+        category=workflow.initial.category.value,
+        workflow_key=decision.pinned.key,
+        workflow_version=decision.pinned.version,
         actor_id=new.actor_id,
+        prepare=[prepare],
+        describe=lambda ticket: {"routing": routed(decision, ticket)},
     )
+
+
+def routed(decision: Decision, ticket: Ticket) -> dict[str, Any]:
+    """What the `created` event keeps of the routing decision."""
+    return {
+        "department": decision.department,
+        "priority": decision.priority,
+        "assignee_id": ticket.assignee_id,
+        "strategy": decision.route.strategy.value,
+        "skills": list(decision.route.skills),
+        "rule": decision.route.rule,
+        "workflow": decision.pinned.key,
+        "workflow_version": decision.pinned.version,
+        "sla_policy": ticket.sla_policy,
+    }

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.models import Department  # noqa: F401  (tickets belong to a department)
+from workflows import Category
 
 # JSONB on PostgreSQL (indexable, `->>`), JSON1 text on SQLite.
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
@@ -62,6 +64,16 @@ class EventKind(enum.StrEnum):
     ASSIGNED = "assigned"
     STATE_CHANGED = "state_changed"
     COMMENTED = "commented"
+    ROUTED = "routed"
+    CLAIMED = "claimed"
+    TRANSFERRED = "transferred"
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_DECIDED = "approval_decided"
+    SLA_CHANGED = "sla_changed"
+
+
+ACTIVE_CATEGORIES = (Category.NEW.value, Category.OPEN.value, Category.WAITING.value)
+"""Categories of tickets still being worked: they count towards an agent's load."""
 
 
 def _in(column: str, values: type[enum.StrEnum]) -> str:
@@ -89,6 +101,8 @@ class Ticket(Model):
         CheckConstraint(_in("priority", Priority), name="ck_ticket_priority"),
         CheckConstraint(_in("channel", Channel), name="ck_ticket_channel"),
         CheckConstraint("template_version >= 1", name="ck_ticket_template_version"),
+        CheckConstraint(_in("category", Category), name="ck_ticket_category"),
+        CheckConstraint("sla_paused_seconds >= 0", name="ck_ticket_sla_paused"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -101,6 +115,10 @@ class Ticket(Model):
     workflow_version: Mapped[int | None] = mapped_column(Integer)
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
     state: Mapped[str] = mapped_column(String(64), nullable=False, default="new")
+    # The state's category in the pinned workflow, kept beside it for queues, loads and SLAs.
+    category: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=Category.NEW.value, server_default=Category.NEW.value
+    )
     priority: Mapped[str] = mapped_column(String(16), nullable=False, default=Priority.NORMAL.value)
     department_id: Mapped[int] = mapped_column(
         ForeignKey("department.id", ondelete="RESTRICT"), nullable=False
@@ -122,6 +140,17 @@ class Ticket(Model):
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The SLA clock (workflows.sla.Clock): the policy that applies, when it started, the
+    # business time spent paused so far and since when it is paused now; and its due times
+    # (NULL: no target, or paused).
+    sla_policy: Mapped[str | None] = mapped_column(String(64))
+    sla_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sla_paused_seconds: Mapped[float] = mapped_column(
+        Float, nullable=False, default=0.0, server_default="0"
+    )
+    sla_paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_response_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": lock_version}
@@ -165,6 +194,24 @@ Index(
     postgresql_where=Ticket.assignee_id.is_(None),
     sqlite_where=Ticket.assignee_id.is_(None),
 )
+# An agent's load: their tickets still being worked (assignment counts these).
+Index("ix_ticket_assignee_category", Ticket.assignee_id, Ticket.category)
+# Lists sorted by the resolution due time within a department.
+Index("ix_ticket_department_due", Ticket.department_id, Ticket.resolution_due_at, Ticket.id)
+
+
+class AssignmentPointer(Model):
+    """Per department, the member assigned last: where round-robin rotation continues."""
+
+    __tablename__ = "assignment_pointer"
+
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
 
 
 class TicketEvent(Model):
@@ -265,7 +312,10 @@ class Attachment(Model):
 
 
 __all__ = [
+    "ACTIVE_CATEGORIES",
+    "AssignmentPointer",
     "Attachment",
+    "Category",
     "Channel",
     "Comment",
     "EventKind",

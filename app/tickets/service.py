@@ -29,8 +29,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.clock import utcnow
 from app.pointers import escape
 from app.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound
+from app.tickets.lifecycle import follow
 from app.tickets.models import (
     Attachment,
+    Category,
     Channel,
     Comment,
     EventKind,
@@ -158,16 +160,26 @@ def create_ticket(
     priority: str = Priority.NORMAL.value,
     channel: str = Channel.AGENT.value,
     state: str = "new",
+    category: str = Category.NEW.value,
     assignee_id: int | None = None,
     workflow_key: str | None = None,
     workflow_version: int | None = None,
     actor_id: int | None = None,
     prefix: str = DEFAULT_PREFIX,
+    prepare: Sequence[CreateHook] = (),
+    describe: Callable[[Ticket], Mapping[str, Any]] | None = None,
     also: Sequence[CreateHook] = (),
     commit: bool = True,
     session: Session | None = None,
 ) -> Ticket:
-    """Insert a ticket, its `created` event and whatever `also` adds, in one transaction."""
+    """Insert a ticket, its `created` event and whatever `also` adds, in one transaction.
+
+    `prepare` hooks run on the new ticket before it is inserted, once it has its number and
+    creation time (ticket numbers are handed out one at a time, so they run one at a time):
+    routing assigns and starts the SLA clock there. `describe` adds to what the `created`
+    event records (routing: the decision and the rule that made it). `also` hooks run after
+    the insert.
+    """
     _check(
         {"priority": priority, "channel": channel, "subject": subject, "state": state, "data": data}
     )
@@ -184,6 +196,7 @@ def create_ticket(
             workflow_version=workflow_version,
             subject=subject.strip(),
             state=state,
+            category=category,
             priority=priority,
             department_id=department_id,
             assignee_id=assignee_id,
@@ -195,11 +208,13 @@ def create_ticket(
             created_at=now,
             updated_at=now,
         )
+        for hook in prepare:
+            hook(s, ticket)
         s.add(ticket)
         s.flush()
         record_event(
             s, ticket, EventKind.CREATED, at=now, actor_id=actor_id, channel=channel,
-            new={"number": ticket.number, "state": state},
+            new={"number": ticket.number, "state": state, **(describe(ticket) if describe else {})},
         )
         for hook in also:
             hook(s, ticket)
@@ -312,6 +327,7 @@ def change_state(
     expected_lock_version: int,
     actor_id: int | None,
     *,
+    also: Mapping[str, Any] | None = None,
     channel: str = Channel.AGENT.value,
     note: str | None = None,
     commit: bool = True,
@@ -319,12 +335,19 @@ def change_state(
 ) -> Ticket:
     """Move a ticket to `state`: the only way its state changes (the workflow guards it first).
 
-    Records a `state_changed` event at `/state`; optimistic locking as in `update_ticket`.
+    `also` holds changes that go with the move, as `update_ticket` takes them (a transition's
+    `set` and the fields given with it). Records a `state_changed` event at `/state` beside
+    theirs; the state's category, stamps and SLA clock follow (`lifecycle.follow`); optimistic
+    locking as in `update_ticket`.
     """
-    _check({"state": state, "channel": channel})
+    also = dict(also or {})
+    unknown = sorted(set(also) - set(EDITABLE) - {"data"})
+    if unknown:
+        raise TicketInvalid({f"/{escape(name)}": ["cannot be changed here"] for name in unknown})
+    _check({**also, "state": state, "channel": channel})
     return _change(
-        ticket_id, {"state": state}, expected_lock_version, actor_id, channel, note, commit,
-        session,
+        ticket_id, {**also, "state": state}, expected_lock_version, actor_id, channel, note,
+        commit, session,
     )
 
 
@@ -346,7 +369,10 @@ def _change(
         if ticket.lock_version != expected:
             raise stale_ticket(ticket_id, expected, s)
         now = utcnow()
-        events = list(_apply(ticket, changes))
+        # One flush at the end: an autoflush in between would write a version of its own.
+        with s.no_autoflush:
+            events = list(_apply(ticket, changes))
+            events += follow(ticket, {pointer.split("/")[1] for _, pointer, _, _ in events}, now)
         if not events:
             if commit:
                 s.rollback()

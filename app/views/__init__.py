@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
 
-from app.views.definitions import FieldDefinitionView, TemplateDefinitionView
+from app.views.definitions import (
+    FieldDefinitionView,
+    TemplateDefinitionView,
+    WorkflowDefinitionView,
+)
 from app.views.departments import DepartmentView, MembershipView
 from app.views.team import TeamView
 from app.views.tickets import TicketView
@@ -24,6 +28,9 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(MembershipView, "Memberships", icon="fa-id-badge", category=CONSOLE)
     appbuilder.add_view(
         FieldDefinitionView, "Fields", icon="fa-puzzle-piece", category=CONSOLE
+    )
+    appbuilder.add_view(
+        WorkflowDefinitionView, "Workflows", icon="fa-code-fork", category=CONSOLE
     )
     appbuilder.add_view(
         TemplateDefinitionView, "Templates", icon="fa-file-text-o", category=CONSOLE

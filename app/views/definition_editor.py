@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from app.definitions.checked import Checked
@@ -56,7 +57,23 @@ TEMPLATE_PARTS = (
     Part("formData", "Example data (formData)", "json", "Optional; fills the preview.", rows=6),
 )
 
-PARTS = {"field": FIELD_PARTS, "template": TEMPLATE_PARTS}
+WORKFLOW_PARTS = (
+    Part("title", _l("Title"), "text"),
+    Part("description", _l("Description"), "textarea", rows=2),
+    Part("states", _l("States"), "json", _l("[{name, label, category}, ...]"), rows=10),
+    Part("initial", _l("Initial state"), "text", _l("The state every new ticket starts in.")),
+    Part(
+        "transitions", _l("Transitions"), "json",
+        _l("[{name, label, from, to, roles, requires, when, set, approval}, ...]"), rows=12,
+    ),
+    Part("routing", _l("Routing"), "json", _l("{strategy, rules, priority_matrix}"), rows=8),
+    Part("sla", _l("SLA"), "json", _l("{calendar, warning, policies}"), rows=8),
+    Part("triggers", _l("Triggers"), "json", rows=4),
+    Part("automations", _l("Automations"), "json", rows=4),
+    Part("auto_close", _l("Auto-close"), "json", _l('{"after": "P3D"}'), rows=2),
+)
+
+PARTS = {"field": FIELD_PARTS, "template": TEMPLATE_PARTS, "workflow": WORKFLOW_PARTS}
 
 STARTERS: dict[str, dict[str, Any]] = {
     "field": {"title": "", "schema": {"type": "string", "title": ""}, "ui": {}},
@@ -69,6 +86,26 @@ STARTERS: dict[str, dict[str, Any]] = {
         },
         "uiSchema": {},
         "settings": {"subject": "/summary"},
+    },
+    "workflow": {
+        "title": "",
+        "states": [
+            {"name": "new", "label": "New", "category": "new"},
+            {"name": "open", "label": "Open", "category": "open"},
+            {"name": "solved", "label": "Solved", "category": "solved"},
+            {"name": "closed", "label": "Closed", "category": "closed"},
+        ],
+        "initial": "new",
+        "transitions": [
+            {"name": "start", "label": "Start work", "from": ["new"], "to": "open",
+             "roles": ["agent", "head"]},
+            {"name": "solve", "label": "Solve", "from": ["open"], "to": "solved",
+             "roles": ["agent", "head"]},
+            {"name": "reopen", "label": "Reopen", "from": ["solved"], "to": "open",
+             "roles": ["agent", "head"]},
+            {"name": "close", "label": "Close", "from": ["solved"], "to": "closed",
+             "roles": ["agent", "head", "admin"]},
+        ],
     },
 }
 
@@ -150,6 +187,41 @@ def preview_form(kind: str, checked: Checked) -> type[TesseraForm]:
         schema = {"type": "object", "properties": {checked.key: checked.schema}}
         return compile_form(schema, {checked.key: checked.ui_schema})
     return compile_form(checked.schema, checked.ui_schema)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What the preview shows of a definition without a form: its states and transitions."""
+
+    initial: str
+    states: list[dict[str, str]]  # name, label, category
+    transitions: list[dict[str, Any]]  # name, label, from, to, roles, approval (bool)
+
+
+def _workflow_outline(checked: Checked) -> Outline:
+    body = checked.body
+    states = [
+        {"name": s["name"], "label": s.get("label", s["name"]), "category": s["category"]}
+        for s in body["states"]
+    ]
+    transitions = [
+        {
+            "name": t["name"], "label": t.get("label", t["name"]), "from": t["from"],
+            "to": t["to"], "roles": t["roles"], "approval": "approval" in t,
+        }
+        for t in body["transitions"]
+    ]
+    return Outline(body["initial"], states, transitions)
+
+
+# Kinds without a form: the preview outlines them instead of rendering one.
+OUTLINES = {"workflow": _workflow_outline}
+
+
+def outline(kind: str, checked: Checked) -> Outline | None:
+    """The outline the preview shows instead of a form, for kinds that have no form."""
+    make = OUTLINES.get(kind)
+    return make(checked) if make is not None else None
 
 
 def example_of(kind: str, checked: Checked) -> Any:

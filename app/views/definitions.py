@@ -1,7 +1,8 @@
 """The definitions console: lists, editor with live preview, publish/retire, history, usages.
 
-One `DefinitionView` serves every form-shaped kind; `FieldDefinitionView` and
-`TemplateDefinitionView` are made from it with `type(...)`, differing only in `kind`.
+One `DefinitionView` serves every kind; `FieldDefinitionView`, `WorkflowDefinitionView` and
+`TemplateDefinitionView` are made from it with `type(...)`, differing only in `kind`. A kind
+without a form (workflows) previews as an outline of its states and transitions instead.
 """
 
 from __future__ import annotations
@@ -240,6 +241,9 @@ class DefinitionView(BaseView):
         checked, failed = self._check_posted()
         if failed is not None:
             return failed
+        outline = editor.outline(self.kind, checked)
+        if outline is not None:
+            return self._fragment(outline=outline)
         form_class = editor.preview_form(self.kind, checked)
         form = form_class(
             formdata=None, data=editor.example_of(self.kind, checked), meta={"csrf": False}
@@ -250,6 +254,8 @@ class DefinitionView(BaseView):
     @has_access
     def try_submit(self) -> ResponseReturnValue:
         """Validate the preview form's posted data against the compiled form; save nothing."""
+        if self.kind in editor.OUTLINES:
+            abort(404)  # the kind has no form to submit
         checked, failed = self._check_posted()
         if failed is not None:
             return failed
@@ -339,4 +345,5 @@ def definition_view(kind: str, route_base: str) -> type[DefinitionView]:
 
 
 FieldDefinitionView = definition_view("field", "/definitions/fields")
+WorkflowDefinitionView = definition_view("workflow", "/definitions/workflows")
 TemplateDefinitionView = definition_view("template", "/definitions/templates")

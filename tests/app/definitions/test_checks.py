@@ -26,6 +26,15 @@ FIELDS = {
 }
 
 
+WORKFLOW = {
+    "key": "serial",
+    "title": "Serial",
+    "states": [{"name": "new", "category": "new"}, {"name": "done", "category": "closed"}],
+    "initial": "new",
+    "transitions": [{"name": "finish", "from": ["new"], "to": "done", "roles": ["agent"]}],
+}
+
+
 def lookup(key: str) -> FieldVersion | None:
     return FIELDS.get(key)
 
@@ -209,7 +218,7 @@ def test_example_form_data_must_be_valid() -> None:
 
 
 def test_unknown_kind() -> None:
-    assert "Unknown kind" in errors_of("workflow", {})[""][0]
+    assert "Unknown kind" in errors_of("report", {})[""][0]
 
 
 def test_duplicate_member_in_a_json_object() -> None:
@@ -318,7 +327,7 @@ def test_escaped_nul_and_surrogate_in_json_text_are_refused() -> None:
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("key", ["serial\n", "serial\r\n", "\nserial"])
 def test_a_key_with_a_newline_is_refused(kind: str, key: str) -> None:
-    body = field_body() if kind == "field" else template()
+    body = {"field": field_body(), "workflow": WORKFLOW, "template": template()}[kind]
     errors = errors_of(kind, {**body, "key": key}, key=key)
     assert list(errors) == ["/key"]
 

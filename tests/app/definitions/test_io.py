@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask_appbuilder.security.sqla.models import User
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from app.definitions import io, store
 from app.extensions import db
-from app.models import Definition, Department
+from app.models import Definition, Department, Membership
 
 DEMO = Path(__file__).resolve().parents[3] / "app" / "demo" / "definitions"
 
@@ -48,11 +49,17 @@ def test_export_import_export_is_byte_identical(
     with app.app_context():
         io.export_dir(first)
         departments = [(d.key, d.name) for d in db.session.scalars(select(Department))]
+        skills = sorted(store.held_skills())
     files = sorted(p.relative_to(first) for p in first.rglob("*.json"))
-    assert len(files) >= 14, files  # the demo library: fields and templates
+    assert len(files) >= 14, files  # the demo library: fields, workflows and templates
     with empty_app.app_context():
-        # Departments are no definitions: the templates' default departments exist already.
-        db.session.add_all(Department(key=key, name=name) for key, name in departments)
+        # Departments and skills are no definitions: what the templates and workflows name
+        # exists already (one member holds every skill).
+        rows = [Department(key=key, name=name) for key, name in departments]
+        member = User(first_name="M", last_name="M", username="member", email="m@example.com")
+        db.session.add_all([*rows, member])
+        db.session.flush()
+        db.session.add(Membership(user_id=member.id, department_id=rows[0].id, skills=skills))
         db.session.commit()
         io.import_texts(io.read_path(first), publish=True, actor_id=None)
         io.export_dir(second)

@@ -15,7 +15,12 @@ from app.definitions.kinds import CHECKERS
 
 DEMO = Path(__file__).resolve().parents[3] / "app" / "demo" / "definitions"
 DEPARTMENTS = {"repair", "billing"}
-LOOKUPS = PublishLookups(department=lambda key: key in DEPARTMENTS)
+LOOKUPS = PublishLookups(
+    department=lambda key: key in DEPARTMENTS,
+    skill=lambda name: False,
+    template=lambda key: False,
+    workflow=lambda key: None,
+)
 ADDRESS = {
     "key": "address",
     "title": "Address",
@@ -61,7 +66,7 @@ def publish_errors(body: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def test_kinds_come_from_the_checker_table() -> None:
-    assert KINDS == tuple(CHECKERS) == ("field", "template")
+    assert KINDS == tuple(CHECKERS) == ("field", "workflow", "template")
 
 
 def test_a_complete_template_publishes() -> None:
@@ -238,10 +243,15 @@ def demo_library() -> tuple[dict[str, FieldVersion], list[dict[str, Any]]]:
 
 
 def test_the_demo_templates_publish() -> None:
+    """Each demo template publishes once the demo workflows are published."""
     fields, templates = demo_library()
-    demo_departments = PublishLookups(
-        department=lambda key: key in {"frontline", "billing", "technical", "repair"}
+    workflows = {path.stem for path in (DEMO / "workflow").glob("*.json")}
+    demo = PublishLookups(
+        department=lambda key: key in {"frontline", "billing", "technical", "repair"},
+        skill=lambda name: False,
+        template=lambda key: False,
+        workflow=lambda key: "published" if key in workflows else None,
     )
     assert len(templates) == 4
     for body in templates:
-        check_definition("template", body, fields.get, key=body["key"], publish=demo_departments)
+        check_definition("template", body, fields.get, key=body["key"], publish=demo)
