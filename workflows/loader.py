@@ -50,8 +50,12 @@ _cache: OrderedDict[str, Workflow] = OrderedDict()
 
 
 def checksum_of(definition: Any) -> str:
-    """sha256 of the definition's canonical JSON (sorted keys), as the definition store keeps."""
-    text = json.dumps(definition, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """sha256 of the definition's compact canonical JSON (sorted keys): the cache key.
+
+    The app passes the checksum its definition store keeps instead; either identifies the
+    content, which is all the cache needs.
+    """
+    text = json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

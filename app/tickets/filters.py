@@ -105,6 +105,7 @@ class Sort(enum.StrEnum):
     OLDEST = "oldest"  # created_at ASC
     RECENTLY_UPDATED = "recently_updated"  # updated_at DESC
     LEAST_RECENTLY_UPDATED = "least_recently_updated"  # updated_at ASC: untouched longest
+    DUE = "due"  # resolution_due_at ASC, tickets without a due time (no SLA, paused) last
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ are plain SQLAlchemy Core, one for both backends: the custom-field expressions
 exactly, and to JSON1 on SQLite. `page_statement` is what `list_tickets` runs and what
 `bench/list_bench.py` measures (figures in bench/README.md).
 
-- Sorts (`Sort`): newest or oldest created, recently or least recently updated; keyset pages on
-  (sort column, id), each cursor valid for its own sort only.
+- Sorts (`Sort`): newest or oldest created, recently or least recently updated, resolution due
+  soonest (tickets without a due time last); keyset pages on (sort column, id), each cursor
+  valid for its own sort only.
 - Equality, number, prefix, contains and boolean filters: one `ORDER BY <sort> LIMIT n`
   statement; the planner picks the per-field index or the walk down the sort's index.
 - Date ranges, newest first: a probe of the newest candidates, else (PostgreSQL, whole days, a
@@ -41,6 +42,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     not_,
+    or_,
     select,
     table,
     true,
@@ -128,7 +130,10 @@ SORT_KEYS: dict[Sort, tuple[str, bool]] = {
     Sort.OLDEST: ("created_at", False),
     Sort.RECENTLY_UPDATED: ("updated_at", True),
     Sort.LEAST_RECENTLY_UPDATED: ("updated_at", False),
+    Sort.DUE: ("resolution_due_at", False),
 }
+# Sorts on a column that may be NULL: the NULLs come last, and a cursor may stand on one.
+NULLS_LAST = frozenset({Sort.DUE})
 
 
 def _sort_column(sort: Sort) -> Any:
@@ -139,20 +144,28 @@ def _order(sort: Sort) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
     column_, descending = _sort_column(sort), SORT_KEYS[sort][1]
     if descending:
         return column_.desc(), Ticket.id.desc()
+    if sort in NULLS_LAST:
+        return column_.asc().nulls_last(), Ticket.id.asc()
     return column_.asc(), Ticket.id.asc()
 
 
-def encode_cursor(stamp: datetime, ticket_id: int, sort: Sort | str = Sort.NEWEST) -> str:
+def encode_cursor(
+    stamp: datetime | None, ticket_id: int, sort: Sort | str = Sort.NEWEST
+) -> str:
     """An opaque cursor for the position after (stamp, id) in `sort`'s order.
 
-    `stamp` is the sort's column of the last row shown (created_at or updated_at).
+    `stamp` is the sort's column of the last row shown (created_at, updated_at, or the due
+    time, which may be None).
     """
     value = as_sort(sort).value
-    raw = json.dumps([stamp.isoformat(), ticket_id, value], separators=(",", ":")).encode()
+    when = stamp.isoformat() if stamp is not None else None
+    raw = json.dumps([when, ticket_id, value], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, sort: Sort | str = Sort.NEWEST) -> tuple[datetime, int]:
+def decode_cursor(
+    cursor: str, sort: Sort | str = Sort.NEWEST
+) -> tuple[datetime | None, int]:
     """The (stamp, id) a cursor of `sort` stands for; BadCursor when it is not one of ours.
 
     A cursor made for another sort is refused too: its position means nothing in this order
@@ -171,7 +184,9 @@ def decode_cursor(cursor: str, sort: Sort | str = Sort.NEWEST) -> tuple[datetime
             raise ValueError("id")
         if not 0 <= ticket_id <= MAX_ID:  # a larger id would be a database error
             raise ValueError("id range")
-        position = datetime.fromisoformat(stamp), ticket_id
+        if stamp is None and wanted not in NULLS_LAST:
+            raise ValueError("stamp")
+        position = (datetime.fromisoformat(stamp) if stamp is not None else None), ticket_id
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
         raise BadCursor("Not a valid page cursor.") from exc
     if made_for != wanted.value:
@@ -185,11 +200,13 @@ def _keyset(after: str | None, sort: Sort) -> list[ColumnElement[bool]]:
         return []
     stamp, ticket_id = decode_cursor(after, sort)
     column_ = _sort_column(sort)
+    after_id = bindparam("after_id", ticket_id, type_=Ticket.id.type)
+    if stamp is None:  # only in a NULLS_LAST sort: the rest of the NULLs, by id
+        return [and_(column_.is_(None), Ticket.id > after_id)]
     row = tuple_(column_, Ticket.id)
-    position = tuple_(
-        bindparam("after_stamp", stamp, type_=column_.type),
-        bindparam("after_id", ticket_id, type_=Ticket.id.type),
-    )
+    position = tuple_(bindparam("after_stamp", stamp, type_=column_.type), after_id)
+    if sort in NULLS_LAST:
+        return [or_(row > position, column_.is_(None))]
     return [row < position if SORT_KEYS[sort][1] else row > position]
 
 

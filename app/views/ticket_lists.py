@@ -11,13 +11,18 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from app.clock import aware, utcnow
 from app.definitions.filterable import choices, column_name, properties
 from app.tickets import query
+from app.tickets.models import Ticket
 from app.tickets.templates import TemplateForm
+from workflows import Category
 
 
 @dataclass(frozen=True)
@@ -79,9 +84,37 @@ SORTS = {
     query.Sort.OLDEST: "Oldest first",
     query.Sort.RECENTLY_UPDATED: "Recently updated",
     query.Sort.LEAST_RECENTLY_UPDATED: "Least recently updated",
+    query.Sort.DUE: "Resolution due soonest",
 }
 
 
 def read_sort(args: MultiDict[str, str]) -> query.Sort:
     """The page's sort (`?sort=`; newest first when absent; BadFilter when unknown)."""
     return query.as_sort(args.get("sort") or query.Sort.NEWEST)
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)dd %(h)dh", d=days, h=hours)
+    if hours:
+        return _("%(h)dh %(m)dm", h=hours, m=mins)
+    return _("%(m)dm", m=mins)
+
+
+def sla_text(ticket: Ticket, now: datetime | None = None) -> str:
+    """The list's SLA cell: time left to the next due target, overdue, paused, or nothing."""
+    if ticket.category in (Category.SOLVED.value, Category.CLOSED.value):
+        return ""
+    if ticket.sla_paused_at is not None:
+        return _("paused")
+    due = ticket.first_response_due_at if ticket.first_response_at is None else None
+    due = due or ticket.resolution_due_at
+    if due is None:
+        return ""
+    left = aware(due) - (now or utcnow())
+    if left < timedelta(0):
+        return _("overdue %(span)s", span=_span(left))
+    return _("%(span)s left", span=_span(left))

@@ -5,18 +5,28 @@ The filters are read by `app.tickets.filters` in its form mode (every mode: test
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from flask import Flask
 from werkzeug.datastructures import MultiDict
 
 from app.definitions.filterable import filter_specs
 from app.tickets import query
 from app.tickets.errors import BadFilter
 from app.tickets.filters import read_field_filters
+from app.tickets.models import Ticket
 from app.tickets.templates import TemplateForm
-from app.views.ticket_lists import columns, display, field_labels, labels, read_sort
+from app.views.ticket_lists import (
+    columns,
+    display,
+    field_labels,
+    labels,
+    read_sort,
+    sla_text,
+)
 from forms import compile_form
 
 SCHEMA: dict[str, Any] = {
@@ -146,3 +156,19 @@ def test_a_filter_name_with_a_newline_is_not_the_field() -> None:
     assert read_field_filters(args, specs, form=True) == ()
     with pytest.raises(BadFilter):  # the API reads every f. parameter, and refuses these
         read_field_filters(args, specs)
+
+
+def test_the_sla_cell_counts_down_to_the_next_target(app_ctx: Flask) -> None:
+    now = datetime(2026, 10, 9, 10, 0, tzinfo=UTC)
+    ticket = Ticket(category="open", first_response_due_at=now + timedelta(minutes=45),
+                    resolution_due_at=now + timedelta(days=2, hours=3))
+    assert sla_text(ticket, now) == "45m left"
+    ticket.first_response_at = now
+    assert sla_text(ticket, now) == "2d 3h left"
+    ticket.resolution_due_at = now - timedelta(hours=1, minutes=5)
+    assert sla_text(ticket, now) == "overdue 1h 5m"
+    ticket.sla_paused_at = now
+    assert sla_text(ticket, now) == "paused"
+    ticket.category = "solved"
+    assert sla_text(ticket, now) == ""
+    assert sla_text(Ticket(category="new"), now) == ""

@@ -39,6 +39,7 @@ class Stored:
     data: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    resolution_due_at: datetime | None = None
 
 
 def insert_tickets(specs: list[dict[str, Any]]) -> list[Stored]:
@@ -63,7 +64,7 @@ def insert_tickets(specs: list[dict[str, Any]]) -> list[Stored]:
     stored = db.session.execute(
         select(
             t.id, t.template, t.state, t.department_id, t.assignee_id, t.data,
-            t.created_at, t.updated_at,
+            t.created_at, t.updated_at, t.resolution_due_at,
         )
         .where(t.number.like(f"B{tag}-%"))
         .order_by(t.id)
@@ -106,10 +107,18 @@ def expected_ids(
     rows: list[Stored], filters: TicketFilters, check: FieldCheck = field_matches
 ) -> list[int]:
     """The ids a list with `filters` shows, in its sort order."""
-    column, descending = query.SORT_KEYS[query.as_sort(filters.sort)]
+    sort = query.as_sort(filters.sort)
+    column, descending = query.SORT_KEYS[sort]
     chosen = [r for r in rows if matches(r, filters, check)]
-    chosen.sort(key=lambda r: (getattr(r, column), r.id), reverse=descending)
+    if sort in query.NULLS_LAST:  # NULLs after every value, by id among themselves
+        chosen.sort(key=lambda r: (getattr(r, column) is None, _stamp(getattr(r, column)), r.id))
+    else:
+        chosen.sort(key=lambda r: (getattr(r, column), r.id), reverse=descending)
     return [r.id for r in chosen]
+
+
+def _stamp(value: datetime | None) -> datetime:
+    return value if value is not None else datetime.min
 
 
 def all_pages(filters: TicketFilters, limit: int, most: int = 500) -> list[list[int]]:

@@ -38,6 +38,7 @@ def stored(setting: Setting) -> list[Stored]:
     rng = random.Random(3)
     tied_created = START + timedelta(days=5)
     tied_updated = START + timedelta(days=20)
+    tied_due = START + timedelta(days=9)
     specs = []
     for n in range(150):
         created = START + timedelta(hours=rng.randint(0, 24 * 30))
@@ -46,6 +47,10 @@ def stored(setting: Setting) -> list[Stored]:
         updated = created + timedelta(hours=rng.expovariate(1 / 48))
         if n % 6 == 0:
             updated = max(tied_updated, created)
+        # Due times: some none (no SLA or paused), some tied, the rest spread.
+        due = None if n % 4 == 0 else created + timedelta(hours=rng.randint(1, 96))
+        if n % 9 == 0:
+            due = tied_due
         specs.append(
             {
                 "template": setting.template if n % 5 else setting.template + "_b",
@@ -58,6 +63,7 @@ def stored(setting: Setting) -> list[Stored]:
                 },
                 "created_at": created,
                 "updated_at": updated,
+                "resolution_due_at": due,
             }
         )
     return insert_tickets(specs)
@@ -93,17 +99,19 @@ def test_every_sort_pages_through_the_right_rows(
 
 
 def test_sorts_differ_and_ties_exist(setting: Setting, stored: list[Stored]) -> None:
-    """The data make the sorts tell apart: four different orders, ties on both columns."""
+    """The data make the sorts tell apart: five different orders, ties on each column."""
     orders = {
         sort: expected_ids(stored, TicketFilters(template=setting.template, sort=sort))
         for sort in Sort
     }
-    assert len({tuple(ids) for ids in orders.values()}) == 4
+    assert len({tuple(ids) for ids in orders.values()}) == 5
     assert orders[Sort.OLDEST] == orders[Sort.NEWEST][::-1]
     assert orders[Sort.LEAST_RECENTLY_UPDATED] == orders[Sort.RECENTLY_UPDATED][::-1]
     mine = [r for r in stored if r.template == setting.template]
     assert len({r.created_at for r in mine}) < len(mine)
     assert len({r.updated_at for r in mine}) < len(mine)
+    dues = [r.resolution_due_at for r in mine if r.resolution_due_at is not None]
+    assert len(set(dues)) < len(dues) < len(mine)
 
 
 def test_a_cursor_is_valid_for_its_own_sort_only(setting: Setting, stored: list[Stored]) -> None:
@@ -127,6 +135,10 @@ def test_cursor_contents() -> None:
     for sort in Sort:
         assert decode_cursor(encode_cursor(stamp, 7, sort), sort) == (stamp, 7)
         assert decode_cursor(encode_cursor(stamp, 7, sort.value), sort.value) == (stamp, 7)
+    # Only a sort whose column may be NULL takes a cursor standing on a NULL.
+    assert decode_cursor(encode_cursor(None, 7, Sort.DUE), Sort.DUE) == (None, 7)
+    with pytest.raises(BadCursor):
+        decode_cursor(encode_cursor(None, 7, Sort.NEWEST), Sort.NEWEST)
 
     def raw(value: object) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
