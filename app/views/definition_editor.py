@@ -11,13 +11,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from app.definitions.checked import Checked
 from app.definitions.checks import parse_json
 from app.definitions.errors import DefinitionInvalid
 from forms import TesseraForm, compile_form
+from workflows.diagram import Diagram, Words, layout, render_svg
 
 PREVIEW_KEY = "preview"  # stands in for a new field's key until the admin types one
 
@@ -191,11 +194,42 @@ def preview_form(kind: str, checked: Checked) -> type[TesseraForm]:
 
 @dataclass(frozen=True)
 class Outline:
-    """What the preview shows of a definition without a form: its states and transitions."""
+    """What the preview shows of a definition without a form: its states and transitions.
+
+    `diagram` is the workflow's state diagram as inline SVG (escaped by `workflows.diagram`).
+    """
 
     initial: str
     states: list[dict[str, str]]  # name, label, category
     transitions: list[dict[str, Any]]  # name, label, from, to, roles, approval (bool)
+    diagram: Markup = Markup("")
+
+
+def diagram_words(diagram: Diagram) -> Words:
+    """The state diagram's title, summary and category names in the request's language."""
+    count = len({arrow.transition for arrow in diagram.arrows})
+    return Words(
+        _("%(title)s: states and transitions", title=diagram.title),
+        _(
+            "%(states)d states and %(transitions)d transitions; new tickets start in %(initial)s.",
+            states=len(diagram.boxes), transitions=count,
+            initial=diagram.box(diagram.initial).label,
+        ),
+        {category: str(name) for category, name in CATEGORY_NAMES.items()},
+    )
+
+
+def workflow_diagram(body: dict[str, Any]) -> Markup:
+    """A checked workflow definition's state diagram, as SVG to inline in a page."""
+    diagram = layout(body)
+    return Markup(render_svg(diagram, diagram_words(diagram)))  # every text escaped in there
+
+
+# The state categories as the diagram's legend names them.
+CATEGORY_NAMES = {
+    "new": _l("new"), "open": _l("open"), "waiting": _l("waiting"), "solved": _l("solved"),
+    "closed": _l("closed"),
+}
 
 
 def _workflow_outline(checked: Checked) -> Outline:
@@ -211,7 +245,7 @@ def _workflow_outline(checked: Checked) -> Outline:
         }
         for t in body["transitions"]
     ]
-    return Outline(body["initial"], states, transitions)
+    return Outline(body["initial"], states, transitions, workflow_diagram(body))
 
 
 # Kinds without a form: the preview outlines them instead of rendering one.
