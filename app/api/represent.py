@@ -48,6 +48,7 @@ def represent(tickets: Sequence[Ticket]) -> list[dict[str, Any]]:
             "template_version": t.template_version,
             "subject": t.subject,
             "state": t.state,
+            "category": t.category,
             "priority": t.priority,
             "department": departments.get(t.department_id),
             "assignee": users.get(t.assignee_id) if t.assignee_id is not None else None,
@@ -64,9 +65,21 @@ def represent(tickets: Sequence[Ticket]) -> list[dict[str, Any]]:
             "first_response_at": iso(t.first_response_at),
             "resolved_at": iso(t.resolved_at),
             "closed_at": iso(t.closed_at),
+            "sla": represent_sla(t),
+            "workflow": {"key": t.workflow_key, "version": t.workflow_version},
         }
         for t in tickets
     ]
+
+
+def represent_sla(ticket: Ticket) -> dict[str, Any]:
+    """The ticket's SLA: the policy, both due times (null: no target, or paused), paused."""
+    return {
+        "policy": ticket.sla_policy,
+        "first_response_due_at": iso(ticket.first_response_due_at),
+        "resolution_due_at": iso(ticket.resolution_due_at),
+        "paused": ticket.sla_paused_at is not None,
+    }
 
 
 def represent_attachment(
@@ -165,6 +178,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "template_version": _ID,
             "subject": _TEXT,
             "state": _TEXT,
+            "category": {
+                "type": "string",
+                "enum": ["new", "open", "waiting", "solved", "closed"],
+                "description": "What the state means in the ticket's workflow",
+            },
             "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
             "department": _ref("DepartmentRef", nullable=True),
             "assignee": _ref("UserRef", nullable=True),
@@ -177,6 +195,26 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "first_response_at": _MAYBE_WHEN,
             "resolved_at": _MAYBE_WHEN,
             "closed_at": _MAYBE_WHEN,
+            "sla": _ref("TicketSla"),
+            "workflow": _ref("WorkflowRef"),
+        }
+    ),
+    "TicketSla": _object(
+        {
+            "policy": {**_MAYBE_TEXT, "description": "The SLA policy that applies; null: none"},
+            "first_response_due_at": {
+                **_MAYBE_WHEN, "description": "Null: no target, or the clock is paused",
+            },
+            "resolution_due_at": {
+                **_MAYBE_WHEN, "description": "Null: no target, or the clock is paused",
+            },
+            "paused": {"type": "boolean", "description": "In a waiting state: the clock stops"},
+        }
+    ),
+    "WorkflowRef": _object(
+        {
+            "key": {**_MAYBE_TEXT, "description": "Null: the built-in default workflow"},
+            "version": {"type": "integer", "nullable": True},
         }
     ),
     "Attachment": _object(

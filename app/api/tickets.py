@@ -181,6 +181,34 @@ def list_filters() -> tuple[query.TicketFilters, str | None, int]:
     return filters, cursor, limit
 
 
+def answer_ticket_error(api: TesseraApi, exc: Exception) -> Any:
+    """Request, store and template errors as their JSON status (the ticket APIs share it)."""
+    if isinstance(exc, ApiError):
+        body: dict[str, Any] = {"message": exc.message}
+        if exc.errors is not None:
+            body["errors"] = exc.errors
+        return api.response(exc.status, **body)
+    if isinstance(exc, StaleTicket):
+        users = users_by_id([exc.changed_by_id])
+        return api.response(
+            409,
+            message="The ticket was changed since you read it; nothing was saved.",
+            current_lock_version=exc.current_version,
+            changed_by=users.get(exc.changed_by_id) if exc.changed_by_id else None,
+            changed_at=iso(exc.changed_at),
+        )
+    if isinstance(exc, TicketInvalid):
+        # 422, or 413 when an attached file is over the size limit.
+        return api.response(exc.status, message="The request is invalid.", errors=exc.errors)
+    if isinstance(exc, TemplateUnavailable):
+        return api.response(exc.status, message=str(exc))
+    if isinstance(exc, TicketNotFound):
+        return api.response(404, message=str(exc))
+    if isinstance(exc, TicketError):
+        return api.response(exc.status, message=str(exc))
+    raise exc
+
+
 # ---------------------------------------------------------------------------------------------
 # The API
 
@@ -204,30 +232,7 @@ class TicketsApi(TesseraApi):
 
     def answer_error(self, exc: Exception) -> Any:
         """Request, store and template errors as their JSON status."""
-        if isinstance(exc, ApiError):
-            body: dict[str, Any] = {"message": exc.message}
-            if exc.errors is not None:
-                body["errors"] = exc.errors
-            return self.response(exc.status, **body)
-        if isinstance(exc, StaleTicket):
-            users = users_by_id([exc.changed_by_id])
-            return self.response(
-                409,
-                message="The ticket was changed since you read it; nothing was saved.",
-                current_lock_version=exc.current_version,
-                changed_by=users.get(exc.changed_by_id) if exc.changed_by_id else None,
-                changed_at=iso(exc.changed_at),
-            )
-        if isinstance(exc, TicketInvalid):
-            # 422, or 413 when an attached file is over the size limit.
-            return self.response(exc.status, message="The request is invalid.", errors=exc.errors)
-        if isinstance(exc, TemplateUnavailable):
-            return self.response(exc.status, message=str(exc))
-        if isinstance(exc, TicketNotFound):
-            return self.response(404, message=str(exc))
-        if isinstance(exc, TicketError):
-            return self.response(exc.status, message=str(exc))
-        raise exc
+        return answer_ticket_error(self, exc)
 
     @expose("/", methods=["GET"])
     @protect()
@@ -264,7 +269,8 @@ class TicketsApi(TesseraApi):
               - {type: integer, minimum: 0, maximum: 2147483647}
               - {type: string, enum: [me, unassigned]}
           - {in: query, name: sort, allowEmptyValue: true, schema: {type: string,
-             default: newest, enum: [newest, oldest, recently_updated, least_recently_updated]}}
+             default: newest,
+             enum: [newest, oldest, recently_updated, least_recently_updated, due]}}
           - {in: query, name: cursor, allowEmptyValue: true,
              description: "the next_cursor of a page of the same sort",
              schema: {type: string, maxLength: 500}}

@@ -85,3 +85,58 @@ class AttachmentMissing(TicketError):
     """The stored file for an attachment row is not in storage."""
 
     status = 404
+
+
+class TransitionError(TicketError):
+    """Base class of refused transitions, claims and transfers (nothing was written)."""
+
+
+class TransitionUnknown(TicketInvalid):
+    """The ticket's workflow has no transition of that name: 422 at `/transition`."""
+
+
+class TransitionInvalid(TicketInvalid):
+    """The document does not meet the transition's `requires`: 422, errors at `/data/...`."""
+
+
+class TransitionUnavailable(TransitionError):
+    """The transition exists but cannot be taken from the ticket's state (or its `when`)."""
+
+    status = 409
+
+
+class TransitionForbidden(TransitionError):
+    """The user's roles on the ticket do not include one the transition names."""
+
+    status = 403
+
+
+class ApprovalPending(TransitionError):
+    """The ticket waits for a head's decision on a transition: nothing else is taken now."""
+
+    status = 409
+
+
+class TransitionLapsed(TransitionError):
+    """Approved, but the ticket changed meanwhile so that the transition no longer applies."""
+
+    status = 409
+
+
+class NotAMember(TransitionError):
+    """Claiming or transferring needs a membership of the ticket's department."""
+
+    status = 403
+
+
+class AlreadyClaimed(TransitionError):
+    """Someone holds the ticket already (or it is no longer being worked): 409.
+
+    `assignee_id` is who has it now (None when the ticket left the open queues instead).
+    """
+
+    status = 409
+
+    def __init__(self, message: str, assignee_id: int | None) -> None:
+        super().__init__(message)
+        self.assignee_id = assignee_id

@@ -77,6 +77,7 @@ from app.tickets.templates import (
 )
 from app.views import ticket_edits as edits
 from app.views import ticket_lists as lists
+from app.views import ticket_workflow as workflow_panel
 
 VIEWS = {"mine": "My tickets", "queue": "My departments' queue", "all": "All tickets"}
 PAGE_SIZE = query.DEFAULT_LIMIT
@@ -175,8 +176,12 @@ def _upload_limits() -> dict[str, Any]:
 # The view
 
 
-class TicketView(BaseView):
-    """New ticket, lists, detail with edit and comments; generated from the templates."""
+class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
+    """New ticket, lists, detail with edit and comments; generated from the templates.
+
+    The workflow's routes (transition, claim, transfer) come from
+    `app.views.ticket_workflow.TicketWorkflowPages`.
+    """
 
     route_base = "/tickets"
     default_view = "index"
@@ -188,6 +193,9 @@ class TicketView(BaseView):
         "edit": "edit",
         "comment": "comment",
         "assign": "edit",
+        "transition": "edit",
+        "claim": "edit",
+        "transfer": "edit",
         "download": "show",
     }
 
@@ -313,7 +321,7 @@ class TicketView(BaseView):
                 specs=specs, columns=columns, tickets=page.tickets, count=count,
                 capped=capped, cap=COUNT_CAP, next_args=next_args, args=request.args,
                 departments=departments, users=users, display=lists.display, error=error,
-                sorts=lists.SORTS, title="Tickets",
+                sorts=lists.SORTS, sla_text=lists.sla_text, title="Tickets",
             ),
             400 if error else 200,
         )
@@ -538,6 +546,7 @@ class TicketView(BaseView):
         values: dict[str, Any] | None = None,
         merged: edits.MergeView | None = None,
         comment: dict[str, Any] | None = None,
+        refused: workflow_panel.Refusal | None = None,
     ) -> str:
         """The detail page; the edit form holds `values` (else the stored ones) and `form`."""
         data = ticket.data or {}
@@ -566,5 +575,17 @@ class TicketView(BaseView):
             members=department_members(ticket.department_id),
             comment=comment or {"body": "", "internal": False, "errors": []},
             limits=_upload_limits(), human_size=human_size,
+            wf=workflow_panel.panel(ticket, tf, refused),
             title=f"{ticket.number}: {ticket.subject}",
         )
+
+    def _detail_refused(
+        self, ticket: Ticket, refused: workflow_panel.Refusal, status: int
+    ) -> ResponseReturnValue:
+        """The detail page again after a refused move, saying why where the user clicked."""
+        db.session.rollback()
+        current = _scoped_ticket(ticket.id)
+        tf = _version_or_abort(current)
+        # formdata=None: the edit form shows the stored data, not the refused post.
+        form = tf.form(formdata=None, data=current.data or {})
+        return self._detail(current, tf, form, current.lock_version, refused=refused), status

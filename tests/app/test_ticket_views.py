@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import Department
+from app.security import security_manager
 from app.tickets.models import Comment, Ticket, TicketEvent
 from app.tickets.service import create_ticket, update_ticket
 from app.tickets.templates import published_template
@@ -122,7 +123,6 @@ def test_create_through_the_form(app: Flask, client_as: Any) -> None:
     assert ticket is not None
     assert response.headers["Location"].endswith(f"/tickets/{ticket.id}")
     assert ticket.channel == "agent"
-    assert ticket.assignee_id is None
     assert ticket.priority == "high"
     assert ticket.subject == f"Charged twice for {order}"
     assert ticket.requester_email == "li.na@example.com"
@@ -130,11 +130,16 @@ def test_create_through_the_form(app: Flask, client_as: Any) -> None:
     with app.app_context():
         billing = db.session.scalar(select(Department).where(Department.key == "billing"))
         assert billing is not None and ticket.department_id == billing.id
-        kinds = db.session.scalars(
-            select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket.id)
+        events = db.session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
         ).all()
+        # The demo refund workflow gives every refund to a billing agent holding the skill.
+        agent3 = security_manager().find_user(username="agent3")
+        assert ticket.assignee_id == agent3.id
+        assert [e.kind for e in events] == ["created"]
+        assert events[0].new["routing"]["rule"] == "refunds"
+        assert (ticket.workflow_key, ticket.state) == ("refund", "new")
         db.session.remove()
-    assert kinds == ["created"]
 
 
 def test_invalid_create_is_422_with_field_errors_and_saves_nothing(
@@ -644,8 +649,6 @@ def test_list_filters_by_date_range_and_contains(app: Flask, client_as: Any) -> 
 
 
 def _user_id(app: Flask, username: str) -> int:
-    from app.security import security_manager
-
     with app.app_context():
         user_id = int(security_manager().find_user(username=username).id)
         db.session.remove()
