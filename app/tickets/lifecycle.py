@@ -3,8 +3,9 @@
 `service._change` calls `follow` after applying a change, in the same transaction: a new state
 takes the category the pinned workflow gives it (a state the workflow does not have is refused),
 entering a waiting state pauses the SLA clock and leaving it resumes it, solving and closing
-stamp `resolved_at` / `closed_at` (reopening clears `resolved_at`), and a change of priority or
-data re-reads the SLA policy and due times. Changed due times are recorded as one event.
+stamp `resolved_at` / `closed_at` (reopening clears `resolved_at`), and a change of priority,
+data or department re-reads the SLA policy (its conditions see them) and the due times.
+Changed due times are recorded as one event.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from app.tickets.workflow import workflow_of
 from workflows import Category
 
 Change = tuple[EventKind, str, Any, Any]
-FOLLOWED = frozenset({"state", "priority", "data"})
+FOLLOWED = frozenset({"state", "priority", "data", "department_id"})
 
 
 def _sla_view(ticket: Ticket) -> dict[str, Any]:
