@@ -70,6 +70,12 @@ FAB_ROLES = {
         ["^Tickets$", "^can_(get|post|put)$"],
         ["^Ticket desk$", "^menu_access$"],
         ["^TicketView$", "^can_(list|show|new|edit|comment)$"],
+        # Approvals: the inbox and its menu entry, the approvals API, and approve/reject of
+        # workflow versions on the definitions API (nothing else of the console).
+        ["^ApprovalsView$", "^can_(read|decide)$"],
+        ["^Approvals$", "^menu_access$"],
+        ["^ApprovalRequests$", "^can_(get|post)$"],
+        ["^Definitions$", "^can_decide$"],
     ],
 }
 

@@ -20,13 +20,17 @@ def _challenge(response: Response) -> Response:
 
 def register_api(appbuilder: AppBuilder) -> None:
     """Add every REST API of Tessera (the console and pages are `app.views.register_views`)."""
+    from app.api.approvals import ApprovalsApi
     from app.api.definitions import DefinitionsApi
     from app.api.fab import amend_fab_specs, require_login_provider, reshape_error
     from app.api.guard import answer_token_errors
+    from app.api.ticket_workflow import TicketWorkflowApi
     from app.api.tickets import TicketsApi
 
     appbuilder.add_api(DefinitionsApi)
     appbuilder.add_api(TicketsApi)
+    appbuilder.add_api(ApprovalsApi)
+    appbuilder.add_api(TicketWorkflowApi)
     amend_fab_specs(appbuilder)
     answer_token_errors(appbuilder.sm.jwt_manager)
     current_app.before_request(require_login_provider)

@@ -1,4 +1,10 @@
-"""Definitions API: create drafts, edit, publish, retire, import and export (Admin only)."""
+"""Definitions API: create drafts, edit, publish, retire, import and export (Admin only).
+
+Workflow versions are not published here: an Admin submits one (`/submit`, `/withdraw`) and a
+head of the departments it routes to approves or rejects it (`/approve`, `/reject`, the one
+permission department heads hold on this API). `/publish` of a workflow answers 409, and so
+does an import that would publish one.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,12 @@ from flask import g, request
 from flask_appbuilder.api import expose, protect
 from flask_babel import gettext as _
 
+from app.api.approvals import answer, read_comment
 from app.api.base import TesseraApi
 from app.api.body import ApiError, answers_errors, read_body
 from app.api.represent import iso
-from app.definitions import io, store
+from app.approvals import ApprovalError
+from app.definitions import approvals, io, store
 from app.definitions.checks import KINDS
 from app.definitions.errors import DefinitionInvalid, DefinitionStoreError
 from app.limits import MAX_BODY_BYTES
@@ -97,7 +105,7 @@ class DefinitionsApi(TesseraApi):
     class_permission_name = "Definitions"
     openapi_spec_tag = "Definitions"
     spec_schemas = SCHEMAS
-    handled_errors = (ApiError, DefinitionStoreError)
+    handled_errors = (ApiError, DefinitionStoreError, ApprovalError)
     method_permission_name = {
         "list_": "get",
         "get_": "get",
@@ -107,6 +115,10 @@ class DefinitionsApi(TesseraApi):
         "put": "put",
         "publish": "put",
         "retire": "put",
+        "submit": "put",
+        "withdraw": "put",
+        "approve": "decide",
+        "reject": "decide",
     }
 
     def answer_error(self, exc: Exception) -> Any:
@@ -116,6 +128,8 @@ class DefinitionsApi(TesseraApi):
             return self.response(exc.status, message=exc.message, **body)
         if isinstance(exc, DefinitionInvalid):
             return self.response(422, message="The definition is invalid.", errors=exc.errors)
+        if isinstance(exc, ApprovalError):
+            return answer(self, exc)  # 403/404/409, and 422 at /comment
         assert isinstance(exc, DefinitionStoreError)
         return self.response(exc.status, message=str(exc))
 
@@ -279,10 +293,142 @@ class DefinitionsApi(TesseraApi):
             401: {description: "Not signed in, or a bad or expired token"}
             403: {description: "Not an Admin, or a session write without its CSRF token"}
             404: {description: No such version}
-            409: {description: Not a draft}
+            409: {description: "Not a draft, or a workflow (submit it for approval instead)"}
             422: {description: "Fails the (publish) checks: errors by JSON pointer"}
         """
         return self.response(200, **summary(store.publish(pk, g.user.id)))
+
+    @expose("/<int:pk>/submit", methods=["POST"])
+    @protect()
+    @answers_errors
+    def submit(self, pk: int) -> Any:
+        """Submit a workflow draft for approval.
+        ---
+        post:
+          summary: Submit a workflow draft to the department heads (status pending)
+          description: >-
+            The heads of every department the published or the submitted version routes to,
+            and of the default departments of the templates following the workflow, may decide
+            (every department's heads when there are none). The draft must pass the publish
+            checks already; a pending version cannot be edited until it is withdrawn.
+          parameters:
+          - {in: path, name: pk, required: true,
+             schema: {type: integer, minimum: 0, maximum: 2147483647}}
+          responses:
+            200:
+              description: "The version (status: pending)"
+              content:
+                application/json: {schema: {$ref: '#/components/schemas/DefinitionSummary'}}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Not an Admin, or a session write without its CSRF token"}
+            404: {description: No such version}
+            409: {description: "Not a workflow draft"}
+            422: {description: "Fails the publish checks: errors by JSON pointer"}
+        """
+        found = approvals.submit(pk, g.user.id)
+        return self.response(200, **summary(store.get(found.definition_id or pk)))
+
+    @expose("/<int:pk>/withdraw", methods=["POST"])
+    @protect()
+    @answers_errors
+    def withdraw(self, pk: int) -> Any:
+        """Withdraw a submitted workflow version.
+        ---
+        post:
+          summary: Take a pending workflow version back (a draft again); only its submitter
+          parameters:
+          - {in: path, name: pk, required: true,
+             schema: {type: integer, minimum: 0, maximum: 2147483647}}
+          responses:
+            200:
+              description: "The version (status: draft)"
+              content:
+                application/json: {schema: {$ref: '#/components/schemas/DefinitionSummary'}}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Not an Admin, or not the one who submitted it"}
+            404: {description: No such version}
+            409: {description: Not pending}
+        """
+        return self.response(200, **summary(approvals.withdraw(pk, g.user.id)))
+
+    @expose("/<int:pk>/approve", methods=["POST"])
+    @protect()
+    @answers_errors
+    def approve(self, pk: int) -> Any:
+        """Approve a pending workflow version.
+        ---
+        post:
+          summary: Approve a pending workflow version (it is published; the previous retires)
+          parameters:
+          - {in: path, name: pk, required: true,
+             schema: {type: integer, minimum: 0, maximum: 2147483647}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  additionalProperties: false
+                  properties: {comment: {type: string, maxLength: 2000, nullable: true}}
+          responses:
+            200:
+              description: "The version (status: published)"
+              content:
+                application/json: {schema: {$ref: '#/components/schemas/DefinitionSummary'}}
+            400: {description: Not a JSON object}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Not a head of the request's departments, or you submitted or
+              edited the version"}
+            404: {description: No such version}
+            409: {description: "Not pending"}
+            413: {description: Body larger than 1 MB}
+            415: {description: The body is not application/json}
+            422: {description: "A bad comment, or the version fails the publish checks now
+              (nothing changed): errors by JSON pointer"}
+        """
+        comment = read_comment()
+        found = approvals.pending_request(pk)
+        return self.response(200, **summary(approvals.approve(found.id, g.user.id, comment)))
+
+    @expose("/<int:pk>/reject", methods=["POST"])
+    @protect()
+    @answers_errors
+    def reject(self, pk: int) -> Any:
+        """Reject a pending workflow version.
+        ---
+        post:
+          summary: Reject a pending workflow version, saying why (status rejected)
+          parameters:
+          - {in: path, name: pk, required: true,
+             schema: {type: integer, minimum: 0, maximum: 2147483647}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  additionalProperties: false
+                  required: [comment]
+                  properties: {comment: {type: string, minLength: 1, maxLength: 2000,
+                                         pattern: $not_blank}}
+          responses:
+            200:
+              description: "The version (status: rejected)"
+              content:
+                application/json: {schema: {$ref: '#/components/schemas/DefinitionSummary'}}
+            400: {description: Not a JSON object}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Not a head of the request's departments, or you submitted or
+              edited the version"}
+            404: {description: No such version}
+            409: {description: "Not pending"}
+            413: {description: Body larger than 1 MB}
+            415: {description: The body is not application/json}
+            422: {description: "No comment, or a bad one: errors at /comment"}
+        """
+        comment = read_comment()
+        found = approvals.pending_request(pk)
+        return self.response(200, **summary(approvals.reject(found.id, g.user.id, comment)))
 
     @expose("/<int:pk>/retire", methods=["POST"])
     @protect()
@@ -343,7 +489,8 @@ class DefinitionsApi(TesseraApi):
             400: {description: Not a JSON object}
             401: {description: "Not signed in, or a bad or expired token"}
             403: {description: "Not an Admin, or a session write without its CSRF token"}
-            409: {description: A change is not allowed in a definition's status}
+            409: {description: "A change is not allowed in a definition's status, or a workflow
+              would be published (submit it for approval instead)"}
             413: {description: Body larger than 16 MB}
             415: {description: The body is not application/json}
             422: {description: "errors by file#pointer; nothing was written"}
@@ -356,7 +503,9 @@ class DefinitionsApi(TesseraApi):
             str(name): body if isinstance(body, str) else store.canonical_json(body)
             for name, body in files.items()
         }
-        report = io.import_texts(texts, bool(payload.get("publish")), g.user.id)
+        report = io.import_texts(
+            texts, bool(payload.get("publish")), g.user.id, approved_by_import=False
+        )
         return self.response(200, created=report.created, unchanged=report.unchanged)
 
     @expose("/export", methods=["GET"])

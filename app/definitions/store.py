@@ -2,6 +2,10 @@
 
 Each public function is one unit of work and commits it (or raises and leaves nothing).
 Published versions are immutable: the ORM refuses to flush a change to one (see `_guard`).
+
+A workflow version is published when a department head approves it
+(`app.definitions.approvals` → `publish_approved`), or by an operator's import from the shell
+(`publish(..., approved_by_import=True)`); `publish` refuses it otherwise (409).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from functools import cache
 from typing import Any
 
 from blinker import Namespace
+from flask_babel import gettext as _
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -23,11 +28,24 @@ from app.definitions.checks import check_definition
 from app.definitions.errors import DefinitionConflict, DefinitionNotFound
 from app.definitions.schema_checks import referenced_fields
 from app.extensions import db
-from app.models import AuditLog, Definition, DefinitionStatus, Department, Membership
+from app.models import (
+    ApprovalKind,
+    ApprovalRequest,
+    ApprovalStatus,
+    AuditLog,
+    Definition,
+    DefinitionKind,
+    DefinitionStatus,
+    Department,
+    Membership,
+)
 
 DRAFT = DefinitionStatus.DRAFT.value
+PENDING = DefinitionStatus.PENDING.value
 PUBLISHED = DefinitionStatus.PUBLISHED.value
+REJECTED = DefinitionStatus.REJECTED.value
 RETIRED = DefinitionStatus.RETIRED.value
+WORKFLOW = DefinitionKind.WORKFLOW.value
 FROZEN_COLUMNS = ("kind", "key", "version", "title", "body", "checksum", "pins")
 
 # Sent once the transaction that published a version has committed (never for a rolled-back
@@ -36,6 +54,18 @@ FROZEN_COLUMNS = ("kind", "key", "version", "title", "body", "checksum", "pins")
 signals = Namespace()
 definition_published = signals.signal("definition-published")
 _PENDING = "tessera_published"
+
+# The status changes of the approval flow (from, to) → the audit action; publishing and
+# retiring have their own functions.
+MOVES: dict[tuple[str, str], str] = {
+    (DRAFT, PENDING): "submit",
+    (PENDING, DRAFT): "withdraw",
+    (PENDING, REJECTED): "reject",
+}
+
+
+class ApprovalRequired(DefinitionConflict):
+    """A workflow version is published by a department head's approval, not directly."""
 
 
 def canonical_json(body: Any) -> str:
@@ -168,6 +198,14 @@ def save_draft(
     """Create v1, the next draft after a published/retired version, or update the open draft."""
     checked = check(kind, body, key=key)
     existing = versions(kind, key)
+    waiting = next((row for row in existing if row.status == PENDING), None)
+    if waiting is not None:
+        raise DefinitionConflict(
+            _(
+                "%(what)s v%(version)d is waiting for approval; withdraw it to change it.",
+                what=f"{kind}:{key}", version=waiting.version,
+            )
+        )
     open_draft = next((row for row in existing if row.status == DRAFT), None)
     if open_draft is not None:
         return _update(open_draft, checked, actor_id, commit)
@@ -192,27 +230,86 @@ def publish(
     actor_id: int | None,
     commit: bool = True,
     lookups: PublishLookups | None = None,
+    *,
+    approved_by_import: bool = False,
 ) -> Definition:
     """Publish a draft (re-checked, field versions pinned); the previous published retires.
 
     The one place every way of publishing goes through (console, API, import): the draft must
     pass the publish checks too, which a draft may still fail (e.g. no default department).
     `lookups` replace the database's answers (an import answers for what it stores too).
+    A workflow is refused (ApprovalRequired, 409) unless `approved_by_import`: only an
+    operator's import from the shell passes it; everyone else submits the version for approval.
     """
     row = get(definition_id)
+    if row.kind == WORKFLOW and not approved_by_import:
+        raise ApprovalRequired(
+            _("Workflow changes are approved by department heads: submit it for approval.")
+        )
     if row.status != DRAFT:
         raise DefinitionConflict(f"Only drafts can be published; this version is {row.status}.")
+    return _publish(row, actor_id, commit, lookups, "")
+
+
+def publish_approved(request: ApprovalRequest, actor_id: int | None) -> Definition:
+    """Publish the pending workflow version of an approved request, in the caller's transaction.
+
+    The publish checks run as for any version (DefinitionInvalid, 422); the request must be
+    the approved one of this pending version, so nothing else can take this way.
+    """
+    if request.kind != ApprovalKind.WORKFLOW.value or request.definition_id is None:
+        raise DefinitionConflict(
+            _("Approval %(id)d is not about a workflow version.", id=request.id)
+        )
+    if request.status != ApprovalStatus.APPROVED.value:
+        raise DefinitionConflict(
+            _("Approval %(id)d is %(status)s, not approved.", id=request.id, status=request.status)
+        )
+    row = get(request.definition_id)
+    if row.status != PENDING:
+        raise DefinitionConflict(
+            _(
+                "Only pending versions are published on approval; this version is %(status)s.",
+                status=row.status,
+            )
+        )
+    return _publish(row, actor_id, False, None, f" (approval {request.id})")
+
+
+def change_status(row: Definition, to: str, actor_id: int | None, note: str = "") -> None:
+    """Move a version along the approval flow (`MOVES`), audited, in the caller's transaction."""
+    action = MOVES.get((row.status, to))
+    if action is None:
+        raise DefinitionConflict(
+            _(
+                "%(what)s v%(version)d is %(status)s; it cannot become %(to)s.",
+                what=f"{row.kind}:{row.key}", version=row.version, status=row.status, to=to,
+            )
+        )
+    row.status = to
+    summary = f"{action} {row.kind}:{row.key} v{row.version}" + (f": {note}" if note else "")
+    _audit(actor_id, action, row, summary)
+    db.session.flush()
+
+
+def _publish(
+    row: Definition,
+    actor_id: int | None,
+    commit: bool,
+    lookups: PublishLookups | None,
+    why: str,
+) -> Definition:
     checked = check(row.kind, row.body, key=row.key, publishing=True, lookups=lookups)
     previous = published(row.kind, row.key)
     if previous is not None:
         previous.status = RETIRED
-        _audit(actor_id, "retire", previous, f"retired by publishing v{row.version}")
+        _audit(actor_id, "retire", previous, f"retired by publishing v{row.version}{why}")
         db.session.flush()  # frees the one-published slot before taking it
     row.pins = checked.pins
     row.status = PUBLISHED
     row.published_by_id = actor_id
     row.published_at = utcnow()
-    _audit(actor_id, "publish", row, f"published {row.kind}:{row.key} v{row.version}")
+    _audit(actor_id, "publish", row, f"published {row.kind}:{row.key} v{row.version}{why}")
     db.session.info.setdefault(_PENDING, []).append((row.kind, row.key, row.version))
     _finish(commit)
     return row

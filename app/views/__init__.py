@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
+from flask_babel import lazy_gettext as _l
 
+from app.views.approvals import ApprovalsView
 from app.views.definitions import (
     FieldDefinitionView,
     TemplateDefinitionView,
@@ -12,6 +14,7 @@ from app.views.definitions import (
 from app.views.departments import DepartmentView, MembershipView
 from app.views.team import TeamView
 from app.views.tickets import TicketView
+from app.views.workflow_tools import WorkflowToolsView
 
 CONSOLE = "Console"
 
@@ -21,6 +24,9 @@ def register_views(appbuilder: AppBuilder) -> None:
     # Not "Tickets": that is the API's permission name, whose sync would drop menu_access.
     appbuilder.add_view(TicketView, "Ticket desk", label="Tickets", icon="fa-ticket")
     appbuilder.add_view(TeamView, "Team", icon="fa-users")
+    appbuilder.add_view(
+        ApprovalsView, "Approvals", icon="fa-check-square-o", label=_l("Approvals")
+    )
     appbuilder.add_view(
         DepartmentView, "Departments", icon="fa-sitemap", category=CONSOLE,
         category_icon="fa-cogs",
@@ -35,6 +41,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(
         TemplateDefinitionView, "Templates", icon="fa-file-text-o", category=CONSOLE
     )
+    appbuilder.add_view_no_menu(WorkflowToolsView)
     appbuilder.add_link(
         "Operations", href="/ops/", icon="fa-tachometer", category=CONSOLE,
         label="Operations (/ops)",

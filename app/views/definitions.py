@@ -3,6 +3,8 @@
 One `DefinitionView` serves every kind; `FieldDefinitionView`, `WorkflowDefinitionView` and
 `TemplateDefinitionView` are made from it with `type(...)`, differing only in `kind`. A kind
 without a form (workflows) previews as an outline of its states and transitions instead.
+Workflows are not published from here: `ApprovedDefinitionView` adds submitting a draft to
+the department heads and withdrawing it (`app.definitions.approvals`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from typing import Any, ClassVar, TypeVar
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import CombinedMultiDict
 
 import forms
-from app.definitions import store
+from app.approvals import ApprovalError
+from app.definitions import approvals, store
 from app.definitions.checked import raise_if
 from app.definitions.checks import storable_errors
 from app.definitions.errors import (
@@ -96,6 +100,8 @@ class DefinitionView(BaseView):
         "try_submit": "write",
         "publish": "publish",
         "retire": "publish",
+        "submit": "publish",
+        "withdraw": "publish",
     }
 
     def create_blueprint(
@@ -185,6 +191,9 @@ class DefinitionView(BaseView):
         except DefinitionInvalid as exc:
             flash(f"{self.kind} {row.key} v{row.version} cannot be published yet.", "danger")
             return self._editor(row, row.key, editor.split(self.kind, row.body), exc), 422
+        except store.ApprovalRequired as exc:
+            flash(_("Not published: %(reason)s", reason=str(exc)), "danger")
+            return self._editor(row, row.key, editor.split(self.kind, row.body)), 409
         except DefinitionConflict as exc:
             flash(f"Not published: {exc}", "danger")
             return redirect(url_for(f"{self.endpoint}.edit", pk=row.id))
@@ -226,6 +235,7 @@ class DefinitionView(BaseView):
         return self.render_template(
             "tessera/definitions/history.html",
             row=row, rows=rows, old=old, new=new,
+            decisions=approvals.latest_requests(r.id for r in rows),
             diff=diff_lines(store.diff(old, new) if old is not new else ""),
             audit=audit, diff_lines=diff_lines,
             usages=store.usages(row.key) if self.kind == "field" else [],
@@ -300,16 +310,18 @@ class DefinitionView(BaseView):
         error: DefinitionInvalid | None = None,
     ) -> str:
         errors = error.errors if error is not None else {}
-        open_draft = None
+        open_draft = waiting = None
         if row is not None and row.status != store.DRAFT:
-            open_draft = next(
-                (r for r in store.versions(self.kind, row.key) if r.status == store.DRAFT), None
-            )
+            others = store.versions(self.kind, row.key)
+            open_draft = next((r for r in others if r.status == store.DRAFT), None)
+            waiting = next((r for r in others if r.status == store.PENDING), None)
         return self.render_template(
             "tessera/definitions/edit.html",
             row=row, key=key, texts=texts, parts=editor.PARTS[self.kind],
+            approval=approvals.latest_requests([row.id]).get(row.id) if row else None,
+            needs_approval=self.kind in APPROVED_KINDS,
             errors=errors, grouped=editor.errors_by_part(self.kind, errors),
-            open_draft=open_draft,
+            open_draft=open_draft, waiting=waiting if waiting is not row else None,
             usages=store.usages(row.key) if row is not None and self.kind == "field" else [],
             library=published_fields() if self.kind == "template" else [],
             forms_script=url_for(f"{self.endpoint}.static", filename=forms.SCRIPT),
@@ -337,11 +349,62 @@ class DefinitionView(BaseView):
         return response
 
 
+class ApprovedDefinitionView(DefinitionView):
+    """Console pages for a kind whose versions department heads approve: submit, withdraw."""
+
+    @expose("/submit/<int:pk>", methods=["POST"])
+    @has_access
+    def submit(self, pk: int) -> ResponseReturnValue:
+        """Submit a draft for approval (it must pass the publish checks already)."""
+        row = self._load(pk)
+        try:
+            store_call(approvals.submit, row.id, g.user.id)
+        except DefinitionInvalid as exc:
+            flash(
+                _("%(what)s v%(version)d cannot be submitted yet.",
+                  what=f"{self.kind} {row.key}", version=row.version),
+                "danger",
+            )
+            return self._editor(row, row.key, editor.split(self.kind, row.body), exc), 422
+        except DefinitionConflict as exc:
+            flash(_("Not submitted: %(reason)s", reason=str(exc)), "danger")
+            return self._editor(row, row.key, editor.split(self.kind, row.body)), 409
+        flash(
+            _("Submitted %(what)s v%(version)d to the department heads for approval.",
+              what=f"{self.kind} {row.key}", version=row.version),
+            "success",
+        )
+        return redirect(url_for(f"{self.endpoint}.edit", pk=row.id))
+
+    @expose("/withdraw/<int:pk>", methods=["POST"])
+    @has_access
+    def withdraw(self, pk: int) -> ResponseReturnValue:
+        """Take a pending version back: a draft again."""
+        row = self._load(pk)
+        try:
+            store_call(approvals.withdraw, row.id, g.user.id)
+        except (DefinitionConflict, ApprovalError) as exc:
+            db.session.rollback()
+            flash(_("Not withdrawn: %(reason)s", reason=str(exc)), "danger")
+            status = exc.status if isinstance(exc, ApprovalError) else 409
+            return self._editor(row, row.key, editor.split(self.kind, row.body)), status
+        flash(
+            _("Withdrew %(what)s v%(version)d: it is a draft again.",
+              what=f"{self.kind} {row.key}", version=row.version),
+            "success",
+        )
+        return redirect(url_for(f"{self.endpoint}.edit", pk=row.id))
+
+
+# Kinds whose versions are published by a department head's approval, and their view class.
+APPROVED_KINDS = {"workflow": ApprovedDefinitionView}
+
+
 def definition_view(kind: str, route_base: str) -> type[DefinitionView]:
     """A console view class for one kind of definition."""
     name = f"{kind.title()}DefinitionView"
     attrs = {"kind": kind, "route_base": route_base, "__doc__": f"Console pages for {kind}s."}
-    return type(name, (DefinitionView,), attrs)
+    return type(name, (APPROVED_KINDS.get(kind, DefinitionView),), attrs)
 
 
 FieldDefinitionView = definition_view("field", "/definitions/fields")

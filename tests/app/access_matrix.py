@@ -40,6 +40,17 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("PUT", "/api/v1/definitions/<int:pk>"): (401, 403, 403, 415),
     ("POST", "/api/v1/definitions/<int:pk>/publish"): (401, 403, 403, 404),
     ("POST", "/api/v1/definitions/<int:pk>/retire"): (401, 403, 403, 404),
+    # Workflow approvals on the definitions API: Admins submit and withdraw; heads (and
+    # Admins) approve and reject, whose bodiless calls are 415 before the version is looked up.
+    ("POST", "/api/v1/definitions/<int:pk>/submit"): (401, 403, 403, 404),
+    ("POST", "/api/v1/definitions/<int:pk>/withdraw"): (401, 403, 403, 404),
+    ("POST", "/api/v1/definitions/<int:pk>/approve"): (401, 403, 415, 415),
+    ("POST", "/api/v1/definitions/<int:pk>/reject"): (401, 403, 415, 415),
+    # The approvals inbox API: heads and Admins (agents see nothing); unknown requests 404.
+    ("GET", "/api/v1/approvals/"): (401, 403, 200, 200),
+    ("GET", "/api/v1/approvals/<int:pk>"): (401, 403, 404, 404),
+    ("POST", "/api/v1/approvals/<int:pk>/approve"): (401, 403, 415, 415),
+    ("POST", "/api/v1/approvals/<int:pk>/reject"): (401, 403, 415, 415),
     ("POST", "/api/v1/definitions/import"): (401, 403, 403, 415),
     ("GET", "/api/v1/definitions/export"): (401, 403, 403, 200),
     # Tickets API (Agent, DepartmentHead, Admin; scoped by department): a bodiless write is
@@ -50,8 +61,19 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("PATCH", "/api/v1/tickets/<int:pk>"): (401, 415, 415, 415),
     ("POST", "/api/v1/tickets/<int:pk>/comments"): (401, 415, 415, 415),
     ("GET", "/api/v1/tickets/<int:pk>/attachments/<int:aid>"): (401, 404, 404, 404),
+    # Ticket workflow (transitions, claim, transfer): unknown tickets 404; a bodiless
+    # transition or transfer is 415 first (claim takes no body).
+    ("GET", "/api/v1/tickets/<int:pk>/transitions"): (401, 404, 404, 404),
+    ("POST", "/api/v1/tickets/<int:pk>/transitions"): (401, 415, 415, 415),
+    ("POST", "/api/v1/tickets/<int:pk>/claim"): (401, 404, 404, 404),
+    ("POST", "/api/v1/tickets/<int:pk>/transfer"): (401, 415, 415, 415),
     ("POST", "/api/v1/security/login"): (400, 400, 400, 400),
     ("POST", "/api/v1/security/refresh"): (401, 401, 401, 401),
+    # The approvals inbox pages: heads and Admins; unknown requests 404.
+    ("GET", "/approvals/"): (302, 403, 200, 200),
+    ("GET", "/approvals/decided"): (302, 403, 200, 200),
+    ("GET", "/approvals/<int:pk>"): (302, 403, 404, 404),
+    ("POST", "/approvals/<int:pk>/decide"): (302, 403, 404, 404),
     ("GET", "/back"): (302, 302, 302, 302),
     ("GET", "/definitions/fields/"): (302, 403, 403, 200),
     ("GET", "/definitions/fields/edit/<int:pk>"): (302, 403, 403, 404),
@@ -83,7 +105,12 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/definitions/workflows/preview"): (302, 403, 403, 422),
     ("POST", "/definitions/workflows/publish/<int:pk>"): (302, 403, 403, 404),
     ("POST", "/definitions/workflows/retire/<int:pk>"): (302, 403, 403, 404),
+    ("POST", "/definitions/workflows/submit/<int:pk>"): (302, 403, 403, 404),
+    ("POST", "/definitions/workflows/withdraw/<int:pk>"): (302, 403, 403, 404),
     ("POST", "/definitions/workflows/try"): (302, 403, 403, 404),
+    # The workflow editor's route tester (Admin only); <pk> is a version that does not exist.
+    ("GET", "/definitions/workflow-tools/route/<int:pk>"): (302, 403, 403, 404),
+    ("POST", "/definitions/workflow-tools/route/<int:pk>"): (302, 403, 403, 404),
     ("GET", "/departments/action/<string:name>/<pk>"): (302, 302, 302, 302),
     ("POST", "/departments/action/<string:name>/<pk>"): (404, 404, 404, 404),
     ("POST", "/departments/action_post"): (400, 400, 400, 400),
@@ -226,6 +253,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/tickets/<int:pk>/edit"): (302, 404, 404, 404),
     ("POST", "/tickets/<int:pk>/comment"): (302, 404, 404, 404),
     ("POST", "/tickets/<int:pk>/assign"): (302, 404, 404, 404),
+    ("POST", "/tickets/<int:pk>/transition"): (302, 404, 404, 404),
+    ("POST", "/tickets/<int:pk>/claim"): (302, 404, 404, 404),
+    ("POST", "/tickets/<int:pk>/transfer"): (302, 404, 404, 404),
     ("GET", "/tickets/<int:pk>/attachments/<int:aid>"): (302, 404, 404, 404),
     ("POST", "/team/availability/<int:membership_id>"): (302, 403, 403, 400),
     ("GET", "/userinfoeditview/form"): (302, 200, 200, 200),

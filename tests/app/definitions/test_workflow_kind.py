@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import workflows
-from app.definitions import io, store
+from app.definitions import approvals, io, store
 from app.definitions.checked import FieldVersion, PublishLookups
 from app.definitions.checks import KINDS, check_definition, meta_schema
 from app.definitions.errors import DefinitionInvalid
@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import AuditLog
 from app.views import definition_editor as editor
 from tests.app.access_matrix import MATRIX, ROLES
+from tests.app.api.test_definitions_api import bearer
 
 API = "/api/v1/definitions/"
 CONSOLE = "/definitions/workflows"
@@ -265,7 +266,7 @@ def test_save_edit_publish_and_next_version(ctx: None) -> None:
     assert (row.kind, row.version, row.status) == ("workflow", 1, "draft")
     store.update_draft(row.id, workflow(key, title="Support desk"), actor_id=None)
     assert row.title == "Support desk"
-    store.publish(row.id, actor_id=None)
+    store.publish(row.id, actor_id=None, approved_by_import=True)
     assert store.published("workflow", key) is row
     second = store.save_draft("workflow", key, workflow(key, title="v2"), actor_id=None)
     assert (second.version, second.status) == (2, "draft")
@@ -295,14 +296,14 @@ def test_publishing_looks_names_up_in_the_database(ctx: None) -> None:
         "workflow", key, routed(key, "nowhere", "juggling", "no_template"), None
     )
     with pytest.raises(DefinitionInvalid) as caught:
-        store.publish(draft.id, actor_id=None)
+        store.publish(draft.id, actor_id=None, approved_by_import=True)
     assert set(caught.value.errors) == {AT_DEPARTMENT, AT_SKILL, AT_TEMPLATE}
     assert caught.value.errors[AT_DEPARTMENT] == ["There is no department called nowhere."]
     db.session.rollback()
     assert store.get(draft.id).status == "draft"
     # The demo has department billing, agent3 holds "refund" and template refund exists.
     fixed = store.update_draft(draft.id, routed(key, "billing", "refund", "refund"), None)
-    assert store.publish(fixed.id, actor_id=None).status == "published"
+    assert store.publish(fixed.id, None, approved_by_import=True).status == "published"
 
 
 def test_a_template_waits_for_its_workflow_to_be_published(ctx: None) -> None:
@@ -315,7 +316,7 @@ def test_a_template_waits_for_its_workflow_to_be_published(ctx: None) -> None:
     assert list(caught.value.errors) == ["/settings/workflow"]
     assert "(its newest is draft)" in caught.value.errors["/settings/workflow"][0]
     db.session.rollback()
-    store.publish(flow.id, actor_id=None)
+    store.publish(flow.id, actor_id=None, approved_by_import=True)
     assert store.publish(template.id, actor_id=None).status == "published"
 
 
@@ -333,7 +334,7 @@ def test_the_lookups_read_the_database(ctx: None) -> None:
 def test_export_then_import_of_a_workflow_is_the_identity(ctx: None, tmp_path: Path) -> None:
     key = unique("wf")
     body = routed(key, "repair", "printer", "repair")
-    store.publish(store.save_draft("workflow", key, body, None).id, None)
+    store.publish(store.save_draft("workflow", key, body, None).id, None, approved_by_import=True)
     files = io.export_files()
     name = f"workflow/{key}.json"
     assert json.loads(files[name]) == body
@@ -405,7 +406,9 @@ def api(app: Flask) -> Callable[..., Any]:
     return call
 
 
-def test_the_api_saves_lists_and_publishes_workflows(api: Callable[..., Any]) -> None:
+def test_the_api_saves_lists_and_publishes_workflows(
+    app: Flask, api: Callable[..., Any]
+) -> None:
     key = unique("wf")
     created = api("POST", API, json={"kind": "workflow", "key": key, "body": workflow(key)})
     assert created.status_code == 201, created.json
@@ -414,7 +417,14 @@ def test_the_api_saves_lists_and_publishes_workflows(api: Callable[..., Any]) ->
     assert listed.status_code == 200
     assert key in {row["key"] for row in listed.json["result"]}
     assert {row["kind"] for row in listed.json["result"]} == {"workflow"}
-    published = api("POST", f"{API}{created.json['id']}/publish")
+    # Department heads approve workflows: publishing directly is refused, submitting is not.
+    refused = api("POST", f"{API}{created.json['id']}/publish")
+    assert refused.status_code == 409 and "submit it" in refused.json["message"]
+    submitted = api("POST", f"{API}{created.json['id']}/submit")
+    assert submitted.status_code == 200 and submitted.json["status"] == "pending"
+    published = app.test_client().post(
+        f"{API}{created.json['id']}/approve", json={}, headers=bearer(app, "head1")
+    )
     assert published.status_code == 200 and published.json["status"] == "published"
     exported = api("GET", f"{API}export")
     assert exported.json["files"][f"workflow/{key}.json"] == workflow(key)
@@ -435,7 +445,7 @@ def test_the_api_refuses_publishing_unknown_names_at_their_pointers(
     body = routed(key, "nowhere", "refund", "refund")
     created = api("POST", API, json={"kind": "workflow", "key": key, "body": body})
     assert created.status_code == 201
-    response = api("POST", f"{API}{created.json['id']}/publish")
+    response = api("POST", f"{API}{created.json['id']}/submit")  # submitting checks as publishing
     assert response.status_code == 422
     assert response.json["errors"] == {AT_DEPARTMENT: ["There is no department called nowhere."]}
 
@@ -477,8 +487,19 @@ def test_admin_creates_previews_and_publishes_a_workflow(
     page = admin.get(f"{CONSOLE}/edit/{pk}").get_data(as_text=True)
     assert f"Saved workflow {key} v1 as a draft." in page
     assert admin.get(f"{CONSOLE}/history/{pk}").status_code == 200
-    published = admin.post(f"{CONSOLE}/publish/{pk}")
-    assert published.status_code == 302
+    # A department head approves it: the editor submits instead of publishing.
+    assert 'id="submit-approval"' in page and 'id="publish"' not in page
+    refused = admin.post(f"{CONSOLE}/publish/{pk}")
+    assert refused.status_code == 409 and "submit it" in refused.get_data(as_text=True)
+    assert admin.post(f"{CONSOLE}/submit/{pk}").status_code == 302
+    with app.app_context():
+        assert store.get(pk).status == "pending"
+        approval_id = approvals.pending_request(pk).id
+        db.session.remove()
+    decided = client_as("head").post(
+        f"/approvals/{approval_id}/decide", data={f"a{approval_id}-approve": "Approve"}
+    )
+    assert decided.status_code == 302
     with app.app_context():
         assert store.get(pk).status == "published"
         db.session.remove()
@@ -538,7 +559,7 @@ def test_the_publish_refusal_shows_in_the_editor(
     body = copy.deepcopy(routed(key, "nowhere", "refund", "refund"))
     created = admin.post(f"{CONSOLE}/new", data=editor_inputs(body))
     pk = int(created.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-    refused = admin.post(f"{CONSOLE}/publish/{pk}")
+    refused = admin.post(f"{CONSOLE}/submit/{pk}")  # submitting checks as publishing does
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
     assert AT_DEPARTMENT in page and "There is no department called nowhere." in page
@@ -552,7 +573,7 @@ CONSOLE_PAGES = [
 def test_every_console_route_has_matrix_rows() -> None:
     assert {rule.removeprefix(CONSOLE) for _, rule in CONSOLE_PAGES} == {
         "/", "/new", "/edit/<int:pk>", "/history/<int:pk>", "/preview", "/try",
-        "/publish/<int:pk>", "/retire/<int:pk>",
+        "/publish/<int:pk>", "/retire/<int:pk>", "/submit/<int:pk>", "/withdraw/<int:pk>",
     }
 
 
