@@ -3,7 +3,7 @@
 The inbox holds the requests of the departments the caller heads (`app.approvals.inbox`); a
 request is visible to those heads and to whoever asked for it, and answers 404 to anyone else.
 Deciding dispatches on the request's kind: a workflow version is published or rejected by
-`app.definitions.approvals`, a ticket transition completed or refused by
+`app.approvals.workflows`, a ticket transition completed or refused by
 `app.tickets.approvals.decide_transition`. Who may decide is checked there, never here.
 """
 
@@ -22,7 +22,7 @@ from app.api.base import TesseraApi
 from app.api.body import ApiError, answers_errors, invalid, read_body
 from app.api.represent import SCHEMAS as TICKET_SCHEMAS
 from app.api.represent import departments_by_id, iso
-from app.definitions import approvals as workflow_approvals
+from app.approvals import workflows as workflow_approvals
 from app.definitions.errors import DefinitionInvalid
 from app.errors import TesseraError
 from app.extensions import db

@@ -20,7 +20,8 @@ from app.api.base import TesseraApi
 from app.api.body import ApiError, answers_errors, read_body
 from app.api.represent import iso
 from app.approvals import ApprovalError
-from app.definitions import approvals, io, store
+from app.approvals import workflows as approvals
+from app.definitions import io, store
 from app.definitions.checks import KINDS
 from app.definitions.errors import DefinitionInvalid, DefinitionStoreError
 from app.limits import MAX_BODY_BYTES

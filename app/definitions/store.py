@@ -4,7 +4,7 @@ Each public function is one unit of work and commits it (or raises and leaves no
 Published versions are immutable: the ORM refuses to flush a change to one (see `_guard`).
 
 A workflow version is published when a department head approves it
-(`app.definitions.approvals` → `publish_approved`), or by an operator's import from the shell
+(`app.approvals.workflows` → `publish_approved`), or by an operator's import from the shell
 (`publish(..., approved_by_import=True)`); `publish` refuses it otherwise (409).
 """
 

@@ -3,7 +3,7 @@
 Pending requests of both kinds, each with what a head needs to judge it: a workflow version
 with its diff and the impact preview, a ticket transition with the ticket, the transition and
 the requester's note. Approve and reject are forms (CSRF, a comment; rejecting needs one);
-every rule is checked by `app.definitions.approvals` and `app.approvals`, never here.
+every rule is checked by `app.approvals.workflows` and `app.approvals`, never here.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length
 
 from app import approvals as shared
-from app.definitions import approvals
+from app.approvals import workflows as approvals
 from app.definitions.errors import DefinitionInvalid
 from app.errors import TesseraError
 from app.extensions import db

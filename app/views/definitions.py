@@ -4,7 +4,7 @@ One `DefinitionView` serves every kind; `FieldDefinitionView`, `WorkflowDefiniti
 `TemplateDefinitionView` are made from it with `type(...)`, differing only in `kind`. A kind
 without a form (workflows) previews as an outline of its states and transitions instead.
 Workflows are not published from here: `ApprovedDefinitionView` adds submitting a draft to
-the department heads and withdrawing it (`app.definitions.approvals`).
+the department heads and withdrawing it (`app.approvals.workflows`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from werkzeug.datastructures import CombinedMultiDict
 
 import forms
 from app.approvals import ApprovalError
-from app.definitions import approvals, store
+from app.approvals import workflows as approvals
+from app.definitions import store
 from app.definitions.checked import raise_if
 from app.definitions.checks import storable_errors
 from app.definitions.errors import (

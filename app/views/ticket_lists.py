@@ -93,7 +93,8 @@ def read_sort(args: MultiDict[str, str]) -> query.Sort:
     return query.as_sort(args.get("sort") or query.Sort.NEWEST)
 
 
-def _span(delta: timedelta) -> str:
+def span(delta: timedelta) -> str:
+    """A duration as people read it on a list: "2d 3h", "1h 5m", "45m" (sign dropped)."""
     minutes = int(abs(delta).total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
@@ -116,5 +117,5 @@ def sla_text(ticket: Ticket, now: datetime | None = None) -> str:
         return ""
     left = aware(due) - (now or utcnow())
     if left < timedelta(0):
-        return _("overdue %(span)s", span=_span(left))
-    return _("%(span)s left", span=_span(left))
+        return _("overdue %(span)s", span=span(left))
+    return _("%(span)s left", span=span(left))

@@ -35,6 +35,7 @@ from app.tickets.transitions import Offer, Offered, offer, roles_on, state_label
 from app.tickets.transitions import claim as claim_ticket
 from app.tickets.transitions import transfer as transfer_ticket
 from app.tickets.workflow import WorkflowUnavailable, workflow_of
+from app.views.ticket_lists import span
 from forms import TesseraForm, compile_form
 from forms.fields import JsonField
 from workflows import BusinessCalendar, Workflow
@@ -93,17 +94,6 @@ def attach(form: TesseraForm, errors: dict[str, list[str]]) -> list[str]:
 # What the panel shows
 
 
-def _span(delta: timedelta) -> str:
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return _("%(d)dd %(h)dh", d=days, h=hours)
-    if hours:
-        return _("%(h)dh %(m)dm", h=hours, m=mins)
-    return _("%(m)dm", m=mins)
-
-
 def _local(at: datetime, calendar: BusinessCalendar) -> str:
     return aware(at).astimezone(calendar.timezone).strftime("%Y-%m-%d %H:%M %Z")
 
@@ -126,8 +116,8 @@ def _target(
         return None
     left = aware(due) - now
     if left < timedelta(0):
-        return {**row, "state": "breached", "text": _("overdue %(span)s", span=_span(left))}
-    return {**row, "state": "running", "text": _("%(span)s left", span=_span(left))}
+        return {**row, "state": "breached", "text": _("overdue %(span)s", span=span(left))}
+    return {**row, "state": "running", "text": _("%(span)s left", span=span(left))}
 
 
 def sla_view(ticket: Ticket, calendar: BusinessCalendar, now: datetime | None = None) -> Any:

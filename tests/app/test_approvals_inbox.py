@@ -10,12 +10,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.definitions import approvals, store
+from app.approvals import workflows as approvals
+from app.definitions import store
 from app.extensions import db
 from app.models import ApprovalRequest
 from app.security import security_manager
 from app.tickets.models import Ticket
-from tests.app.definitions.test_approvals import (
+from tests.app.approvals.test_workflows import (
     Scene,
     closing_request,
     make_scene,

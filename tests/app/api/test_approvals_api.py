@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Membership
 from app.tickets.models import Ticket
 from tests.app.api.test_definitions_api import bearer
-from tests.app.definitions.test_approvals import (
+from tests.app.approvals.test_workflows import (
     Scene,
     closing_request,
     make_scene,

@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import workflows
-from app.definitions import approvals, io, store
+from app.approvals import workflows as approvals
+from app.definitions import io, store
 from app.definitions.checked import FieldVersion, PublishLookups
 from app.definitions.checks import KINDS, check_definition, meta_schema
 from app.definitions.errors import DefinitionInvalid

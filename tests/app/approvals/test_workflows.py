@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app import approvals as shared
-from app.definitions import approvals, io, store
+from app.approvals import workflows as approvals
+from app.definitions import io, store
 from app.definitions.errors import DefinitionConflict, DefinitionInvalid
 from app.extensions import db
 from app.models import (

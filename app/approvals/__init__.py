@@ -1,7 +1,7 @@
 """Approval requests: who may decide them, what a head's inbox holds, and the decision itself.
 
 Two kinds of change wait for a department head (`app.models.ApprovalRequest`): a workflow
-version an admin submitted (`app.definitions.approvals` publishes it when approved) and a
+version an admin submitted (`app.approvals.workflows` publishes it when approved) and a
 ticket transition that needs approval (`app.tickets.approvals` completes it). The rules they
 share live here, in one place:
 
