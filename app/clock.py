@@ -13,3 +13,8 @@ def utcnow() -> datetime:
 def aware(value: datetime) -> datetime:
     """A stored time as an aware datetime: SQLite gives back naive UTC, PostgreSQL aware."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """A stored time as RFC 3339 text with its offset (naive from SQLite: UTC); None stays."""
+    return aware(value).isoformat() if value is not None else None

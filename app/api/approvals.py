@@ -21,8 +21,9 @@ from app import approvals as shared
 from app.api.base import TesseraApi
 from app.api.body import ApiError, answers_errors, invalid, read_body
 from app.api.represent import SCHEMAS as TICKET_SCHEMAS
-from app.api.represent import departments_by_id, iso
+from app.api.represent import departments_by_id
 from app.approvals import workflows as workflow_approvals
+from app.clock import iso
 from app.definitions.errors import DefinitionInvalid
 from app.errors import TesseraError
 from app.extensions import db

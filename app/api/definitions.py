@@ -18,9 +18,9 @@ from flask_babel import gettext as _
 from app.api.approvals import answer, read_comment
 from app.api.base import TesseraApi
 from app.api.body import ApiError, answers_errors, read_body
-from app.api.represent import iso
 from app.approvals import ApprovalError
 from app.approvals import workflows as approvals
+from app.clock import iso
 from app.definitions import io, store
 from app.definitions.checks import KINDS
 from app.definitions.errors import DefinitionInvalid, DefinitionStoreError

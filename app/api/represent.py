@@ -6,28 +6,17 @@ Departments and users are loaded once per answer (one query each), never per row
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 from flask import url_for
 from sqlalchemy import select
 
 from app.api.spec import PATTERNS
-from app.clock import aware
+from app.clock import iso
 from app.extensions import db
 from app.models import Department
 from app.tickets.access import users_by_id
 from app.tickets.models import Attachment, Comment, Ticket, TicketEvent
-
-
-def iso(value: datetime | None) -> str | None:
-    """A timestamp as RFC 3339 text, with its offset; None stays None.
-
-    Timestamps are stored in UTC; SQLite hands them back without a zone, which is UTC then.
-    """
-    if value is None:
-        return None
-    return aware(value).isoformat()
 
 
 def departments_by_id(ids: Iterable[int]) -> dict[int, dict[str, Any]]:

@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from app.api.base import TesseraApi
 from app.api.body import answers_errors, invalid, read_body
-from app.api.represent import SCHEMAS, iso, represent
+from app.api.represent import SCHEMAS, represent
 from app.api.tickets import TicketsApi, answer_ticket_error
+from app.clock import iso
 from app.errors import TesseraError
 from app.extensions import db
 from app.limits import MAX_ID

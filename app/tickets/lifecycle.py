@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from app.clock import aware
+from app.clock import iso
 from app.tickets import document, sla
 from app.tickets.errors import TicketInvalid
 from app.tickets.models import EventKind, Ticket
@@ -28,9 +28,6 @@ FOLLOWED = frozenset({"state", "priority", "data", "department_id"})
 
 
 def _sla_view(ticket: Ticket) -> dict[str, Any]:
-    def iso(value: datetime | None) -> str | None:
-        return aware(value).isoformat() if value is not None else None
-
     return {
         "policy": ticket.sla_policy,
         "first_response_due_at": iso(ticket.first_response_due_at),
@@ -54,6 +51,8 @@ def follow(ticket: Ticket, changed: Set[str], now: datetime) -> Iterator[Change]
     if not changed & FOLLOWED:
         return
     workflow = workflow_of(ticket).workflow
+    if "state" not in changed and not workflow.parts.policies:
+        return  # no SLA to re-read: skip building the document on every edit
     before = _sla_view(ticket)
     doc = document.of_ticket(ticket, workflow.calendar)
     if "state" in changed:
