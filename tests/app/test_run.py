@@ -24,13 +24,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_for(predicate, what: str, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(predicate, what: str, timeout: float = 120.0, log: Path | None = None) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    output = log.read_text() if log is not None and log.exists() else ""
+    raise AssertionError(f"timed out waiting for {what}\n{output}")
+
+
+def _worker_states(redis_conn: Redis) -> list[str]:
+    return [worker.get_state() for worker in Worker.all(connection=redis_conn)]
 
 
 def _login_page_answers(port: int) -> bool:
@@ -71,10 +76,17 @@ def test_run_serves_web_and_worker_and_ctrl_c_stops_both(
         )
     try:
         _wait_for(lambda: _login_page_answers(port), "the login page")
-        _wait_for(lambda: len(Worker.all(connection=redis_conn)) == 1, "the worker")
+        # RQ registers a worker before it installs its signal handlers (the scheduler starts in
+        # between): a Ctrl-C in that gap kills it unregistered. Wait until it listens.
+        _wait_for(lambda: _worker_states(redis_conn) == ["idle"], "the worker to listen")
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         process.wait(timeout=30)
-        _wait_for(lambda: not Worker.all(connection=redis_conn), "the worker to stop", 30)
+        _wait_for(
+            lambda: not Worker.all(connection=redis_conn),
+            "the worker to stop",
+            30,
+            log,
+        )
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
