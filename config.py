@@ -8,6 +8,7 @@ test suite builds on.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -20,6 +21,18 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_json_object(name: str) -> dict[str, str]:
+    """A JSON object of strings from the environment ({} when unset); errors name `name`."""
+    text = os.environ.get(name) or "{}"
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ValueError(f"{name} must be a JSON object of strings (name → secret).")
+    return value
 
 
 def instance_path() -> Path:
@@ -62,6 +75,9 @@ FAB_ROLES = {
         ["^Tickets$", "^can_(get|post|put)$"],
         ["^Ticket desk$", "^menu_access$"],
         ["^TicketView$", "^can_(list|show|new|edit|comment)$"],
+        # The bell: one's own notifications, on the page and over the API.
+        ["^NotificationsView$", "^can_(read|mark)$"],
+        ["^Notifications$", "^can_(get|post)$"],
     ],
     "DepartmentHead": [
         *_SELF_SERVICE,
@@ -76,6 +92,8 @@ FAB_ROLES = {
         ["^Approvals$", "^menu_access$"],
         ["^ApprovalRequests$", "^can_(get|post)$"],
         ["^Definitions$", "^can_decide$"],
+        ["^NotificationsView$", "^can_(read|mark)$"],
+        ["^Notifications$", "^can_(get|post)$"],
     ],
 }
 
@@ -91,6 +109,12 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     RQ_QUEUES = ["high", "default", "low"]
+    # Seconds between two sweeps of the outbox by `flask tessera cron`.
+    TESSERA_CRON_INTERVAL = float(os.environ.get("TESSERA_CRON_INTERVAL", "5"))
+    # Seconds between two runs of the automations (time-based workflow rules).
+    TESSERA_AUTOMATION_INTERVAL = float(os.environ.get("TESSERA_AUTOMATION_INTERVAL", "60"))
+    # Admins see a banner once the oldest due outbox message has waited this many seconds.
+    TESSERA_OUTBOX_BANNER_SECONDS = float(os.environ.get("TESSERA_OUTBOX_BANNER_SECONDS", "300"))
     # How long the web app waits for Redis before calling the job queue offline.
     REDIS_HEALTH_TIMEOUT = float(os.environ.get("REDIS_HEALTH_TIMEOUT", "0.25"))
     REDIS_HEALTH_TTL = float(os.environ.get("REDIS_HEALTH_TTL", "10"))
@@ -110,10 +134,25 @@ class Config:
         t.strip() for t in os.environ.get("TESSERA_ATTACHMENT_TYPES", "").split(",") if t.strip()
     ] or None
 
-    # Mail (notifications arrive in a later release; the settings are read now).
+    # Links in notifications and e-mails: <TESSERA_BASE_URL>/tickets/<id>.
+    TESSERA_BASE_URL = os.environ.get("TESSERA_BASE_URL", "http://127.0.0.1:8080")
+
+    # Mail (app.notifications.mail). The embedded default sends to the local sink
+    # (`flask --app run tessera mailsink`, listening on MAIL_SINK_HOST:MAIL_PORT); production
+    # sets MAIL_SERVER and MAIL_PORT to its relay (usually port 25 or 587).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "tessera@localhost")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds per SMTP operation
+    MAIL_SINK_HOST = os.environ.get("MAIL_SINK_HOST", "127.0.0.1")
+
+    # Webhooks (docs/webhooks.md): the secrets workflow webhook actions name (a JSON object,
+    # name → secret), whether private addresses may be reached, the request timeout in
+    # seconds, and the failures in a row after which an endpoint is disabled.
+    TESSERA_WEBHOOK_SECRETS = _env_json_object("TESSERA_WEBHOOK_SECRETS")
+    TESSERA_WEBHOOK_ALLOW_PRIVATE = _env_bool("TESSERA_WEBHOOK_ALLOW_PRIVATE", False)
+    TESSERA_WEBHOOK_TIMEOUT = float(os.environ.get("TESSERA_WEBHOOK_TIMEOUT", "10"))
+    TESSERA_WEBHOOK_DISABLE_AFTER = int(os.environ.get("TESSERA_WEBHOOK_DISABLE_AFTER", "15"))
 
     # Flask-AppBuilder
     AUTH_TYPE = 1  # AUTH_DB
@@ -166,6 +205,10 @@ class Config:
     # password from the shipped list of common ones.
     FAB_PASSWORD_COMPLEXITY_ENABLED = _env_bool("TESSERA_PASSWORD_POLICY", True)
     TESSERA_PASSWORD_MIN_LENGTH = int(os.environ.get("TESSERA_PASSWORD_MIN_LENGTH", "12"))
+
+    # Chasing a ticket (催单, app.tickets.chase): seconds before the same person may chase the
+    # same ticket again.
+    TESSERA_CHASE_INTERVAL = int(os.environ.get("TESSERA_CHASE_INTERVAL", "600"))
 
 
 

@@ -53,7 +53,19 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     register_web(app)
     register_cli(app)
     init_indexing(app)
+    _install_outbox()
     return app
+
+
+def _install_outbox() -> None:
+    """Session hooks: ticket events become outbox messages, committed messages become jobs."""
+    from app.jobs.topics import load
+    from app.outbox.dispatch import install
+    from app.tickets import followups
+
+    followups.install()
+    install()
+    load()
 
 
 def _trust_proxies(app: Flask) -> None:

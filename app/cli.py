@@ -64,6 +64,7 @@ def worker_command(queues: tuple[str, ...], burst: bool, name: str | None) -> No
     from app.queue import redis_connection
 
     app: Flask = worker_app()
+    _warm(app)
     connection = redis_connection(app)
     names = list(queues) or app.config["RQ_QUEUES"]
     worker = Worker(
@@ -72,8 +73,39 @@ def worker_command(queues: tuple[str, ...], burst: bool, name: str | None) -> No
     if "low" in names:
         from app.tickets.indexing import schedule
 
-        schedule(app)  # catch up on templates published while Redis was away
+        schedule(app)  # a field index a template wants may be missing: build it
     worker.work(with_scheduler=True, burst=burst)
+
+
+def _warm(app: Flask) -> None:
+    """Import and compile in the worker before it forks a work horse per job, so that no job
+    pays for it: the topic modules and what they import, and the published workflows."""
+    from app.api import represent  # noqa: F401  (imported by the ticket.events jobs)
+    from app.jobs.topics import load
+    from app.tickets.workflow import preload
+
+    load()
+    with app.app_context():
+        preload()
+
+
+@tessera.command("cron")
+@click.option("--interval", type=float, default=None, help="Seconds between sweeps.")
+@click.option("--once", is_flag=True, help="Sweep once and exit.")
+def cron_command(interval: float | None, once: bool) -> None:
+    """The one periodic process: enqueue outbox messages the commits could not (run one)."""
+    import logging
+
+    from app.jobs import worker_app
+    from app.jobs.cron import Beat
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app: Flask = worker_app()
+    beat = Beat(app, interval or app.config["TESSERA_CRON_INTERVAL"])
+    if once:
+        click.echo(f"enqueued {beat.tick()} outbox message(s)")
+        return
+    beat.run()
 
 
 @tessera.command("indexes")
@@ -88,6 +120,30 @@ def indexes_command(drop_unused: bool) -> None:
         if label == "unused" and drop_unused:
             label = "dropped"
         click.echo(f"{label}: {', '.join(names) or '-'}")
+
+
+@tessera.command("mailsink")
+@click.option("--host", default=None, help="Address to listen on (default: MAIL_SINK_HOST).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default: MAIL_PORT).")
+@click.option(
+    "--directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Where the .eml files go (default: instance/mail).",
+)
+@with_appcontext
+def mailsink_command(host: str | None, port: int | None, directory: Path | None) -> None:
+    """Receive the app's outgoing mail locally, one .eml file per message (Ctrl-C stops)."""
+    import logging
+
+    from app.notifications.sink import logger, run_sink
+
+    config = current_app.config
+    host, port = host or config["MAIL_SINK_HOST"], port or int(config["MAIL_PORT"])
+    directory = directory or Path(current_app.instance_path) / "mail"
+    if not logger.handlers:
+        logger.addHandler(logging.StreamHandler())
+        logger.setLevel(logging.INFO)
+    click.echo(f"Mail sink on {host}:{port}, writing to {directory} (Ctrl-C stops).")
+    run_sink(host, port, directory)
 
 
 defs = AppGroup("defs", help="Definitions as code: import and export JSON files.")

@@ -27,6 +27,8 @@ from app.models import AuditLog, Definition, Department, Membership
 from app.queue import queue_online, queues, redis_connection
 from app.security import security_manager
 from app.views.fields import refuse_nul
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint
+from app.webhooks.views import DeliveryLogAdmin, EndpointAdmin
 
 OPS_PERMISSION = ("menu_access", "Operations")
 REGISTRIES = ("started", "scheduled", "deferred", "finished", "failed")
@@ -74,7 +76,9 @@ class OpsIndexView(OpsAccess, AdminIndexView):
 
     @expose("/")
     def index(self) -> str:
-        return self.render("ops/index.html", stats=queue_stats())
+        from app.outbox import backlog
+
+        return self.render("ops/index.html", stats=queue_stats(), outbox=backlog(db.session))
 
 
 def failed_jobs(limit: int = 200) -> list[dict[str, Any]]:
@@ -137,6 +141,12 @@ def row_id(text: Any) -> int | None:
 class OpsForm(FlaskForm):
     """Flask-WTF's form, refusing NUL characters before any validator queries them."""
 
+    def __init__(self, *args: Any, obj: Any = None, **kwargs: Any) -> None:
+        # Flask-Admin's Unique validator skips the row being edited only when the form
+        # knows it (`_obj`, as flask_admin.form.BaseForm keeps it).
+        self._obj = obj
+        super().__init__(*args, obj=obj, **kwargs)
+
     def validate(self, extra_validators: Any = None) -> bool:
         """False, with the inputs marked, when one holds a NUL character; else the validators."""
         if refuse_nul(self):
@@ -182,7 +192,11 @@ TABLES: list[tuple[Any, tuple[str, ...], bool]] = [
     (Membership, (), True),
     (Definition, ("body", "pins"), False),
     (AuditLog, ("diff",), False),
+    (WebhookEndpoint, ("secret",), True),
+    (WebhookDelivery, ("payload",), False),
 ]
+# What a table adds to the generic view (its forms, columns, order, actions), mixed in first.
+TABLE_MIXINS: dict[Any, type] = {WebhookEndpoint: EndpointAdmin, WebhookDelivery: DeliveryLogAdmin}
 
 
 def init_ops(app: Flask) -> Admin:
@@ -205,7 +219,8 @@ def init_ops(app: Flask) -> Admin:
             "can_delete": writable,
             "can_view_details": True,
         }
-        view = type(f"{model.__name__}TableView", (TableView,), attrs)
+        bases = (TABLE_MIXINS[model], TableView) if model in TABLE_MIXINS else (TableView,)
+        view = type(f"{model.__name__}TableView", bases, attrs)
         admin.add_view(
             view(model, db, name=name, category="Tables", endpoint=f"ops_table_{name}",
                  url=f"/ops/tables/{name}")

@@ -21,6 +21,9 @@ def metadata() -> MetaData:
 
     from app import models as _core  # noqa: F401
     from app.auth import models as _auth  # noqa: F401
+    from app.notifications import models as _notifications  # noqa: F401
+    from app.outbox import models as _outbox  # noqa: F401
     from app.tickets import models as _tickets  # noqa: F401
+    from app.webhooks import models as _webhooks  # noqa: F401
 
     return Model.metadata

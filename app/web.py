@@ -19,10 +19,17 @@ def _queue_banner() -> dict[str, Any]:
     if ROLE_ADMIN not in {role.name for role in user.roles}:
         return {}
     online, error = queue_online()
-    if online:
-        return {}
-    url = current_app.config["REDIS_URL"].rsplit("@", 1)[-1]  # never show a password
-    return {"tessera_queue_offline": {"url": url, "error": error}}
+    found: dict[str, Any] = {}
+    if not online:
+        url = current_app.config["REDIS_URL"].rsplit("@", 1)[-1]  # never show a password
+        found["tessera_queue_offline"] = {"url": url, "error": error}
+    from app.extensions import db
+    from app.outbox import oldest_unsent_age
+
+    age = oldest_unsent_age(db.session)
+    if age is not None and age > current_app.config["TESSERA_OUTBOX_BANNER_SECONDS"]:
+        found["tessera_outbox_late"] = {"minutes": int(age // 60)}
+    return found
 
 
 def _api_errors_as_json(exc: HTTPException) -> Any:

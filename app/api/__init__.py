@@ -24,6 +24,7 @@ def register_api(appbuilder: AppBuilder) -> None:
     from app.api.definitions import DefinitionsApi
     from app.api.fab import amend_fab_specs, require_login_provider, reshape_error
     from app.api.guard import answer_token_errors
+    from app.api.notifications import NotificationsApi
     from app.api.ticket_workflow import TicketWorkflowApi
     from app.api.tickets import TicketsApi
 
@@ -31,6 +32,7 @@ def register_api(appbuilder: AppBuilder) -> None:
     appbuilder.add_api(TicketsApi)
     appbuilder.add_api(ApprovalsApi)
     appbuilder.add_api(TicketWorkflowApi)
+    appbuilder.add_api(NotificationsApi)
     amend_fab_specs(appbuilder)
     answer_token_errors(appbuilder.sm.jwt_manager)
     current_app.before_request(require_login_provider)

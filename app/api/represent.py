@@ -55,6 +55,7 @@ def represent(tickets: Sequence[Ticket]) -> list[dict[str, Any]]:
             "resolved_at": iso(t.resolved_at),
             "closed_at": iso(t.closed_at),
             "sla": represent_sla(t),
+            "chases": t.chases,
             "workflow": {"key": t.workflow_key, "version": t.workflow_version},
         }
         for t in tickets
@@ -68,6 +69,8 @@ def represent_sla(ticket: Ticket) -> dict[str, Any]:
         "first_response_due_at": iso(ticket.first_response_due_at),
         "resolution_due_at": iso(ticket.resolution_due_at),
         "paused": ticket.sla_paused_at is not None,
+        "warned_at": iso(ticket.sla_warned_at),
+        "breached_at": iso(ticket.sla_breached_at),
     }
 
 
@@ -185,6 +188,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "resolved_at": _MAYBE_WHEN,
             "closed_at": _MAYBE_WHEN,
             "sla": _ref("TicketSla"),
+            "chases": {"type": "integer", "description": "How often the customer chased (催单)"},
             "workflow": _ref("WorkflowRef"),
         }
     ),
@@ -198,6 +202,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 **_MAYBE_WHEN, "description": "Null: no target, or the clock is paused",
             },
             "paused": {"type": "boolean", "description": "In a waiting state: the clock stops"},
+            "warned_at": {**_MAYBE_WHEN, "description": "The first SLA warning; null: none"},
+            "breached_at": {**_MAYBE_WHEN, "description": "The first SLA breach; null: none"},
         }
     ),
     "WorkflowRef": _object(

@@ -1,4 +1,5 @@
-"""Tickets API, workflow part: the transitions a caller may take, taking one, claim, transfer.
+"""Tickets API, workflow part: the transitions a caller may take, taking one, claim, transfer;
+chasing a ticket (催单).
 
 Scoped like the rest of the tickets API (`app.api.tickets`): a ticket outside the caller's
 departments answers 404. The workflow decides (`app.tickets.transitions`); this module reads
@@ -26,7 +27,8 @@ from app.limits import MAX_ID
 from app.models import ApprovalRequest, Department
 from app.pointers import escape
 from app.tickets.access import users_by_id, visible_ticket
-from app.tickets.errors import AlreadyClaimed
+from app.tickets.chase import chase
+from app.tickets.errors import AlreadyClaimed, ChaseTooSoon
 from app.tickets.models import Channel, Ticket
 from app.tickets.system import parse_text
 from app.tickets.transitions import (
@@ -44,6 +46,7 @@ from workflows import Workflow
 
 TAKE_MEMBERS = ("transition", "lock_version", "data", "note")
 TRANSFER_MEMBERS = ("lock_version", "assignee", "department", "reason")
+CHASE_MEMBERS = ("note",)
 
 _STATE = {
     "type": "object",
@@ -212,7 +215,7 @@ def _department(errors: dict[str, list[str]], value: Any) -> int | None:
 
 
 class TicketWorkflowApi(TesseraApi):
-    """Tickets through their workflow: transitions, claim (抢单), transfer."""
+    """Tickets through their workflow: transitions, claim (抢单), transfer, chase (催单)."""
 
     resource_name = "tickets"
     class_permission_name = "Tickets"
@@ -224,13 +227,18 @@ class TicketWorkflowApi(TesseraApi):
         "take": "post",
         "claim": "post",
         "transfer": "post",
+        "chase": "post",
     }
     # FAB drops from the shared "Tickets" permission whatever one of its APIs does not list:
     # both list the same permissions.
     base_permissions = sorted({f"can_{p}" for p in TicketsApi.method_permission_name.values()})
 
     def answer_error(self, exc: Exception) -> Any:
-        """The tickets API's answers, plus who holds a claimed ticket."""
+        """The tickets API's answers, plus who holds a claimed ticket and when to chase again."""
+        if isinstance(exc, ChaseTooSoon):
+            answer = self.response(429, message=str(exc), retry_after=exc.retry_after)
+            answer.headers["Retry-After"] = str(exc.retry_after)
+            return answer
         if isinstance(exc, AlreadyClaimed):
             users = users_by_id([exc.assignee_id])
             holder = users.get(exc.assignee_id) if exc.assignee_id is not None else None
@@ -452,6 +460,72 @@ class TicketWorkflowApi(TesseraApi):
             reason=reason, channel=Channel.API.value,
         )
         return self.response(200, **represent([moved])[0])
+
+    @expose("/<int:pk>/chase", methods=["POST"])
+    @protect()
+    @answers_errors
+    def chase(self, pk: int) -> Any:
+        """Record that the customer chased the ticket (催单).
+        ---
+        post:
+          summary: Chase a ticket that takes too long
+          description: >-
+            Counts one chase on the ticket and records a `chased` event (with the note) that
+            the workflow's triggers react to. The ticket's `lock_version` stays: whoever is
+            editing it is not made stale. A solved or closed ticket is not chased (reopen it
+            instead), and you may chase the same ticket once per chase interval
+            (TESSERA_CHASE_INTERVAL seconds).
+          parameters:
+          - {in: path, name: pk, required: true,
+             schema: {type: integer, minimum: 0, maximum: 2147483647}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  additionalProperties: false
+                  properties:
+                    note: {type: string, maxLength: 2000, nullable: true,
+                      description: "What the customer said; kept in the history"}
+          responses:
+            200:
+              description: The ticket after the chase
+              content: {application/json: {schema: {$ref: '#/components/schemas/Ticket'}}}
+            400: {description: "Not a JSON object"}
+            401: {description: "Not signed in, or a bad or expired token"}
+            403: {description: "Your role may not change tickets, or a session write without
+              its CSRF token"}
+            404: {description: "No such ticket, or not in your departments"}
+            413: {description: "Body larger than 1 MB"}
+            415: {description: "The body is not application/json"}
+            422: {description: "Bad members, or the ticket is solved or closed (at /category):
+              errors by JSON pointer"}
+            429:
+              description: "You chased this ticket less than the chase interval ago: try
+                again after `Retry-After` seconds (also `retry_after`)"
+              headers:
+                Retry-After:
+                  description: Seconds until you may chase the ticket again
+                  schema: {type: integer, minimum: 1}
+              content:
+                application/json:
+                  schema:
+                    allOf:
+                    - {$ref: '#/components/schemas/Error'}
+                    - type: object
+                      required: [retry_after]
+                      properties:
+                        retry_after: {type: integer, minimum: 1}
+        """
+        ticket = visible_ticket(pk)
+        payload = read_body()
+        errors = _unknown(payload, CHASE_MEMBERS)
+        note = parse_text(errors, "/note", payload.get("note"), MAX_NOTE, nullable=True)
+        if errors:
+            raise invalid(errors)
+        chased = chase(ticket.id, int(g.user.id), channel=Channel.API.value, note=note)
+        return self.response(200, **represent([chased])[0])
 
 
 __all__ = ["TicketWorkflowApi", "represent_offer", "represent_request"]

@@ -32,6 +32,7 @@ def build(
     requester: Mapping[str, str | None],
     created_at: datetime,
     calendar: BusinessCalendar,
+    chases: int = 0,
 ) -> dict[str, Any]:
     """The document of a ticket with these values; times in the calendar's zone."""
     local = created_at.astimezone(calendar.timezone)
@@ -47,6 +48,7 @@ def build(
         "hour": local.hour,
         "weekday": WEEKDAYS[local.weekday()],
         "in_business_hours": calendar.is_open(created_at),
+        "chases": chases,
     }
 
 
@@ -73,4 +75,5 @@ def of_ticket(ticket: Ticket, calendar: BusinessCalendar, data: Any = None) -> d
         },
         created_at=aware(ticket.created_at),
         calendar=calendar,
+        chases=ticket.chases or 0,
     )

@@ -129,6 +129,19 @@ class NotAMember(TransitionError):
     status = 403
 
 
+class ChaseTooSoon(TicketError):
+    """The same actor chased the ticket less than `TESSERA_CHASE_INTERVAL` seconds ago: 429.
+
+    `retry_after` is how many whole seconds remain until they may chase it again.
+    """
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class AlreadyClaimed(TransitionError):
     """Someone holds the ticket already (or it is no longer being worked): 409.
 

@@ -3,10 +3,10 @@
 Which fields a template wants indexed is `app.definitions.filterable.indexed_fields`. Building
 an index on a large ticket table takes seconds to minutes, so it never happens in a request:
 
-- publishing a template (console, API or `defs import --publish`) enqueues `reconcile` as an
-  RQ job once the publishing transaction has committed;
-- every `tessera worker` start enqueues it too, so a publish made while Redis was down is
-  caught up by the next worker start;
+- publishing a template (console, API or `defs import --publish`) leaves a `fields.reconcile`
+  outbox message once the publishing transaction has committed; the outbox enqueues it as an
+  RQ job (its sweep does, when Redis was down);
+- every `tessera worker` start leaves one too;
 - `flask tessera indexes` runs it in the foreground.
 
 `reconcile` is idempotent (`CREATE INDEX CONCURRENTLY IF NOT EXISTS`; an index left invalid by
@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
-from redis.exceptions import RedisError
 from sqlalchemy import select, text
 
 from app.definitions.filterable import indexed_fields
@@ -38,7 +37,7 @@ from app.tickets.fields import (
 
 log = logging.getLogger(__name__)
 
-JOB = "app.jobs.reconcile_field_indexes"
+TOPIC = "fields.reconcile"  # the outbox topic (app.jobs.handlers); it runs on the low queue
 QUEUE = "low"
 
 
@@ -113,23 +112,18 @@ def reconcile(drop_unused: bool = False) -> Reconciled:
 
 
 def schedule(app: Flask | None = None) -> bool:
-    """Enqueue `reconcile` (PostgreSQL only); False, logged, when Redis cannot take the job."""
+    """Leave a `fields.reconcile` message in the outbox (PostgreSQL only; committed here).
+
+    The outbox enqueues it once committed, or its sweep does when Redis was down.
+    """
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         return False
-    from rq import Queue
+    from app.outbox import add
 
-    from app.queue import redis_connection
-
-    try:
-        Queue(QUEUE, connection=redis_connection(app)).enqueue(JOB, job_timeout="2h")
-    except (RedisError, OSError) as exc:
-        log.warning(
-            "could not enqueue the field-index job (%s); the next `tessera worker` start or "
-            "`flask tessera indexes` builds the indexes",
-            exc,
-        )
-        return False
+    with app.app_context():
+        add(db.session, TOPIC)
+        db.session.commit()
     return True
 
 

@@ -62,6 +62,7 @@ def follow(ticket: Ticket, changed: Set[str], now: datetime) -> Iterator[Change]
                 {"/state": [_("The ticket's workflow has no state %(state)s.", state=ticket.state)]}
             )
         ticket.category = category.value
+        ticket.state_entered_at = now
         _stamp(ticket, category, now)
         sla.enter(ticket, workflow, doc, category, now)
     else:

@@ -26,6 +26,7 @@ from typing import Any, Final, Literal
 
 from app.pointers import escape, tokens
 from app.pointers import resolve as value_at
+from app.tickets.models import VERSIONLESS
 
 
 class _Marker:
@@ -41,8 +42,6 @@ MISSING: Final[Any] = _Marker("MISSING")
 
 UNKNOWN: Final[Any] = _Marker("UNKNOWN")
 """A base that cannot be recomputed: every difference between mine and theirs conflicts."""
-
-COMMENTED = "commented"  # comments do not make a new version
 
 Choice = Literal["mine", "theirs"]
 
@@ -193,13 +192,14 @@ def since(history: Sequence[Change], version: int, current: int) -> list[Change]
     """The changes that made the versions after `version`, oldest first.
 
     Each committed change writes its rows at one instant, by one actor, through one channel
-    (comments make no version); the first group is the ticket's creation (version 1). None
+    (comments, chases and SLA events make no version); the first group is the ticket's
+    creation (version 1). None
     when the groups do not account for exactly `current` versions (a ticket imported without
     its history, say): then the base is unknown.
     """
     groups: list[list[Change]] = []
     for change in history:
-        if change.kind == COMMENTED:
+        if change.kind in VERSIONLESS:
             continue
         key = (change.at, change.actor_id, change.channel)
         if groups and (groups[-1][0].at, groups[-1][0].actor_id, groups[-1][0].channel) == key:

@@ -54,6 +54,7 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
     API = "api"
     IMPORT = "import"
+    SYSTEM = "system"  # triggers, timers and automations: no person acted
 
 
 class EventKind(enum.StrEnum):
@@ -70,7 +71,22 @@ class EventKind(enum.StrEnum):
     APPROVAL_REQUESTED = "approval_requested"
     APPROVAL_DECIDED = "approval_decided"
     SLA_CHANGED = "sla_changed"
+    CHASED = "chased"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
+    ESCALATED = "escalated"
 
+
+VERSIONLESS = frozenset(
+    {
+        EventKind.COMMENTED.value,
+        EventKind.CHASED.value,
+        EventKind.SLA_WARNING.value,
+        EventKind.SLA_BREACHED.value,
+        EventKind.ESCALATED.value,
+    }
+)
+"""Event kinds recorded without a new ticket version: they never make an edit stale."""
 
 ACTIVE_CATEGORIES = (Category.NEW.value, Category.OPEN.value, Category.WAITING.value)
 """Categories of tickets still being worked: they count towards an agent's load."""
@@ -151,6 +167,13 @@ class Ticket(Model):
     sla_paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     first_response_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolution_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The first SLA warning and breach of the current due times (None: none yet).
+    sla_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sla_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the ticket entered its current state (automations count from it).
+    state_entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # How often the customer chased (催单) the ticket.
+    chases: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": lock_version}

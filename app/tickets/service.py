@@ -27,10 +27,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.clock import utcnow
+from app.outbox import DEPTH
 from app.pointers import escape
 from app.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound
+from app.tickets.followups import EVENTS
 from app.tickets.lifecycle import follow
 from app.tickets.models import (
+    VERSIONLESS,
     Attachment,
     Category,
     Channel,
@@ -146,6 +149,8 @@ def record_event(
         note=note,
     )
     s.add(event)
+    # app.tickets.followups turns these into outbox messages just before the commit.
+    s.info.setdefault(EVENTS, []).append((ticket, event, int(s.info.get(DEPTH, 0))))
     return event
 
 
@@ -207,6 +212,7 @@ def create_ticket(
             data=data,
             created_at=now,
             updated_at=now,
+            state_entered_at=now,
         )
         for hook in prepare:
             hook(s, ticket)
@@ -251,10 +257,10 @@ def _json_value(value: Any) -> Any:
 
 
 def _latest_change(s: Session, ticket_id: int) -> TicketEvent | None:
-    # Comments do not bump lock_version, so they are not what made a version stale.
+    # Comments, chases and SLA events do not bump lock_version: they never made it stale.
     return s.scalars(
         select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind != EventKind.COMMENTED.value)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind.not_in(VERSIONLESS))
         .order_by(TicketEvent.id.desc())
         .limit(1)
     ).first()

@@ -18,7 +18,8 @@ from workflows import Category, Workflow
 from workflows import sla as clocks
 
 
-def _clock(ticket: Ticket) -> clocks.Clock | None:
+def clock_of(ticket: Ticket) -> clocks.Clock | None:
+    """The ticket's SLA clock from its columns (None: none started)."""
     if ticket.sla_started_at is None:
         return None
     paused_at = ticket.sla_paused_at
@@ -48,7 +49,7 @@ def start(ticket: Ticket, workflow: Workflow, doc: Mapping[str, Any], at: dateti
 
 def apply_targets(ticket: Ticket, workflow: Workflow, doc: Mapping[str, Any]) -> None:
     """Due times for the ticket's priority and document now (after a priority change too)."""
-    clock = _clock(ticket)
+    clock = clock_of(ticket)
     terms = workflow.sla(ticket.priority, doc)
     if clock is None or terms is None:
         ticket.sla_policy = None
@@ -68,7 +69,7 @@ def enter(
     at: datetime,
 ) -> None:
     """The ticket enters a state of `category` at `at`: pause or resume its clock."""
-    clock = _clock(ticket)
+    clock = clock_of(ticket)
     if clock is None:
         return
     if category is Category.WAITING:

@@ -53,7 +53,8 @@ def default_workflow() -> Pinned:
     return Pinned(load_workflow(default_definition()), None, None)
 
 
-def _loaded(row: Definition) -> Pinned:
+def loaded(row: Definition) -> Pinned:
+    """The loaded workflow of a stored version (cached by checksum)."""
     return Pinned(load_workflow(row.body, row.checksum), row.key, row.version)
 
 
@@ -78,7 +79,7 @@ def workflow_for(template: TemplateForm) -> Pinned:
                 workflow=key,
             )
         )
-    return _loaded(row)
+    return loaded(row)
 
 
 def workflow_of(ticket: Ticket) -> Pinned:
@@ -100,4 +101,20 @@ def workflow_of(ticket: Ticket) -> Pinned:
                 version=ticket.workflow_version,
             )
         )
-    return _loaded(row)
+    return loaded(row)
+
+
+def preload() -> int:
+    """Load (and cache) every published and pinned workflow version; how many."""
+    from workflows import WorkflowError
+
+    rows = db.session.scalars(select(Definition).where(Definition.kind == "workflow")).all()
+    count = 0
+    for row in rows:
+        try:
+            loaded(row)
+            count += 1
+        except WorkflowError:  # a draft that does not load yet: nothing pins it
+            continue
+    db.session.rollback()
+    return count

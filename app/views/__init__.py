@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
+from app.notifications import views as notifications
 from app.views.approvals import ApprovalsView
 from app.views.definitions import (
     FieldDefinitionView,
@@ -42,6 +43,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         TemplateDefinitionView, "Templates", icon="fa-file-text-o", category=CONSOLE
     )
     appbuilder.add_view_no_menu(WorkflowToolsView)
+    notifications.register(appbuilder)  # the bell: its page, and the navbar's unread count
     appbuilder.add_link(
         "Operations", href="/ops/", icon="fa-tachometer", category=CONSOLE,
         label="Operations (/ops)",

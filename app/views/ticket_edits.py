@@ -155,7 +155,7 @@ class MergeView:
     def __init__(self, ticket: Ticket, tf: TemplateForm) -> None:
         self.history = history(ticket)
         self.users = users_by_id(c.actor_id for c in self.history)
-        latest = next((c for c in reversed(self.history) if c.kind != merge.COMMENTED), None)
+        latest = next((c for c in reversed(self.history) if c.kind not in merge.VERSIONLESS), None)
         self.by = user_name(self.users, latest.actor_id if latest else None)
         self.at = latest.at if latest else None
         self.titles = lists.titles(tf)

@@ -1,9 +1,10 @@
-"""The ticket page's workflow panel: state, SLA clock, transitions, claim, transfer.
+"""The ticket page's workflow panel: state, SLA clock, transitions, claim, transfer, chase.
 
-`panel` builds what the page shows; `TicketWorkflowPages` adds the three POST routes to the
+`panel` builds what the page shows; `TicketWorkflowPages` adds the POST routes to the
 ticket view (`app.views.tickets.TicketView`). Each route goes through `app.tickets.transitions`
 and, when refused, renders the ticket page again with the message where the user clicked and
-what they typed kept (422, 409 or 403), never a bare error page.
+what they typed kept (422, 409 or 403), never a bare error page. A chase (催单, through
+`app.tickets.chase`) goes back to the ticket page with what happened flashed.
 
 A transition whose `requires` names data fields carries those fields' inputs (a small form
 compiled from the template's schema for them, prefixed so its ids never clash with the edit
@@ -20,6 +21,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_appbuilder import expose, has_access
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from app.clock import aware, utcnow
@@ -28,8 +30,10 @@ from app.extensions import db
 from app.limits import MAX_ID
 from app.models import Department
 from app.tickets.access import department_members, users_by_id, visible_ticket
+from app.tickets.chase import DONE, ordinal
+from app.tickets.chase import chase as chase_ticket
 from app.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound
-from app.tickets.models import ACTIVE_CATEGORIES, Channel, Ticket
+from app.tickets.models import ACTIVE_CATEGORIES, Channel, EventKind, Ticket, TicketEvent
 from app.tickets.templates import TemplateForm
 from app.tickets.transitions import Offer, Offered, offer, roles_on, state_label, take
 from app.tickets.transitions import claim as claim_ticket
@@ -177,6 +181,25 @@ def _pending_view(shown: Offer, workflow: Workflow) -> dict[str, Any] | None:
     }
 
 
+def chase_view(ticket: Ticket) -> dict[str, Any]:
+    """Whether the ticket may be chased now, and "Chased N times" (None before the first)."""
+    count = ticket.chases or 0
+    return {
+        "can_chase": ticket.category not in DONE,
+        "chased": ngettext("Chased %(num)d time", "Chased %(num)d times", count) if count else None,
+    }
+
+
+def event_kind(event: TicketEvent) -> str:
+    """What the history's "What" column says of an event (a chase: which one it was)."""
+    if event.kind == EventKind.CHASED.value:
+        count = event.new.get("chases") if isinstance(event.new, dict) else None
+        if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+            return _("Customer chased (%(nth)s time)", nth=ordinal(count))
+        return _("Customer chased")
+    return event.kind
+
+
 def panel(ticket: Ticket, tf: TemplateForm, refused: Refusal | None = None) -> dict[str, Any]:
     """Everything the workflow panel of the ticket page shows, for the signed-in user.
 
@@ -190,7 +213,7 @@ def panel(ticket: Ticket, tf: TemplateForm, refused: Refusal | None = None) -> d
             "unavailable": str(exc), "state": ticket.state, "category": ticket.category,
             "messages": [], "sla": None, "pending": None, "transitions": [],
             "can_claim": False, "can_transfer": False, "claim": None,
-            "transfer": Refusal("transfer"),
+            "transfer": Refusal("transfer"), **chase_view(ticket),
         }
 
 
@@ -224,6 +247,7 @@ def _panel(ticket: Ticket, tf: TemplateForm, refused: Refusal | None) -> dict[st
         "departments": departments,
         "claim": mine if mine.action == "claim" else None,
         "transfer": mine if mine.action == "transfer" else Refusal("transfer"),
+        **chase_view(ticket),
     }
 
 
@@ -272,7 +296,7 @@ def _target_of(value: str) -> tuple[int | None, int | None]:
 
 
 class TicketWorkflowPages:
-    """POST routes of the ticket page: take a transition, claim, transfer."""
+    """POST routes of the ticket page: take a transition, claim, transfer, chase."""
 
     endpoint: str
 
@@ -382,6 +406,22 @@ class TicketWorkflowPages:
         flash(_("Transferred."), "success")
         if visible_ticket_or_none(moved.id) is None:
             return redirect(url_for(f"{self.endpoint}.index"))
+        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+
+    @expose("/<int:pk>/chase", methods=["POST"])
+    @has_access
+    def chase(self, pk: int) -> ResponseReturnValue:
+        """Record that the customer chased the ticket (催单), with an optional note."""
+        _ticket_or_404(pk)
+        note = request.form.get("note", "")
+        try:
+            chase_ticket(pk, g.user.id, channel=Channel.AGENT.value, note=note or None)
+        except TesseraError as exc:
+            db.session.rollback()
+            for message in _messages(exc):
+                flash(message, "danger")
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        flash(_("Chase recorded."), "success")
         return redirect(url_for(f"{self.endpoint}.show", pk=pk))
 
 

@@ -179,7 +179,7 @@ def _upload_limits() -> dict[str, Any]:
 class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
     """New ticket, lists, detail with edit and comments; generated from the templates.
 
-    The workflow's routes (transition, claim, transfer) come from
+    The workflow's routes (transition, claim, transfer, chase) come from
     `app.views.ticket_workflow.TicketWorkflowPages`.
     """
 
@@ -196,6 +196,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         "transition": "edit",
         "claim": "edit",
         "transfer": "edit",
+        "chase": "edit",
         "download": "show",
     }
 
@@ -570,6 +571,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
             values=values if values is not None else edits.stored_values(ticket),
             changed=set(merged.changed_pointers()) if merged else set(),
             priorities=list(Priority), display=_history_display(labels),
+            event_kind=workflow_panel.event_kind,
             forms_script=self._script(),
             attachments=attachments, attachments_by_comment=by_comment(attachments),
             members=department_members(ticket.department_id),

@@ -51,6 +51,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/api/v1/approvals/<int:pk>"): (401, 403, 404, 404),
     ("POST", "/api/v1/approvals/<int:pk>/approve"): (401, 403, 415, 415),
     ("POST", "/api/v1/approvals/<int:pk>/reject"): (401, 403, 415, 415),
+    # The bell's API: every signed-in role reads its own; another's or no row is 404.
+    ("GET", "/api/v1/notifications/"): (401, 200, 200, 200),
+    ("POST", "/api/v1/notifications/<int:pk>/read"): (401, 404, 404, 404),
     ("POST", "/api/v1/definitions/import"): (401, 403, 403, 415),
     ("GET", "/api/v1/definitions/export"): (401, 403, 403, 200),
     # Tickets API (Agent, DepartmentHead, Admin; scoped by department): a bodiless write is
@@ -61,12 +64,13 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("PATCH", "/api/v1/tickets/<int:pk>"): (401, 415, 415, 415),
     ("POST", "/api/v1/tickets/<int:pk>/comments"): (401, 415, 415, 415),
     ("GET", "/api/v1/tickets/<int:pk>/attachments/<int:aid>"): (401, 404, 404, 404),
-    # Ticket workflow (transitions, claim, transfer): unknown tickets 404; a bodiless
-    # transition or transfer is 415 first (claim takes no body).
+    # Ticket workflow (transitions, claim, transfer, chase): unknown tickets 404; a bodiless
+    # transition, transfer or chase is 415 first (claim takes no body).
     ("GET", "/api/v1/tickets/<int:pk>/transitions"): (401, 404, 404, 404),
     ("POST", "/api/v1/tickets/<int:pk>/transitions"): (401, 415, 415, 415),
     ("POST", "/api/v1/tickets/<int:pk>/claim"): (401, 404, 404, 404),
     ("POST", "/api/v1/tickets/<int:pk>/transfer"): (401, 415, 415, 415),
+    ("POST", "/api/v1/tickets/<int:pk>/chase"): (401, 415, 415, 415),
     ("POST", "/api/v1/security/login"): (400, 400, 400, 400),
     ("POST", "/api/v1/security/refresh"): (401, 401, 401, 401),
     # The approvals inbox pages: heads and Admins; unknown requests 404.
@@ -154,6 +158,10 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/memberships/edit/<pk>"): (302, 403, 403, 404),
     ("GET", "/memberships/list/"): (302, 403, 403, 200),
     ("GET", "/memberships/show/<pk>"): (302, 403, 403, 404),
+    # The bell's page: one's own notifications; marking all read redirects back to it.
+    ("GET", "/notifications/"): (302, 200, 200, 200),
+    ("POST", "/notifications/<int:pk>/read"): (302, 404, 404, 404),
+    ("POST", "/notifications/read"): (302, 302, 302, 302),
     ("GET", "/ops/"): (302, 403, 403, 200),
     ("GET", "/ops/failed/"): (302, 403, 403, 200),
     ("POST", "/ops/failed/requeue"): (302, 403, 403, 302),
@@ -201,6 +209,30 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/ops/tables/definition/export/<export_type>/"): (302, 403, 403, 200),
     ("GET", "/ops/tables/definition/new/"): (302, 403, 403, 302),
     ("POST", "/ops/tables/definition/new/"): (302, 403, 403, 302),
+    # Webhook endpoints (writable; an empty new-endpoint form is re-shown with its errors)
+    # and the delivery log (read-only).
+    ("GET", "/ops/tables/webhook_endpoint/"): (302, 403, 403, 200),
+    ("POST", "/ops/tables/webhook_endpoint/action/"): (302, 403, 403, 302),
+    ("GET", "/ops/tables/webhook_endpoint/ajax/lookup/"): (302, 403, 403, 404),
+    ("POST", "/ops/tables/webhook_endpoint/ajax/update/"): (302, 403, 403, 404),
+    ("POST", "/ops/tables/webhook_endpoint/delete/"): (302, 403, 403, 302),
+    ("GET", "/ops/tables/webhook_endpoint/details/"): (302, 403, 403, 302),
+    ("GET", "/ops/tables/webhook_endpoint/edit/"): (302, 403, 403, 302),
+    ("POST", "/ops/tables/webhook_endpoint/edit/"): (302, 403, 403, 302),
+    ("GET", "/ops/tables/webhook_endpoint/export/<export_type>/"): (302, 403, 403, 200),
+    ("GET", "/ops/tables/webhook_endpoint/new/"): (302, 403, 403, 200),
+    ("POST", "/ops/tables/webhook_endpoint/new/"): (302, 403, 403, 200),
+    ("GET", "/ops/tables/webhook_delivery/"): (302, 403, 403, 200),
+    ("POST", "/ops/tables/webhook_delivery/action/"): (302, 403, 403, 302),
+    ("GET", "/ops/tables/webhook_delivery/ajax/lookup/"): (302, 403, 403, 404),
+    ("POST", "/ops/tables/webhook_delivery/ajax/update/"): (302, 403, 403, 404),
+    ("POST", "/ops/tables/webhook_delivery/delete/"): (302, 403, 403, 302),
+    ("GET", "/ops/tables/webhook_delivery/details/"): (302, 403, 403, 302),
+    ("GET", "/ops/tables/webhook_delivery/edit/"): (302, 403, 403, 302),
+    ("POST", "/ops/tables/webhook_delivery/edit/"): (302, 403, 403, 302),
+    ("GET", "/ops/tables/webhook_delivery/export/<export_type>/"): (302, 403, 403, 200),
+    ("GET", "/ops/tables/webhook_delivery/new/"): (302, 403, 403, 302),
+    ("POST", "/ops/tables/webhook_delivery/new/"): (302, 403, 403, 302),
     ("GET", "/permissions/action/<string:name>/<pk>"): (302, 302, 302, 302),
     ("POST", "/permissions/action/<string:name>/<pk>"): (404, 404, 404, 404),
     ("POST", "/permissions/action_post"): (400, 400, 400, 400),
@@ -256,6 +288,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/tickets/<int:pk>/transition"): (302, 404, 404, 404),
     ("POST", "/tickets/<int:pk>/claim"): (302, 404, 404, 404),
     ("POST", "/tickets/<int:pk>/transfer"): (302, 404, 404, 404),
+    ("POST", "/tickets/<int:pk>/chase"): (302, 404, 404, 404),
     ("GET", "/tickets/<int:pk>/attachments/<int:aid>"): (302, 404, 404, 404),
     ("POST", "/team/availability/<int:membership_id>"): (302, 403, 403, 400),
     ("GET", "/userinfoeditview/form"): (302, 200, 200, 200),

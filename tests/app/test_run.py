@@ -1,4 +1,5 @@
-"""`python run.py`: the embedded default serves the web app and one worker; Ctrl-C stops both."""
+"""`python run.py`: the embedded default serves the web app, a worker, the cron beat and a mail
+sink; Ctrl-C stops them all."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def _login_page_answers(port: int) -> bool:
         return False
 
 
-def test_run_serves_web_and_worker_and_ctrl_c_stops_both(
+def test_run_serves_web_worker_cron_and_sink_and_ctrl_c_stops_all(
     app: Flask, redis_conn: Redis, redis_url: str, tmp_path: Path
 ) -> None:
     # The worker builds missing field indexes when it starts (CREATE INDEX CONCURRENTLY waits
@@ -62,6 +63,7 @@ def test_run_serves_web_and_worker_and_ctrl_c_stops_both(
         "REDIS_URL": redis_url,
         "TESSERA_INSTANCE_PATH": str(tmp_path),
         "PORT": str(port),
+        "MAIL_PORT": str(_free_port()),  # the mail sink's
         "FAB_UPDATE_PERMS": "False",
     }
     log = tmp_path / "run.log"

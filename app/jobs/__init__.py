@@ -66,11 +66,3 @@ def selfcheck() -> dict[str, Any]:
         "database": db.engine.url.get_backend_name(),
         "app": current_app.name,
     }
-
-
-@with_app_context
-def reconcile_field_indexes() -> dict[str, list[str]]:
-    """Build the per-field indexes the published templates want (see app/tickets/indexing.py)."""
-    from app.tickets.indexing import reconcile
-
-    return reconcile().as_dict()

@@ -1,0 +1,215 @@
+"""From committed outbox rows to RQ jobs: right after the commit, and by the periodic sweep.
+
+The session hooks remember the messages a transaction flushed and enqueue them once it has
+committed (never before: a rolled-back change leaves no job behind). When Redis is known to be
+down (the cached health check) the request does not wait on it: the sweep enqueues later.
+Enqueuing checks the job id first, so a message enqueued by both paths runs as one job; if both
+still race, the runner's row lock and the effect keys keep the effect single.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.job import Job
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from app.clock import aware, utcnow
+from app.outbox import HANDLERS, PENDING, Topic, job_id
+from app.outbox.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+RUN = "app.jobs.runner.run"
+FLUSHED = "tessera_outbox_flushed"  # session.info: (id, topic, run_at) flushed, not committed
+# Topics whose handler module is not imported yet default to this.
+FALLBACK = Topic("", lambda s, m: None)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What enqueuing a message needs, read while its row was at hand."""
+
+    id: int
+    topic: str
+    run_at: datetime | None
+
+
+def topic_of(name: str) -> Topic:
+    """The registered topic (queue, retries, timeout) or the defaults."""
+    return HANDLERS.get(name, FALLBACK)
+
+
+def _enqueue_one(connection: Any, message: Pending, now: datetime) -> None:
+    topic = topic_of(message.topic)
+    queue = Queue(topic.queue, connection=connection)
+    options: dict[str, Any] = {
+        "job_id": job_id(message.id),
+        "job_timeout": topic.timeout,
+        "result_ttl": 3600,
+        "failure_ttl": 30 * 24 * 3600,
+        "description": f"{message.topic} #{message.id}",
+    }
+    if topic.retries:
+        options["retry"] = Retry(max=len(topic.retries), interval=list(topic.retries))
+    run_at = aware(message.run_at) if message.run_at is not None else None
+    if run_at is not None and run_at > now:
+        queue.enqueue_at(run_at, RUN, message.id, **options)
+    else:
+        queue.enqueue(RUN, message.id, **options)
+
+
+def enqueue(app: Flask, messages: Sequence[Pending]) -> list[int]:
+    """Enqueue the messages whose job does not exist yet; the ids now in Redis.
+
+    Stops at the first Redis error (logged): what is left is the sweep's.
+    """
+    if not messages:
+        return []
+    from app.queue import redis_connection
+
+    connection = redis_connection(app)
+    now = utcnow()
+    done: list[int] = []
+    try:
+        pipe = connection.pipeline(transaction=False)
+        for message in messages:
+            pipe.exists(Job.key_for(job_id(message.id)))
+        exists = pipe.execute()
+        for message, present in zip(messages, exists, strict=True):
+            if not present:
+                _enqueue_one(connection, message, now)
+            done.append(message.id)
+    except (RedisError, OSError) as exc:
+        log.warning("outbox: Redis refused %d message(s) (%s); the sweep retries", len(messages)
+                    - len(done), exc)
+    return done
+
+
+def mark_enqueued(app: Flask, ids: Iterable[int]) -> None:
+    """Stamp `enqueued_at` in a transaction of its own (the caller's has ended)."""
+    ids = list(ids)
+    if not ids:
+        return
+    from app.extensions import db
+
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.enqueued_at.is_(None))
+            .values(enqueued_at=utcnow())
+        )
+
+
+def dispatch(app: Flask, messages: Sequence[Pending]) -> None:
+    """After a commit: enqueue now unless Redis is known to be down."""
+    from app.queue import queue_online
+
+    with app.app_context():
+        online, _ = queue_online(app)
+    if not online:
+        return
+    mark_enqueued(app, enqueue(app, messages))
+
+
+def sweep(app: Flask, *, grace: timedelta = timedelta(seconds=10), limit: int = 1000) -> int:
+    """Enqueue messages the commit could not (never enqueued, older than `grace`); how many.
+
+    Also re-enqueues messages Redis lost (enqueued, not done, their job gone: a Redis restart
+    without persistence), a batch at a time.
+    """
+    from app.extensions import db
+
+    now = utcnow()
+    with app.app_context():
+        waiting = [
+            Pending(*row)
+            for row in db.session.execute(
+                select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.run_at)
+                .where(
+                    OutboxMessage.done_at.is_(None),
+                    OutboxMessage.enqueued_at.is_(None),
+                    OutboxMessage.created_at < now - grace,
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+        ]
+        lost = _lost(app, now - grace, limit)
+        db.session.rollback()
+    sent = enqueue(app, waiting)
+    mark_enqueued(app, sent)
+    return len(sent) + len(enqueue(app, lost))
+
+
+_audit_from = 0  # the lost-job audit walks the pending rows in id order, a batch per sweep
+
+
+def _lost(app: Flask, before: datetime, limit: int) -> list[Pending]:
+    global _audit_from
+    from app.extensions import db
+    from app.queue import redis_connection
+
+    rows = [
+        Pending(*row)
+        for row in db.session.execute(
+            select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.run_at)
+            .where(
+                OutboxMessage.done_at.is_(None),
+                OutboxMessage.enqueued_at < before,
+                OutboxMessage.id > _audit_from,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    ]
+    _audit_from = rows[-1].id if len(rows) == limit else 0
+    if not rows:
+        return []
+    try:
+        pipe = redis_connection(app).pipeline(transaction=False)
+        for row in rows:
+            pipe.exists(Job.key_for(job_id(row.id)))
+        exists = pipe.execute()
+    except (RedisError, OSError):
+        return []
+    return [row for row, present in zip(rows, exists, strict=True) if not present]
+
+
+def _remember_flushed(session: Session, flush_context: Any) -> None:
+    pending: list[OutboxMessage] | None = session.info.pop(PENDING, None)
+    if pending:
+        flushed: list[Pending] = session.info.setdefault(FLUSHED, [])
+        flushed.extend(Pending(m.id, m.topic, m.run_at) for m in pending)
+
+
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the transaction goes on
+    flushed: list[Pending] | None = session.info.pop(FLUSHED, None)
+    if flushed and has_app_context():
+        dispatch(current_app._get_current_object(), flushed)  # type: ignore[attr-defined]
+
+
+def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # back to a SAVEPOINT: what was written before it still commits
+    session.info.pop(PENDING, None)
+    session.info.pop(FLUSHED, None)
+
+
+def install() -> None:
+    """Listen on every Session (idempotent): remember flushed messages, dispatch on commit."""
+    if event.contains(Session, "after_flush", _remember_flushed):
+        return
+    event.listen(Session, "after_flush", _remember_flushed)
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_rollback", _after_rollback)
