@@ -56,9 +56,18 @@ def create_admin_command(
 @click.option("--queues", "-q", multiple=True, help="Queues to listen on (default: all).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--name", default=None, help="Worker name (default: RQ's).")
-def worker_command(queues: tuple[str, ...], burst: bool, name: str | None) -> None:
-    """Run an RQ worker with the scheduler; each job gets an app context."""
-    from rq import Queue, Worker
+@click.option(
+    "--fork", is_flag=True,
+    help="Run each job in a forked work horse (isolated, ~0.5 s more per job) instead of in "
+    "the worker process itself.",
+)
+def worker_command(queues: tuple[str, ...], burst: bool, name: str | None, fork: bool) -> None:
+    """Run an RQ worker with the scheduler; each job gets an app context.
+
+    Jobs run in the worker process by default: a forked work horse starts cold (database
+    connection, compiled statements and templates) and costs about half a second per job.
+    """
+    from rq import Queue, SimpleWorker, Worker
 
     from app.jobs import worker_app
     from app.queue import redis_connection
@@ -67,7 +76,7 @@ def worker_command(queues: tuple[str, ...], burst: bool, name: str | None) -> No
     _warm(app)
     connection = redis_connection(app)
     names = list(queues) or app.config["RQ_QUEUES"]
-    worker = Worker(
+    worker = (Worker if fork else SimpleWorker)(
         [Queue(q, connection=connection) for q in names], connection=connection, name=name
     )
     if "low" in names:

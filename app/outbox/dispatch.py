@@ -123,8 +123,9 @@ def dispatch(app: Flask, messages: Sequence[Pending]) -> None:
 def sweep(app: Flask, *, grace: timedelta = timedelta(seconds=10), limit: int = 1000) -> int:
     """Enqueue messages the commit could not (never enqueued, older than `grace`); how many.
 
-    Also re-enqueues messages Redis lost (enqueued, not done, their job gone: a Redis restart
-    without persistence), a batch at a time.
+    Also enqueues again, a batch at a time, messages whose job is gone (Redis restarted
+    without persistence) or orphaned: started, but nobody holds the message's row lock any
+    more, because the worker running it died (see `_orphaned`).
     """
     from app.extensions import db
 
@@ -143,17 +144,20 @@ def sweep(app: Flask, *, grace: timedelta = timedelta(seconds=10), limit: int = 
                 .limit(limit)
             )
         ]
-        lost = _lost(app, now - grace, limit)
+        missing, orphaned = _audit(app, now, grace, limit)
         db.session.rollback()
     sent = enqueue(app, waiting)
     mark_enqueued(app, sent)
-    return len(sent) + len(enqueue(app, lost))
+    return len(sent) + len(enqueue(app, missing)) + _force(app, orphaned)
 
 
-_audit_from = 0  # the lost-job audit walks the pending rows in id order, a batch per sweep
+_audit_from = 0  # the audit walks the enqueued, unfinished rows in id order, a batch per sweep
 
 
-def _lost(app: Flask, before: datetime, limit: int) -> list[Pending]:
+def _audit(
+    app: Flask, now: datetime, grace: timedelta, limit: int
+) -> tuple[list[Pending], list[Pending]]:
+    """(messages whose job is gone, messages whose started job nobody runs any more)."""
     global _audit_from
     from app.extensions import db
     from app.queue import redis_connection
@@ -164,7 +168,7 @@ def _lost(app: Flask, before: datetime, limit: int) -> list[Pending]:
             select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.run_at)
             .where(
                 OutboxMessage.done_at.is_(None),
-                OutboxMessage.enqueued_at < before,
+                OutboxMessage.enqueued_at < now - grace,
                 OutboxMessage.id > _audit_from,
             )
             .order_by(OutboxMessage.id)
@@ -173,15 +177,69 @@ def _lost(app: Flask, before: datetime, limit: int) -> list[Pending]:
     ]
     _audit_from = rows[-1].id if len(rows) == limit else 0
     if not rows:
-        return []
+        return [], []
     try:
         pipe = redis_connection(app).pipeline(transaction=False)
         for row in rows:
-            pipe.exists(Job.key_for(job_id(row.id)))
-        exists = pipe.execute()
+            pipe.hmget(Job.key_for(job_id(row.id)), "status", "started_at")
+        found = pipe.execute()
     except (RedisError, OSError):
+        return [], []
+    missing = [row for row, (status, _) in zip(rows, found, strict=True) if status is None]
+    started = [
+        row for row, (status, started_at) in zip(rows, found, strict=True)
+        if status == b"started" and _older(started_at, now - grace)
+    ]
+    return missing, _orphaned(started)
+
+
+def _older(stamp: bytes | None, than: datetime) -> bool:
+    if not stamp:
+        return False
+    try:
+        return aware(datetime.fromisoformat(stamp.decode().replace("Z", "+00:00"))) < than
+    except ValueError:
+        return False
+
+
+def _orphaned(started: Sequence[Pending]) -> list[Pending]:
+    """The started messages whose row no transaction locks: their worker died (PostgreSQL).
+
+    The runner holds the row lock for the whole job, and the database drops the locks of a
+    connection that goes away with its process. SQLite has no row locks to ask; there a dead
+    worker's job waits for RQ's own clean-up of abandoned jobs.
+    """
+    from app.extensions import db
+
+    if not started or db.engine.dialect.name != "postgresql":
         return []
-    return [row for row, present in zip(rows, exists, strict=True) if not present]
+    free = set(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.id.in_([m.id for m in started]))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    db.session.rollback()
+    return [m for m in started if m.id in free]
+
+
+def _force(app: Flask, messages: Sequence[Pending]) -> int:
+    """Enqueue orphaned messages again under their job id (the old job record is replaced)."""
+    if not messages:
+        return 0
+    from app.queue import redis_connection
+
+    connection, now = redis_connection(app), utcnow()
+    try:
+        for message in messages:
+            log.warning("outbox: message %s was started by a worker that is gone; again",
+                        message.id)
+            _enqueue_one(connection, message, now)
+    except (RedisError, OSError) as exc:
+        log.warning("outbox: Redis refused a message again (%s)", exc)
+        return 0
+    return len(messages)
 
 
 def _remember_flushed(session: Session, flush_context: Any) -> None:

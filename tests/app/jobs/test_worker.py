@@ -12,13 +12,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import IO
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.extensions import db
+from app.outbox.dispatch import sweep
 from app.outbox.models import Effect, OutboxMessage
 from app.tickets.models import EventKind, Ticket, TicketEvent
 from tests.app.tickets.conftest import Setting, setting  # noqa: F401  (the fixture)
@@ -33,6 +36,7 @@ pytestmark = pytest.mark.backend("postgresql")
 def start_worker(app: Flask, redis_url: str, tmp_path: Path) -> Iterator[Callable[[], None]]:
     """`start_worker()` starts one `tessera worker` (with the scheduler); all stop at the end."""
     processes: list[subprocess.Popen[bytes]] = []
+    logs: list[IO[str]] = []
     env = {
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -42,22 +46,31 @@ def start_worker(app: Flask, redis_url: str, tmp_path: Path) -> Iterator[Callabl
     }
 
     def start() -> None:
-        log = (tmp_path / f"worker{len(processes)}.log").open("w")
+        logs.append((tmp_path / f"worker{len(processes)}.log").open("w"))
         processes.append(
             subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "run", "tessera", "worker"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                # Not the low queue: its index builds wait for every open transaction.
+                [sys.executable, "-m", "flask", "--app", "run", "tessera", "worker",
+                 "-q", "high", "-q", "default"],
+                cwd=ROOT, env=env, stdout=logs[-1], stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         )
 
+    start.processes = processes  # type: ignore[attr-defined]
     yield start
+    db.session.rollback()
     for process in processes:
-        process.send_signal(signal.SIGTERM)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
     for process in processes:
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+    for log in logs:
+        log.close()
 
 
 def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 90.0) -> None:
@@ -131,3 +144,108 @@ def test_a_deadline_that_passed_while_no_worker_ran_is_recorded_once_when_one_re
     assert priority_changes == ["high"]  # normal → normal is no change; the breach raised it
     keys = set(db.session.scalars(select(Effect.key).where(Effect.ticket_id == ticket.id)))
     assert len([k for k in keys if ":sla:resolution:" in k]) == 2  # the warning and the breach
+
+
+def _trigger_workflow(setting: Setting) -> Ticket:  # noqa: F811
+    from tests.app.tickets.test_routing import agents
+
+    agents(setting.department_id, 1)
+    key = f"wf_{setting.template}"
+    publish_workflow(
+        key, states=STATES, transitions=TRANSITIONS, routing={"strategy": "round_robin"},
+        triggers=[
+            {
+                "name": "urgent_and_tell",
+                "on": ["ticket.created"],
+                "actions": [
+                    {"type": "set_priority", "priority": "urgent"},
+                    {"type": "notify", "to": ["assignee"]},
+                ],
+            }
+        ],
+    )
+    return create(publish_template(setting, key))
+
+
+def _events_message(ticket: Ticket) -> OutboxMessage:
+    message = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.ticket_id == ticket.id, OutboxMessage.topic == "ticket.events"
+        )
+    ).one()
+    db.session.rollback()
+    return message
+
+
+def _done(message: OutboxMessage) -> bool:
+    """The message is done (its mail waits for an SMTP server these tests do not start)."""
+    stored = db.session.get(OutboxMessage, message.id, populate_existing=True)
+    return stored is not None and stored.done_at is not None
+
+
+def _blocked_backend() -> int | None:
+    """The pid of a database backend waiting for a lock (the job we hold up), if any."""
+    pid = db.session.scalar(
+        text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid() LIMIT 1"
+        )
+    )
+    return int(pid) if pid is not None else None
+
+
+def _effects_once(ticket: Ticket) -> None:
+    from app.notifications.models import Notification
+
+    db.session.rollback()
+    priorities = db.session.scalars(
+        select(TicketEvent.new).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.pointer == "/priority"
+        )
+    ).all()
+    assert priorities == ["urgent"]
+    notified = db.session.scalar(
+        select(func.count()).where(Notification.ticket_id == ticket.id)
+    )
+    assert notified == 1
+
+
+def test_a_worker_killed_mid_job_leaves_the_job_to_another_worker_which_acts_once(
+    app: Flask, setting: Setting, start_worker: Callable[[], None]  # noqa: F811
+) -> None:
+    ticket = _trigger_workflow(setting)
+    message = _events_message(ticket)
+    with db.engine.connect() as locker:  # hold the ticket: the job blocks on its first write
+        locker.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
+        start_worker()
+        wait_until(lambda: _blocked_backend() is not None, "the job to block on the ticket")
+        victim = start_worker.processes[-1]  # type: ignore[attr-defined]
+        os.killpg(victim.pid, signal.SIGKILL)  # the worker and its scheduler, mid-job
+        victim.wait()
+        locker.rollback()
+    wait_until(lambda: _blocked_backend() is None, "the dead worker's transaction to end")
+    assert sweep(app, grace=timedelta(0)) >= 1  # the orphaned job goes out again
+    start_worker()
+    wait_until(lambda: _done(message), "the job to run on the second worker")
+    _effects_once(ticket)
+    db.session.refresh(message)
+    assert message.attempts == 2
+
+
+def test_a_database_connection_dropped_mid_job_fails_the_job_which_retries_and_acts_once(
+    app: Flask, setting: Setting, start_worker: Callable[[], None]  # noqa: F811
+) -> None:
+    ticket = _trigger_workflow(setting)
+    message = _events_message(ticket)
+    with db.engine.connect() as locker:
+        locker.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
+        start_worker()
+        wait_until(lambda: _blocked_backend() is not None, "the job to block on the ticket")
+        backend = _blocked_backend()
+        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        db.session.rollback()
+        locker.rollback()
+    wait_until(lambda: _done(message), "the retried job to finish")
+    _effects_once(ticket)
+    db.session.refresh(message)
+    assert (message.attempts, message.last_error) == (2, None)
