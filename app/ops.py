@@ -24,6 +24,8 @@ from rq.worker import Worker
 from app.extensions import db
 from app.limits import MAX_ID
 from app.models import AuditLog, Definition, Department, Membership
+from app.notifications.models import MailMessage
+from app.outbox.models import OutboxMessage
 from app.queue import queue_online, queues, redis_connection
 from app.security import security_manager
 from app.views.fields import refuse_nul
@@ -194,6 +196,8 @@ TABLES: list[tuple[Any, tuple[str, ...], bool]] = [
     (AuditLog, ("diff",), False),
     (WebhookEndpoint, ("secret",), True),
     (WebhookDelivery, ("payload",), False),
+    (OutboxMessage, ("payload",), False),
+    (MailMessage, ("body",), False),
 ]
 # What a table adds to the generic view (its forms, columns, order, actions), mixed in first.
 TABLE_MIXINS: dict[Any, type] = {WebhookEndpoint: EndpointAdmin, WebhookDelivery: DeliveryLogAdmin}

@@ -319,3 +319,26 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/viewmenus/list/"): (302, 403, 403, 200),
     ("GET", "/viewmenus/show/<pk>"): (302, 403, 403, 403),
 }
+
+
+def _read_only_ops_table(name: str) -> dict[tuple[str, str], tuple[int, int, int, int]]:
+    """The routes of a read-only raw table under /ops (admins list, view and export it)."""
+    base = f"/ops/tables/{name}"
+    return {
+        ("GET", f"{base}/"): (302, 403, 403, 200),
+        ("POST", f"{base}/action/"): (302, 403, 403, 302),
+        ("GET", f"{base}/ajax/lookup/"): (302, 403, 403, 404),
+        ("POST", f"{base}/ajax/update/"): (302, 403, 403, 404),
+        ("POST", f"{base}/delete/"): (302, 403, 403, 302),
+        ("GET", f"{base}/details/"): (302, 403, 403, 302),
+        ("GET", f"{base}/edit/"): (302, 403, 403, 302),
+        ("POST", f"{base}/edit/"): (302, 403, 403, 302),
+        ("GET", f"{base}/export/<export_type>/"): (302, 403, 403, 200),
+        ("GET", f"{base}/new/"): (302, 403, 403, 302),
+        ("POST", f"{base}/new/"): (302, 403, 403, 302),
+    }
+
+
+# The job runtime's tables: the outbox and the mail that was sent.
+MATRIX.update(_read_only_ops_table("outbox"))
+MATRIX.update(_read_only_ops_table("mail_message"))

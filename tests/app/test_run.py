@@ -95,4 +95,5 @@ def test_run_serves_web_worker_cron_and_sink_and_ctrl_c_stops_all(
             process.wait()
     output = log.read_text()
     assert f"http://127.0.0.1:{port}" in output
+    assert all(f"{name} pid" in output for name in ("worker", "cron", "mail sink"))
     assert not _login_page_answers(port)
