@@ -35,6 +35,20 @@ def _env_json_object(name: str) -> dict[str, str]:
     return value
 
 
+def _env_retries(name: str) -> dict[str, list[int]]:
+    """A JSON object topic → list of seconds from the environment ({} when unset)."""
+    try:
+        value = json.loads(os.environ.get(name) or "{}")
+    except ValueError as exc:
+        raise ValueError(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict) or not all(
+        isinstance(v, list) and all(isinstance(n, int) and n >= 0 for n in v)
+        for v in value.values()
+    ):
+        raise ValueError(f"{name} must be a JSON object: topic → list of seconds.")
+    return value
+
+
 def instance_path() -> Path:
     """Folder for the embedded database, the generated secret key and attachments."""
     return Path(os.environ.get("TESSERA_INSTANCE_PATH", BASE_DIR / "instance"))
@@ -111,6 +125,8 @@ class Config:
     RQ_QUEUES = ["high", "default", "low"]
     # Seconds between two sweeps of the outbox by `flask tessera cron`.
     TESSERA_CRON_INTERVAL = float(os.environ.get("TESSERA_CRON_INTERVAL", "5"))
+    # Retry delays per outbox topic, replacing the built-in ones: {"webhook.deliver": [5, 60]}.
+    TESSERA_JOB_RETRIES = _env_retries("TESSERA_JOB_RETRIES")
     # Seconds between two runs of the automations (time-based workflow rules).
     TESSERA_AUTOMATION_INTERVAL = float(os.environ.get("TESSERA_AUTOMATION_INTERVAL", "60"))
     # Admins see a banner once the oldest due outbox message has waited this many seconds.

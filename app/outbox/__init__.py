@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 from app.clock import utcnow
 from app.outbox.models import Effect, OutboxMessage
 
-__all__ = ["DEPTH", "HANDLERS", "Handler", "Topic", "add", "handles", "job_id", "once"]
+__all__ = [
+    "DEPTH", "HANDLERS", "Handler", "Topic", "add", "handles", "job_id", "once", "retries_of",
+]
 
 PENDING = "tessera_outbox_pending"  # session.info: messages written, not yet dispatched
 DEPTH = "tessera_trigger_depth"  # session.info: how many trigger rounds led to this change
@@ -59,6 +61,17 @@ def handles(
         return func
 
     return register
+
+
+def retries_of(name: str) -> tuple[int, ...]:
+    """The retry delays of a topic: `TESSERA_JOB_RETRIES[name]` when configured, else its own."""
+    from flask import current_app, has_app_context
+
+    configured = current_app.config.get("TESSERA_JOB_RETRIES", {}) if has_app_context() else {}
+    if name in configured:
+        return tuple(int(delay) for delay in configured[name])
+    topic = HANDLERS.get(name)
+    return topic.retries if topic is not None else Topic.retries
 
 
 def job_id(message_id: int) -> str:

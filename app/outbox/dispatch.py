@@ -19,11 +19,11 @@ from flask import Flask, current_app, has_app_context
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job
-from sqlalchemy import event, select, update
+from sqlalchemy import ColumnElement, event, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import aware, utcnow
-from app.outbox import HANDLERS, PENDING, Topic, job_id
+from app.outbox import HANDLERS, PENDING, Topic, job_id, retries_of
 from app.outbox.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,9 @@ def _enqueue_one(connection: Any, message: Pending, now: datetime) -> None:
         "failure_ttl": 30 * 24 * 3600,
         "description": f"{message.topic} #{message.id}",
     }
-    if topic.retries:
-        options["retry"] = Retry(max=len(topic.retries), interval=list(topic.retries))
+    retries = retries_of(message.topic)
+    if retries:
+        options["retry"] = Retry(max=len(retries), interval=list(retries))
     run_at = aware(message.run_at) if message.run_at is not None else None
     if run_at is not None and run_at > now:
         queue.enqueue_at(run_at, RUN, message.id, **options)
@@ -131,24 +132,27 @@ def sweep(app: Flask, *, grace: timedelta = timedelta(seconds=10), limit: int = 
 
     now = utcnow()
     with app.app_context():
-        waiting = [
-            Pending(*row)
-            for row in db.session.execute(
-                select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.run_at)
-                .where(
-                    OutboxMessage.done_at.is_(None),
-                    OutboxMessage.enqueued_at.is_(None),
-                    OutboxMessage.created_at < now - grace,
-                )
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-            )
-        ]
+        waiting = _unfinished(
+            limit, OutboxMessage.enqueued_at.is_(None), OutboxMessage.created_at < now - grace
+        )
         missing, orphaned = _audit(app, now, grace, limit)
         db.session.rollback()
     sent = enqueue(app, waiting)
     mark_enqueued(app, sent)
     return len(sent) + len(enqueue(app, missing)) + _force(app, orphaned)
+
+
+def _unfinished(limit: int, *where: ColumnElement[bool]) -> list[Pending]:
+    """Up to `limit` messages not done that also meet `where`, oldest first."""
+    from app.extensions import db
+
+    query = (
+        select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.run_at)
+        .where(OutboxMessage.done_at.is_(None), *where)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return [Pending(*row) for row in db.session.execute(query)]
 
 
 _audit_from = 0  # the audit walks the enqueued, unfinished rows in id order, a batch per sweep
@@ -159,22 +163,11 @@ def _audit(
 ) -> tuple[list[Pending], list[Pending]]:
     """(messages whose job is gone, messages whose started job nobody runs any more)."""
     global _audit_from
-    from app.extensions import db
     from app.queue import redis_connection
 
-    rows = [
-        Pending(*row)
-        for row in db.session.execute(
-            select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.run_at)
-            .where(
-                OutboxMessage.done_at.is_(None),
-                OutboxMessage.enqueued_at < now - grace,
-                OutboxMessage.id > _audit_from,
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
-    ]
+    rows = _unfinished(
+        limit, OutboxMessage.enqueued_at < now - grace, OutboxMessage.id > _audit_from
+    )
     _audit_from = rows[-1].id if len(rows) == limit else 0
     if not rows:
         return [], []

@@ -32,7 +32,7 @@ from sqlalchemy import and_, case, update
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
-from app.outbox import handles
+from app.outbox import handles, retries_of
 from app.outbox.models import OutboxMessage
 from app.webhooks import TOPIC, Status, encode, signing, ssrf
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -251,7 +251,7 @@ def deliver(s: Session, message: OutboxMessage) -> None:
     if outcome.ok:
         _succeeded(delivery, outcome)
         return
-    final = _attempt(message, delivery) > len(RETRIES)
+    final = _attempt(message, delivery) > len(retries_of(TOPIC))
     disable_after = int(current_app.config.get("TESSERA_WEBHOOK_DISABLE_AFTER", 15))
     _record_failure(delivery.id, endpoint.id, outcome, final, disable_after)
     if not final:

@@ -37,15 +37,15 @@ def start_worker(app: Flask, redis_url: str, tmp_path: Path) -> Iterator[Callabl
     """`start_worker()` starts one `tessera worker` (with the scheduler); all stop at the end."""
     processes: list[subprocess.Popen[bytes]] = []
     logs: list[IO[str]] = []
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": redis_url,
-        "TESSERA_INSTANCE_PATH": str(tmp_path),
-        "FAB_UPDATE_PERMS": "False",
-    }
 
     def start() -> None:
+        env = {  # read when the worker starts: a test may set more before it
+            **os.environ,
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": redis_url,
+            "TESSERA_INSTANCE_PATH": str(tmp_path),
+            "FAB_UPDATE_PERMS": "False",
+        }
         logs.append((tmp_path / f"worker{len(processes)}.log").open("w"))
         processes.append(
             subprocess.Popen(
