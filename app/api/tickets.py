@@ -62,7 +62,7 @@ from app.tickets.comments import (
 from app.tickets.errors import StaleTicket, TicketError, TicketInvalid, TicketNotFound
 from app.tickets.filters import field_param, read_field_filters
 from app.tickets.intake import NewTicket, check_data, open_ticket
-from app.tickets.models import Channel, Ticket
+from app.tickets.models import PEOPLE_CHANNELS, Channel, Ticket
 from app.tickets.patch import merge_patch
 from app.tickets.query import COUNT_CAP
 from app.tickets.service import Requester, Upload, add_comment, stale_ticket, update_ticket
@@ -399,8 +399,8 @@ class TicketsApi(TesseraApi):
         subject = parse_subject(errors, payload["subject"]) if "subject" in payload else None
         priority = parse_priority(errors, payload["priority"]) if "priority" in payload else None
         channel = payload.get("channel", Channel.API.value)
-        if not isinstance(channel, str) or channel not in set(Channel):
-            errors["/channel"] = [f"Must be one of: {', '.join(Channel)}."]
+        if not isinstance(channel, str) or channel not in PEOPLE_CHANNELS:
+            errors["/channel"] = [f"Must be one of: {', '.join(PEOPLE_CHANNELS)}."]
         if errors:
             raise invalid(errors)
         assert isinstance(key, str)

@@ -57,6 +57,10 @@ class Channel(enum.StrEnum):
     SYSTEM = "system"  # triggers, timers and automations: no person acted
 
 
+PEOPLE_CHANNELS = tuple(c.value for c in Channel if c is not Channel.SYSTEM)
+"""The channels a person or a client may name (`system` is the job runtime's own)."""
+
+
 class EventKind(enum.StrEnum):
     """What one history row records."""
 
