@@ -623,7 +623,7 @@ def outcome(pg: Any, redis: Any, ids: Sequence[int]) -> Outcome:
     out = Outcome(tickets=len(rows))
     stages: dict[str, list[float]] = {
         "created → job enqueued (request: commit, dispatch)": [],
-        "enqueued → job started (queue, dequeue, fork)": [],
+        "enqueued → job started (queue, dequeue, any fork)": [],
         "started → notification written (job)": [],
     }
     pipe = redis.pipeline(transaction=False)
@@ -640,7 +640,7 @@ def outcome(pg: Any, redis: Any, ids: Sequence[int]) -> Outcome:
             continue
         out.latency_ms.append(ms(first - created))
         out.last_notified = max(filter(None, [out.last_notified, first]))
-        if None in job:
+        if not all(job):  # not started or not ended yet (the job goes on after the row)
             continue
         enqueued, started, ended = (utcparse(v.decode()) for v in job)
         values = [ms(enqueued - created), ms(started - enqueued), ms(first - started)]
@@ -749,11 +749,11 @@ class Figures:
     sustained_drain_s: float = 0.0
     burst_jobs_done_s: float | None = None
     sustained_outcome: Outcome = field(default_factory=Outcome)
-    sustained_drained: bool = False
+    sustained_drained: bool = True
     burst: list[Sent] = field(default_factory=list)
     burst_outcome: Outcome = field(default_factory=Outcome)
     burst_started: datetime | None = None
-    burst_drained: bool = False
+    burst_drained: bool = True
     main_kb: dict[int, int] = field(default_factory=dict)
     child_kb: dict[int, int] = field(default_factory=dict)
     hwm_kb: dict[int, int] = field(default_factory=dict)
@@ -839,8 +839,8 @@ def run(args: argparse.Namespace, figures: Figures) -> None:
             report_errors("light", figures.light)
             ids = created_ids(figures.light)
             wait_notified(pg, ids, args.drain, processes)
-            figures.light_outcome = outcome(pg, redis, ids)
             wait_drained(pg, args.drain, processes)
+            figures.light_outcome = outcome(pg, redis, ids)
 
             total = int(args.rate * args.seconds)
             print(f"phase 2: {total} tickets offered at {args.rate:g}/s for {args.seconds:g} s, "
@@ -852,8 +852,8 @@ def run(args: argparse.Namespace, figures: Figures) -> None:
             ids = created_ids(figures.sustained)
             print(f"  {len(ids)} created; waiting for their jobs", flush=True)
             figures.sustained_drained = wait_notified(pg, ids, args.drain, processes)
-            figures.sustained_outcome = outcome(pg, redis, ids)
             figures.sustained_drain_s = wait_drained(pg, args.drain, processes)
+            figures.sustained_outcome = outcome(pg, redis, ids)
 
             print(f"phase 3: burst of {args.burst} tickets, 8 threads", flush=True)
             figures.burst_started = datetime.now(UTC)
@@ -861,10 +861,10 @@ def run(args: argparse.Namespace, figures: Figures) -> None:
             report_errors("burst", figures.burst)
             ids = created_ids(figures.burst)
             figures.burst_drained = wait_notified(pg, ids, args.drain, processes)
-            figures.burst_outcome = outcome(pg, redis, ids)
             drained = wait_drained(pg, args.drain, processes)
             figures.burst_jobs_done_s = (datetime.now(UTC) - figures.burst_started
                                          ).total_seconds() if drained < args.drain else None
+            figures.burst_outcome = outcome(pg, redis, ids)
             figures.mails = mail_counts(pg)
 
         sampler.stopping.set()
@@ -993,7 +993,9 @@ def print_figures(args: argparse.Namespace, figures: Figures) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser = argparse.ArgumentParser(
+        description=" ".join((__doc__ or "").split("\n\n")[0].split())
+    )
     parser.add_argument("--rate", type=float, default=100.0, help="tickets/s, sustained")
     parser.add_argument("--seconds", type=float, default=60.0, help="sustained phase length")
     parser.add_argument("--threads", type=int, default=32, help="load generator threads")

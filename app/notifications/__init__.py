@@ -18,15 +18,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app import outbox
@@ -34,6 +32,7 @@ from app.clock import utcnow
 from app.models import MemberRole, Membership
 from app.notifications.models import MailMessage, Notification
 from app.notifications.render import render
+from app.outbox import insert_once
 from app.tickets.models import Ticket
 
 __all__ = ["RECIPIENT_KINDS", "context_for", "message_id_for", "notify", "ticket_url"]
@@ -141,29 +140,6 @@ def _existing(
     return set(s.scalars(select(model.key).where(model.key.in_(keys))))
 
 
-_INSERTS: dict[str, Callable[..., Any]] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
-
-
-def _insert_new(
-    s: Session, model: type[Notification] | type[MailMessage], values: dict[str, Any]
-) -> int | None:
-    """Insert one row unless its key exists; its id, or None when the key was taken.
-
-    `INSERT ... ON CONFLICT (key) DO NOTHING`: a row another run inserted first is skipped,
-    and the caller's transaction goes on (no SAVEPOINT, no aborted transaction).
-    """
-    dialect = s.get_bind().dialect.name
-    insert = _INSERTS.get(dialect)
-    if insert is None:
-        raise RuntimeError(f"notify: no conflict-free insert for the {dialect} database")
-    statement = (
-        insert(model).values(**values).on_conflict_do_nothing(index_elements=["key"])
-        .returning(model.id)
-    )
-    found = s.execute(statement).scalar()
-    return int(found) if found is not None else None
-
-
 def _notifications(
     s: Session, key: str, ticket: Ticket, event: str, title: str, body: str, users: list[User]
 ) -> int:
@@ -177,7 +153,7 @@ def _notifications(
             "key": row_key, "user_id": user.id, "ticket_id": ticket.id, "event": event,
             "subject": title, "body": body, "created_at": utcnow(),
         }
-        created += _insert_new(s, Notification, values) is not None
+        created += insert_once(s, Notification, values) is not None
     return created
 
 
@@ -195,7 +171,7 @@ def _mails(
             "key": row_key, "ticket_id": ticket.id, "to_address": address, "subject": title,
             "body": body, "message_id": "<>", "created_at": utcnow(), "attempts": 0,
         }
-        mail_id = _insert_new(s, MailMessage, values)
+        mail_id = insert_once(s, MailMessage, values)
         if mail_id is None:
             continue
         s.execute(

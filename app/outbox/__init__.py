@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.outbox.models import Effect, OutboxMessage
 
 __all__ = [
-    "DEPTH", "HANDLERS", "Handler", "Topic", "add", "handles", "job_id", "once", "retries_of",
+    "DEPTH", "HANDLERS", "Handler", "Topic", "add", "handles", "insert_once", "job_id", "once",
+    "retries_of",
 ]
 
 PENDING = "tessera_outbox_pending"  # session.info: messages written, not yet dispatched
@@ -97,14 +97,34 @@ def add(
     return message
 
 
+def insert_once(s: Session, model: type[Any], values: Mapping[str, Any]) -> int | None:
+    """Insert one row unless its unique `key` is taken; its id, or None when it was.
+
+    `INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id` (PostgreSQL, SQLite): a row another
+    run inserted first is skipped and the caller's transaction goes on, with no SAVEPOINT.
+    """
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    dialect = s.get_bind().dialect.name
+    inserts: dict[str, Callable[..., Any]] = {
+        "postgresql": postgresql_insert, "sqlite": sqlite_insert,
+    }
+    insert = inserts.get(dialect)
+    if insert is None:
+        raise RuntimeError(f"no conflict-free insert for the {dialect} database")
+    statement = (
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=["key"])
+        .returning(model.id)
+    )
+    found = s.execute(statement).scalar()
+    return int(found) if found is not None else None
+
+
 def once(s: Session, key: str, kind: str, ticket_id: int | None = None) -> bool:
     """Record the effect `key` in the caller's transaction; False when it already happened."""
-    try:
-        with s.begin_nested():
-            s.add(Effect(key=key[:255], kind=kind, ticket_id=ticket_id, created_at=utcnow()))
-    except IntegrityError:
-        return False
-    return True
+    values = {"key": key[:255], "kind": kind, "ticket_id": ticket_id, "created_at": utcnow()}
+    return insert_once(s, Effect, values) is not None
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,10 @@ def workflow_of(ticket: Ticket) -> Pinned:
     """The workflow version `ticket` pinned when it was created."""
     if ticket.workflow_key is None or ticket.workflow_version is None:
         return default_workflow()
+    place = (str(db.engine.url), ticket.workflow_key, ticket.workflow_version)
+    found = _PINNED.get(place)
+    if found is not None:
+        return found
     row = db.session.scalar(
         select(Definition).where(
             Definition.kind == "workflow",
@@ -101,7 +105,15 @@ def workflow_of(ticket: Ticket) -> Pinned:
                 version=ticket.workflow_version,
             )
         )
-    return loaded(row)
+    if len(_PINNED) >= 512:
+        _PINNED.clear()
+    _PINNED[place] = pinned = loaded(row)
+    return pinned
+
+
+# A published version never changes (an edit is a new version): what a ticket pinned is read
+# once per process and database.
+_PINNED: dict[tuple[str, str, int], Pinned] = {}
 
 
 def preload() -> int:
