@@ -53,13 +53,14 @@ def ticket_events(s: Session, message: OutboxMessage) -> None:
 
 def _still_due(ticket: Ticket, target: str, due_at: str) -> bool:
     """The timer's due time is the ticket's current one, the clock runs, the target is open."""
+    from app.tickets.followups import met
+
     current = getattr(ticket, _DUE_COLUMNS[target])
-    met = ticket.first_response_at if target == "first_response" else ticket.resolved_at
     return (
         current is not None
         and iso(aware(current)) == due_at
         and ticket.sla_paused_at is None
-        and met is None
+        and not met(ticket)[target]
     )
 
 
