@@ -46,6 +46,7 @@ from app.pointers import escape
 from app.tickets import query
 from app.tickets.access import (
     parse_assignee,
+    readable_ticket,
     users_by_id,
     visible_departments,
     visible_ticket,
@@ -80,7 +81,9 @@ CREATE_MEMBERS = ("template", "data", "requester", "subject", "priority", "chann
 PATCH_MEMBERS = ("lock_version", "data", "requester", "subject", "priority", "assignee")
 COMMENT_MEMBERS = ("body", "internal")
 COMMENT_FIELDS = ("body", "internal", "files")
-LIST_PARAMS = ("template", "state", "department", "assignee", "sort", "cursor", "limit")
+LIST_PARAMS = (
+    "template", "state", "department", "assignee", "created_by", "sort", "cursor", "limit"
+)
 
 
 def _unknown(payload: dict[str, Any], known: Sequence[str]) -> dict[str, list[str]]:
@@ -156,6 +159,14 @@ def list_filters() -> tuple[query.TicketFilters, str | None, int]:
         if not _digits(assignee_text) or int(assignee_text) > MAX_ID:
             raise ApiError(400, "assignee must be a user id, 'me' or 'unassigned'.")
         assignee = int(assignee_text)
+    created_by = None
+    created_text = _one("created_by")
+    if created_text is not None:
+        if created_text != "me":
+            raise ApiError(400, "created_by must be 'me'.")
+        created_by = int(g.user.id)
+        if department is None:  # the creator reads their tickets wherever they were routed
+            departments = None
     states = [s for value in request.args.getlist("state") for s in value.split(",") if s]
     limit_text = _one("limit")
     limit = query.DEFAULT_LIMIT
@@ -175,6 +186,7 @@ def list_filters() -> tuple[query.TicketFilters, str | None, int]:
         states=tuple(states) if states else None,
         department_ids=departments,
         assignee=assignee,
+        created_by=created_by,
         fields=read_field_filters(request.args, _offered(template)),
         sort=sort,
     )
@@ -268,6 +280,11 @@ class TicketsApi(TesseraApi):
               oneOf:
               - {type: integer, minimum: 0, maximum: 2147483647}
               - {type: string, enum: [me, unassigned]}
+          - in: query
+            name: created_by
+            allowEmptyValue: true
+            description: "me: the tickets you created, in any department"
+            schema: {type: string, enum: [me]}
           - {in: query, name: sort, allowEmptyValue: true, schema: {type: string,
              default: newest,
              enum: [newest, oldest, recently_updated, least_recently_updated, due]}}
@@ -323,7 +340,7 @@ class TicketsApi(TesseraApi):
             403: {description: "Your role may not read tickets"}
             404: {description: "No such ticket, or not in your departments"}
         """
-        ticket = visible_ticket(pk)
+        ticket = readable_ticket(pk)
         attachments = ticket_attachments(ticket.id)
         users = users_by_id(
             [c.author_id for c in ticket.comments]
@@ -584,7 +601,7 @@ class TicketsApi(TesseraApi):
             check_size()
         elif request_limit:
             check_size(int(request_limit))
-        visible_ticket(pk)
+        readable_ticket(pk)
         body, internal, uploads = _multipart_comment() if multipart else _json_comment()
         created = add_comment(
             pk, body, g.user.id, internal=internal, channel=Channel.API.value,

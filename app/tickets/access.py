@@ -1,7 +1,10 @@
 """Who may see which tickets, and the lookups the API and the agent pages share.
 
-Admins see every ticket; everyone else the tickets of the departments they are a member of.
-A ticket outside the caller's scope is reported exactly like one that does not exist.
+Admins see every ticket; everyone else works on the tickets of the departments they are a
+member of. Whoever created a ticket, or commented on it, keeps *read* access (and may still
+reply) wherever it is routed or transferred: `readable_ticket`. Changing it (fields, state,
+assignee) stays with its department: `visible_ticket`. A ticket outside the caller's scope is
+reported exactly like one that does not exist.
 """
 
 from __future__ import annotations
@@ -10,14 +13,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.limits import MAX_ID
 from app.models import Department, Membership
 from app.security import ROLE_ADMIN
-from app.tickets.errors import TicketError, TicketNotFound
-from app.tickets.models import Ticket
+from app.tickets.errors import TicketError, TicketNotFound, TicketReadOnly
+from app.tickets.models import Comment, Ticket
 from app.tickets.templates import TemplateForm
 
 
@@ -37,11 +40,47 @@ def visible_departments() -> set[int] | None:
     )
 
 
-def visible_ticket(pk: int) -> Ticket:
-    """The ticket if it exists and the user may see it; otherwise TicketNotFound."""
+def _ticket(pk: int) -> Ticket:
     ticket = db.session.get(Ticket, pk) if 1 <= pk <= MAX_ID else None
+    if ticket is None:
+        raise TicketNotFound(f"No ticket with id {pk}.")
+    return ticket
+
+
+def works_on(ticket: Ticket) -> bool:
+    """Whether the current user may change the ticket: it is in one of their departments."""
     scope = visible_departments()
-    if ticket is None or (scope is not None and ticket.department_id not in scope):
+    return scope is None or ticket.department_id in scope
+
+
+def follows(ticket: Ticket, user_id: int) -> bool:
+    """Whether the user created the ticket or commented on it (read access from anywhere)."""
+    if ticket.created_by_id == user_id:
+        return True
+    commented = exists().where(Comment.ticket_id == ticket.id, Comment.author_id == user_id)
+    return bool(db.session.scalar(select(commented)))
+
+
+def visible_ticket(pk: int) -> Ticket:
+    """The ticket if it exists and the user works on it (`works_on`).
+
+    TicketReadOnly when the user only follows it (`follows`), TicketNotFound otherwise.
+    """
+    ticket = _ticket(pk)
+    if not works_on(ticket):
+        if follows(ticket, int(g.user.id)):
+            raise TicketReadOnly(
+                f"Ticket {ticket.number} belongs to another department: you may read it and "
+                "reply, not change it."
+            )
+        raise TicketNotFound(f"No ticket with id {pk}.")
+    return ticket
+
+
+def readable_ticket(pk: int) -> Ticket:
+    """The ticket if the user works on it or follows it (`follows`); otherwise TicketNotFound."""
+    ticket = _ticket(pk)
+    if not works_on(ticket) and not follows(ticket, int(g.user.id)):
         raise TicketNotFound(f"No ticket with id {pk}.")
     return ticket
 
@@ -105,7 +144,7 @@ def parse_assignee(errors: dict[str, list[str]], department_id: int, value: Any)
     elif isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
-        errors["/assignee"] = ["Give a user id, \"me\", or null for the department's queue."]
+        errors["/assignee"] = ['Give a user id, "me", or null for the department\'s queue.']
         return None
     member = db.session.scalar(
         select(Membership.id).where(

@@ -21,7 +21,7 @@ from werkzeug.datastructures import FileStorage as UploadedFile
 
 from app.extensions import db
 from app.limits import MAX_ID
-from app.tickets.access import visible_ticket
+from app.tickets.access import readable_ticket
 from app.tickets.errors import TicketNotFound
 from app.tickets.models import Attachment
 from app.tickets.service import Upload
@@ -76,12 +76,12 @@ def by_comment(attachments: Sequence[Attachment]) -> dict[int | None, list[Attac
 
 
 def visible_attachment(ticket_id: int, attachment_id: int) -> Attachment:
-    """The attachment if it belongs to that ticket and the user may see the ticket.
+    """The attachment if it belongs to that ticket and the user may read the ticket.
 
     TicketNotFound otherwise, whether the ticket is out of scope, missing, or the attachment
     belongs to another ticket.
     """
-    visible_ticket(ticket_id)
+    readable_ticket(ticket_id)
     found = None
     if 1 <= attachment_id <= MAX_ID:
         found = db.session.scalar(

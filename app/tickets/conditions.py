@@ -200,6 +200,8 @@ def conditions(
         if not isinstance(filters.assignee, int) or isinstance(filters.assignee, bool):
             raise BadFilter(f"Assignee must be a user id or {UNASSIGNED!r}.")
         where.append(Ticket.assignee_id == filters.assignee)
+    if filters.created_by is not None:
+        where.append(Ticket.created_by_id == filters.created_by)
     for f in filters.fields:
         if fields is True or (callable(fields) and fields(f)):
             where.append(field_condition(f))

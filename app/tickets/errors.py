@@ -17,6 +17,12 @@ class TicketNotFound(TicketError):
     status = 404
 
 
+class TicketReadOnly(TicketError):
+    """The user may read the ticket (they created it or commented) but not change it."""
+
+    status = 403
+
+
 class TicketInvalid(TicketError):
     """A system value is wrong; `errors` maps JSON pointers (into the ticket) to messages."""
 

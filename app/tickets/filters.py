@@ -112,13 +112,15 @@ class Sort(enum.StrEnum):
 class TicketFilters:
     """What a list page shows, and in which order (`sort`, a Sort or its value).
 
-    `department_ids` is the caller's scope: None = every department.
+    `department_ids` is the caller's scope: None = every department. `created_by` keeps the
+    tickets one user created (their "Created by me" list, which has no department scope).
     """
 
     template: str | None = None
     states: tuple[str, ...] | None = None
     department_ids: Collection[int] | None = None
     assignee: int | Literal["unassigned"] | None = None
+    created_by: int | None = None
     fields: tuple[FieldFilter, ...] = ()
     sort: Sort | str = Sort.NEWEST
 

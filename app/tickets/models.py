@@ -145,6 +145,11 @@ class Ticket(Model):
     )
     # NULL = in the department's group queue.
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    # Who opened the ticket (NULL: an API client without a user, an import, or a deleted user).
+    # The creator keeps read access wherever the ticket is routed (`app.tickets.access`).
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
     requester_name: Mapped[str | None] = mapped_column(String(200))
     requester_email: Mapped[str | None] = mapped_column(String(254))
     requester_phone: Mapped[str | None] = mapped_column(String(64))
@@ -212,6 +217,7 @@ Index("ix_ticket_template_updated", Ticket.template, *_UPDATED)
 Index("ix_ticket_updated", *_UPDATED)
 Index("ix_ticket_department_created", Ticket.department_id, *_NEWEST)
 Index("ix_ticket_assignee_created", Ticket.assignee_id, *_NEWEST)
+Index("ix_ticket_creator_created", Ticket.created_by_id, *_NEWEST)  # "Created by me"
 # The group queue: unassigned tickets of a department in some states.
 Index(
     "ix_ticket_group_queue",

@@ -205,6 +205,7 @@ def create_ticket(
             priority=priority,
             department_id=department_id,
             assignee_id=assignee_id,
+            created_by_id=actor_id,
             requester_name=requester.name,
             requester_email=requester.email,
             requester_phone=requester.phone,

@@ -29,10 +29,10 @@ from app.errors import TesseraError
 from app.extensions import db
 from app.limits import MAX_ID
 from app.models import Department
-from app.tickets.access import department_members, users_by_id, visible_ticket
+from app.tickets.access import department_members, readable_ticket, users_by_id, visible_ticket
 from app.tickets.chase import DONE, ordinal
 from app.tickets.chase import chase as chase_ticket
-from app.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound
+from app.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound, TicketReadOnly
 from app.tickets.models import ACTIVE_CATEGORIES, Channel, EventKind, Ticket, TicketEvent
 from app.tickets.templates import TemplateForm
 from app.tickets.transitions import Offer, Offered, offer, roles_on, state_label, take
@@ -103,15 +103,23 @@ def _local(at: datetime, calendar: BusinessCalendar) -> str:
 
 
 def _target(
-    label: str, due: datetime | None, met: datetime | None, paused: bool,
-    calendar: BusinessCalendar, now: datetime, stopped: bool = False,
+    label: str,
+    due: datetime | None,
+    met: datetime | None,
+    paused: bool,
+    calendar: BusinessCalendar,
+    now: datetime,
+    stopped: bool = False,
 ) -> dict[str, Any] | None:
     """One SLA target as the page shows it; None when the ticket has no such target."""
     row: dict[str, Any] = {"label": label, "due": _local(due, calendar) if due else None}
     if met is not None and due is not None:
         late = aware(met) > aware(due)
-        return {**row, "state": "missed" if late else "met",
-                "text": _("missed") if late else _("met")}
+        return {
+            **row,
+            "state": "missed" if late else "met",
+            "text": _("missed") if late else _("met"),
+        }
     if stopped and due is not None:  # solved or closed: the clock no longer runs
         return {**row, "state": "stopped", "text": _("stopped")}
     if paused:
@@ -132,10 +140,24 @@ def sla_view(ticket: Ticket, calendar: BusinessCalendar, now: datetime | None = 
     paused = ticket.sla_paused_at is not None
     stopped = ticket.category not in ACTIVE_CATEGORIES
     targets = [
-        _target(_("First response"), ticket.first_response_due_at, ticket.first_response_at,
-                paused, calendar, now, stopped),
-        _target(_("Resolution"), ticket.resolution_due_at, ticket.resolved_at, paused,
-                calendar, now, stopped),
+        _target(
+            _("First response"),
+            ticket.first_response_due_at,
+            ticket.first_response_at,
+            paused,
+            calendar,
+            now,
+            stopped,
+        ),
+        _target(
+            _("Resolution"),
+            ticket.resolution_due_at,
+            ticket.resolved_at,
+            paused,
+            calendar,
+            now,
+            stopped,
+        ),
     ]
     return {
         "policy": ticket.sla_policy,
@@ -210,10 +232,18 @@ def panel(ticket: Ticket, tf: TemplateForm, refused: Refusal | None = None) -> d
     except WorkflowUnavailable as exc:
         db.session.rollback()
         return {
-            "unavailable": str(exc), "state": ticket.state, "category": ticket.category,
-            "messages": [], "sla": None, "pending": None, "transitions": [],
-            "can_claim": False, "can_transfer": False, "claim": None,
-            "transfer": Refusal("transfer"), **chase_view(ticket),
+            "unavailable": str(exc),
+            "state": ticket.state,
+            "category": ticket.category,
+            "messages": [],
+            "sla": None,
+            "pending": None,
+            "transitions": [],
+            "can_claim": False,
+            "can_transfer": False,
+            "claim": None,
+            "transfer": Refusal("transfer"),
+            **chase_view(ticket),
         }
 
 
@@ -238,12 +268,12 @@ def _panel(ticket: Ticket, tf: TemplateForm, refused: Refusal | None) -> dict[st
             for o in shown.transitions
         ],
         "can_claim": (
-            ticket.assignee_id is None and ticket.category in ACTIVE_CATEGORIES
-            and "agent" in roles
+            ticket.assignee_id is None and ticket.category in ACTIVE_CATEGORIES and "agent" in roles
         ),
         "can_transfer": bool(roles & {"agent", "admin"}),
-        "members": [m for m in department_members(ticket.department_id)
-                    if m["id"] != ticket.assignee_id],
+        "members": [
+            m for m in department_members(ticket.department_id) if m["id"] != ticket.assignee_id
+        ],
         "departments": departments,
         "claim": mine if mine.action == "claim" else None,
         "transfer": mine if mine.action == "transfer" else Refusal("transfer"),
@@ -260,6 +290,8 @@ def _ticket_or_404(pk: int) -> Ticket:
         return visible_ticket(pk)
     except TicketNotFound:
         abort(404)
+    except TicketReadOnly:
+        abort(403)
 
 
 def _lock_version() -> int:
@@ -290,8 +322,8 @@ def _target_of(value: str) -> tuple[int | None, int | None]:
     if not (number.isascii() and number.isdigit()) or len(number) > 10:
         return None, None
     ident = int(number)
-    return (ident, None) if kind == "user" else (None, ident) if kind == "department" else (
-        None, None
+    return (
+        (ident, None) if kind == "user" else (None, ident) if kind == "department" else (None, None)
     )
 
 
@@ -333,8 +365,9 @@ class TicketWorkflowPages:
         if taken.approval is not None:
             flash(_("Sent to a department head for approval."), "info")
         else:
-            flash(_("Done: the ticket is now %(state)s.", state=self._state(taken.ticket)),
-                  "success")
+            flash(
+                _("Done: the ticket is now %(state)s.", state=self._state(taken.ticket)), "success"
+            )
         return redirect(url_for(f"{self.endpoint}.show", pk=pk))
 
     @staticmethod
@@ -356,7 +389,9 @@ class TicketWorkflowPages:
         if form_class is None:
             return {}, None
         form = form_class(
-            formdata=request.form, data=ticket.data or {}, prefix=prefix_of(name),
+            formdata=request.form,
+            data=ticket.data or {},
+            prefix=prefix_of(name),
             meta={"csrf": False},
         )
         if not form.validate():
@@ -375,8 +410,9 @@ class TicketWorkflowPages:
             claim_ticket(pk, g.user, channel=Channel.AGENT.value)
         except TesseraError as exc:
             db.session.rollback()
-            return self._detail_refused(ticket, Refusal("claim", messages=_messages(exc)),
-                                        exc.status)
+            return self._detail_refused(
+                ticket, Refusal("claim", messages=_messages(exc)), exc.status
+            )
         flash(_("The ticket is yours."), "success")
         return redirect(url_for(f"{self.endpoint}.show", pk=pk))
 
@@ -395,8 +431,13 @@ class TicketWorkflowPages:
             return self._detail_refused(ticket, refused, 422)
         try:
             moved = transfer_ticket(
-                pk, expected, g.user, assignee_id=assignee, department_id=department,
-                reason=reason, channel=Channel.AGENT.value,
+                pk,
+                expected,
+                g.user,
+                assignee_id=assignee,
+                department_id=department,
+                reason=reason,
+                channel=Channel.AGENT.value,
             )
         except TesseraError as exc:
             db.session.rollback()
@@ -426,8 +467,8 @@ class TicketWorkflowPages:
 
 
 def visible_ticket_or_none(pk: int) -> Ticket | None:
-    """The ticket if the user still sees it (a transfer may take it out of their reach)."""
+    """The ticket if the user may still read it (a transfer may take it out of their reach)."""
     try:
-        return visible_ticket(pk)
+        return readable_ticket(pk)
     except TicketNotFound:
         return None

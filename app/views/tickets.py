@@ -40,9 +40,11 @@ from app.tickets.access import (
     NoDefaultDepartment,
     department_members,
     parse_assignee,
+    readable_ticket,
     users_by_id,
     visible_departments,
     visible_ticket,
+    works_on,
 )
 from app.tickets.comments import (
     body_errors,
@@ -61,6 +63,7 @@ from app.tickets.errors import (
     TicketError,
     TicketInvalid,
     TicketNotFound,
+    TicketReadOnly,
 )
 from app.tickets.filters import read_field_filters
 from app.tickets.intake import NewTicket, open_ticket, read_form
@@ -79,7 +82,12 @@ from app.views import ticket_edits as edits
 from app.views import ticket_lists as lists
 from app.views import ticket_workflow as workflow_panel
 
-VIEWS = {"mine": "My tickets", "queue": "My departments' queue", "all": "All tickets"}
+VIEWS = {
+    "mine": "My tickets",
+    "queue": "My departments' queue",
+    "created": "Created by me",
+    "all": "All tickets",
+}
 PAGE_SIZE = query.DEFAULT_LIMIT
 REQUESTER_FIELDS = edits.REQUESTER_FIELDS
 
@@ -89,8 +97,19 @@ REQUESTER_FIELDS = edits.REQUESTER_FIELDS
 
 
 def _scoped_ticket(pk: int) -> Ticket:
+    """The ticket the user works on; 404 when out of reach, 403 when they may only read it."""
     try:
         return visible_ticket(pk)
+    except TicketNotFound:
+        abort(404)
+    except TicketReadOnly:
+        abort(403)
+
+
+def _readable_ticket(pk: int) -> Ticket:
+    """The ticket the user works on or follows (created, commented on); 404 otherwise."""
+    try:
+        return readable_ticket(pk)
     except TicketNotFound:
         abort(404)
 
@@ -278,8 +297,11 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         columns = lists.columns(tf) if tf is not None else []
         scope = visible_departments()
         assignee: int | Literal["unassigned"] | None = None
+        creator: int | None = None
         if view == "mine":
             assignee = int(g.user.id)
+        elif view == "created":  # wherever they were routed: the creator may read them
+            creator, scope = int(g.user.id), None
         elif view == "queue":
             assignee = query.UNASSIGNED
             if scope is None:  # an admin's "my departments" are still the ones they belong to
@@ -294,6 +316,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
                 template=key,
                 department_ids=scope,
                 assignee=assignee,
+                created_by=creator,
                 fields=read_field_filters(request.args, specs, form=True),
                 sort=lists.read_sort(request.args),
             )
@@ -342,7 +365,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
     @has_access
     def show(self, pk: int) -> ResponseReturnValue:
         """System fields, custom data, history, comments, and the edit form."""
-        ticket = _scoped_ticket(pk)
+        ticket = _readable_ticket(pk)
         tf = _version_or_abort(ticket)
         form = tf.form(data=ticket.data or {})
         return self._detail(ticket, tf, form, ticket.lock_version)
@@ -463,7 +486,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
     @has_access
     def comment(self, pk: int) -> ResponseReturnValue:
         """Add a public reply or an internal note, with files; all or nothing."""
-        ticket = _scoped_ticket(pk)
+        ticket = _readable_ticket(pk)
         try:
             body = request.form.get("body", "")
             internal = request.form.get("internal") in ("1", "true", "on")
@@ -578,6 +601,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
             comment=comment or {"body": "", "internal": False, "errors": []},
             limits=_upload_limits(), human_size=human_size,
             wf=workflow_panel.panel(ticket, tf, refused),
+            works=works_on(ticket),
             title=f"{ticket.number}: {ticket.subject}",
         )
 
