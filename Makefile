@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app run
 PORT   ?= 8080
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): each has its own PostgreSQL database and Redis database number.
+TEST_WORKERS ?= 2
 
 .PHONY: run test install install-dev db demo lint typecheck unit integration e2e bench browser clean
 
@@ -39,7 +41,7 @@ test: install-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/mypy --strict forms workflows
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

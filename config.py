@@ -226,6 +226,9 @@ class Config:
     # same ticket again.
     TESSERA_CHASE_INTERVAL = int(os.environ.get("TESSERA_CHASE_INTERVAL", "600"))
 
+    # Tickets `flask tessera demo` opens into a desk that has none yet (0: none).
+    TESSERA_DEMO_TICKETS = int(os.environ.get("TESSERA_DEMO_TICKETS", "200"))
+
 
 
 class ProductionConfig(Config):
@@ -251,6 +254,8 @@ class TestConfig(Config):
     # login throttling and of the password policy build apps with them on.
     RATELIMIT_ENABLED = False
     FAB_PASSWORD_COMPLEXITY_ENABLED = False
+    # The suite's desk starts empty: tests open the tickets they count.
+    TESSERA_DEMO_TICKETS = 0
 
 
 def config_from_env() -> type[Config]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -15,13 +16,27 @@ tessera = AppGroup("tessera", help="Tessera administration commands.")
 
 
 @tessera.command("demo")
+@click.option(
+    "--tickets", type=click.IntRange(min=0), default=None,
+    help="Tickets to open into a desk that has none (default: TESSERA_DEMO_TICKETS).",
+)
 @with_appcontext
-def demo_command() -> None:
-    """Load the demo departments and users (idempotent)."""
+def demo_command(tickets: int | None) -> None:
+    """Load the demo departments, users, definitions and tickets (idempotent)."""
     from app.demo import DEMO_LOGINS, load_demo
+    from app.demo.tickets import SPREAD, load_demo_tickets
 
     summary = load_demo()
     click.echo(f"Demo data ready: {summary}")
+    wanted = current_app.config["TESSERA_DEMO_TICKETS"] if tickets is None else tickets
+    if wanted:
+        started = time.monotonic()
+        opened = load_demo_tickets(wanted)
+        if opened:
+            took = f"{time.monotonic() - started:.1f} s"
+            click.echo(f"Demo tickets: {opened} opened over the last {SPREAD.days} days ({took}).")
+        else:
+            click.echo("Demo tickets: none added, the desk has tickets already.")
     click.echo("Demo logins (username / password):")
     for username, role in DEMO_LOGINS:
         click.echo(f"  {username:<8} / {username:<8}  {role}")

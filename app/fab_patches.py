@@ -1,4 +1,5 @@
-"""Fixes for Flask-AppBuilder 5.3.0 behaviour that would answer 500 to bad input.
+"""Fixes for Flask-AppBuilder 5.3.0 behaviour that would answer 500 to bad input (and for a
+warning it logged on every sign-in).
 
 Applied once by `create_app`; each patch says what it fixes so it can go when FAB does.
 """
@@ -16,6 +17,7 @@ from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla import filters as sqla_filters
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security import views as security_views
 from flask_appbuilder.views import ModelView
 from flask_babel import gettext as _
 from sqlalchemy import BigInteger, Integer, SmallInteger, inspect
@@ -30,6 +32,7 @@ _original_set_value_to_type = sqla_filters.set_value_to_type
 _original_add_filter_index = Filters.add_filter_index
 _original_list_widget = BaseCRUDView._get_list_widget
 _original_validate = DynamicForm.validate
+_original_safe_redirect = security_views.get_safe_redirect
 
 
 def _action_permission_name(self: ModelView, name: str) -> Any:
@@ -140,8 +143,17 @@ def _validate(self: DynamicForm, extra_validators: Any = None) -> bool:
     return bool(_original_validate(self, extra_validators))
 
 
+def _safe_redirect(url: str) -> str:
+    # FAB's login reads `next` with "" as its default and checks that: every sign-in without a
+    # `next` logged "Invalid redirect detected, falling back to index". No `next` is the index.
+    if not url:
+        return str(current_app.extensions["appbuilder"].get_url_for_index)
+    return str(_original_safe_redirect(url))
+
+
 def apply() -> None:
     """Install the patches (idempotent)."""
+    security_views.get_safe_redirect = _safe_redirect  # the login views import it by name
     ModelView.get_action_permission_name = _action_permission_name
     ModelView.download = _download
     sqla_filters.set_value_to_type = _set_value_to_type

@@ -14,6 +14,7 @@ from flask_admin import Admin, AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
 from flask_wtf import FlaskForm
 from redis.exceptions import RedisError
@@ -28,6 +29,7 @@ from app.notifications.models import MailMessage
 from app.outbox.models import OutboxMessage
 from app.queue import queue_online, queues, redis_connection
 from app.security import security_manager
+from app.views.display import minute, minute_cell
 from app.views.fields import refuse_nul
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 from app.webhooks.views import DeliveryLogAdmin, EndpointAdmin
@@ -115,7 +117,8 @@ class FailedJobsView(OpsAccess, BaseView):
         online, error = queue_online()
         jobs = failed_jobs() if online else []
         return self.render(
-            "ops/failed.html", jobs=jobs, online=online, error=error, form=FlaskForm()
+            "ops/failed.html", jobs=jobs, online=online, error=error, form=FlaskForm(),
+            minute=minute,
         )
 
     @expose("/requeue", methods=["POST"])
@@ -165,6 +168,9 @@ class TableView(OpsAccess, ModelView):
 
     form_base_class = OpsForm
     can_export = True
+    # Lists and details show times to the minute; exports keep them whole.
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: minute_cell}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: minute_cell}
     page_size = 50
 
     def get_one(self, id: Any) -> Any:

@@ -9,6 +9,10 @@ list pages with exactly what the views will run: `app.tickets.query.list_tickets
 window, another substring), so the figures cover plan choice for varying parameters, not one
 cached answer. Pages are newest first unless the case names another sort.
 
+Then whole pages through the app (Flask test client, signed in as an agent and as an admin):
+lists, a filtered list and ticket pages, with the SQL statements each one sends.
+`--pages-only` skips the query-only cases.
+
 The admin DSN comes from TESSERA_BENCH_PG (default postgresql://postgres@127.0.0.1:5432/postgres).
 The machine is small and shared: read the medians, and compare the two columns of one run.
 """
@@ -44,6 +48,7 @@ from app.tickets.query import (  # noqa: E402
     EnumIs,
     FlagIs,
     NumberRange,
+    Search,
     Sort,
     TextContains,
     TextPrefix,
@@ -53,10 +58,16 @@ from app.tickets.query import (  # noqa: E402
     list_tickets,
     page_statement,
 )
+from app.tickets.search import SearchMode, document  # noqa: E402
 
 ADMIN_DSN = os.environ.get("TESSERA_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Pages only PING it (the admin's job-queue banner); nothing is enqueued or flushed.
+REDIS_URL = os.environ.get("TESSERA_BENCH_REDIS", "redis://127.0.0.1:6379/10")
 DB_NAME = "tessera_bench"
 GOAL_MS = 50.0
+GOAL_STATEMENTS = 10
+# Who signs in for the whole-page rows: agent5 is a member of repair (the largest department).
+PAGE_USERS = {"agent": "agent5", "admin": "admin"}
 SIZE = "SELECT pg_size_pretty(pg_total_relation_size('ticket'))"
 PAGE = 50
 
@@ -199,8 +210,16 @@ def ticket_rows(
 COPY_COLUMNS = (
     "number, template, template_version, subject, state, priority, department_id, "
     "assignee_id, requester_name, requester_email, channel, data, created_at, updated_at, "
-    "lock_version"
+    "lock_version, search_text"
 )
+# The demo templates' text fields that the generated data holds (app.tickets.search).
+SEARCHED_FIELDS = ("summary", "serial_number", "description")
+
+
+def search_text(row: tuple[Any, ...]) -> str:
+    """A generated ticket's search text, as the ticket service writes it."""
+    number, subject, name, email, data = row[0], row[3], row[8], row[9], json.loads(row[11])
+    return document(number, subject, (name, email, None), data, SEARCHED_FIELDS)
 STATIC_INDEXES = [
     "ix_ticket_template_created",
     "ix_ticket_created",
@@ -209,6 +228,7 @@ STATIC_INDEXES = [
     "ix_ticket_group_queue",
     "ix_ticket_template_updated",
     "ix_ticket_updated",
+    "ix_ticket_search",  # the free-text search's trigram index (GIN)
 ]
 
 
@@ -235,7 +255,7 @@ def load_tickets(engine: Engine, dsn: str, n: int) -> dict[str, float]:
     with psycopg.connect(dsn) as pg, pg.cursor() as cur:
         with cur.copy(f"COPY ticket ({COPY_COLUMNS}) FROM STDIN") as copy:
             for row in ticket_rows(n, departments, agents):
-                copy.write_row(row)
+                copy.write_row((*row, search_text(row)))
         cur.execute("UPDATE ticket_counter SET value = %s WHERE name = 'ticket'", (n,))
     timings["copy"] = time.perf_counter() - started
     started = time.perf_counter()
@@ -385,6 +405,56 @@ def cases(departments: dict[str, int]) -> list[Case]:
     ]
 
 
+def search_cases() -> list[Case]:
+    """Free-text search (`?q=`), newest first, in template 'repair' (≈ 35%) and across all."""
+
+    def search(
+        term: Callable[[random.Random], str],
+        mode: SearchMode = SearchMode.CONTAINS,
+        template: str | None = "repair",
+    ) -> Callable[[random.Random], TicketFilters]:
+        def make(rng: random.Random) -> TicketFilters:
+            return TicketFilters(template=template, search=Search(term(rng), mode))
+
+        return make
+
+    def digits(rng: random.Random) -> str:  # inside serial numbers (and ticket numbers)
+        return f"{rng.randrange(10**5):05d}"
+
+    def customer(rng: random.Random) -> str:
+        return f"Customer {rng.randrange(100000)}"
+
+    def email(rng: random.Random) -> str:
+        return f"c{rng.randrange(1, 10**6)}@example"
+
+    def word(rng: random.Random) -> str:  # each word is in ~40% of the tickets
+        return rng.choice(WORDS).upper()
+
+    def pair(rng: random.Random) -> str:
+        return " ".join(rng.sample(WORDS, 2))
+
+    def serial_start(rng: random.Random) -> str:
+        return f"sn{rng.randrange(10**4):04d}"
+
+    def two_letters(rng: random.Random) -> str:
+        return rng.choice(WORDS)[:2]
+
+    return [
+        Case("search: rare digits (~0.002%)", search(digits)),
+        Case("search: rare digits, all templates", search(digits, template=None)),
+        Case("search: customer name (~0.001%)", search(customer)),
+        Case("search: e-mail, all templates (1 ticket)", search(email, template=None)),
+        Case("search: two words (~1%)", search(pair)),
+        Case("search: two words, all templates", search(pair, template=None)),
+        Case("search: common word (~40%)", search(word)),
+        Case("search: common word, all templates", search(word, template=None)),
+        Case("search: common word, page 2", search(word), second_page=True),
+        Case("search: starts with (~0.01%)", search(serial_start, SearchMode.PREFIX)),
+        Case("search: 2 characters (a prefix)", search(two_letters)),
+        Case("search: 2 characters, all templates", search(two_letters, template=None)),
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # Measuring
 
@@ -447,6 +517,160 @@ def measure(
     return Result(matched, page_ms, count_ms)
 
 
+# ---------------------------------------------------------------------------------------------
+# Whole pages
+
+
+@dataclass
+class PageCase:
+    """A page through the app; `path` draws the URL of one run for a role."""
+
+    name: str
+    path: Callable[[random.Random, str], str]
+
+
+@dataclass
+class PageResult:
+    ms: list[float]
+    statements: list[int]
+
+
+def bench_app(url: str) -> Any:
+    """The app on the bench database, as a release runs it (rate limits on, CSRF off)."""
+    from app import create_app
+    from config import Config
+
+    os.environ.setdefault("TESSERA_INSTANCE_PATH", tempfile.mkdtemp(prefix="tessera-bench-"))
+    attrs = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "FAB_UPDATE_PERMS": False,
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "REDIS_URL": REDIS_URL,
+    }
+    return create_app(type("PageBenchConfig", (Config,), attrs))
+
+
+def visible_ticket_ids(engine: Engine, username: str, n: int = 500) -> list[int]:
+    """n random ids of tickets the user may open (an admin: any; else their departments').
+
+    Only tickets of the demo's templates: `warranty` has no published version (its page: 409).
+    """
+    published = (
+        "t.template IN (SELECT key FROM definition "
+        "WHERE kind = 'template' AND status = 'published')"
+    )
+    scoped = (
+        "SELECT t.id FROM ticket t JOIN membership m ON m.department_id = t.department_id "
+        f"JOIN ab_user u ON u.id = m.user_id WHERE u.username = :u AND {published} "
+        "ORDER BY random() LIMIT :n"
+    )
+    anywhere = f"SELECT t.id FROM ticket t WHERE {published} ORDER BY random() LIMIT :n"
+    with engine.connect() as conn:
+        sql = anywhere if username == PAGE_USERS["admin"] else scoped
+        return list(conn.execute(text(sql), {"u": username, "n": n}).scalars())
+
+
+def page_cases(detail_ids: dict[str, list[int]]) -> list[PageCase]:
+    def filtered(rng: random.Random, _role: str) -> str:
+        first, last = _window(rng, 33, recent=True)
+        return f"/tickets/?template=repair&f.purchase_date.from={first}&f.purchase_date.to={last}"
+
+    return [
+        PageCase("list, all tickets", lambda rng, role: "/tickets/"),
+        PageCase("list, mine", lambda rng, role: "/tickets/?view=mine"),
+        PageCase("list, my departments' queue", lambda rng, role: "/tickets/?view=queue"),
+        PageCase("filtered list (repair, 33-day purchase window)", filtered),
+        PageCase("ticket page", lambda rng, role: f"/tickets/{rng.choice(detail_ids[role])}"),
+    ]
+
+
+def measure_page(
+    app: Any, client: Any, case: PageCase, role: str, runs: int, seed: int
+) -> PageResult:
+    """GET the page `runs` times (after 5 warm-up runs), counting the statements of each."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    sent = [0]
+
+    def count(*_args: object) -> None:
+        sent[0] += 1
+
+    with app.app_context():
+        app_engine = db.engine
+    rng = random.Random(seed)
+    result = PageResult([], [])
+    event.listen(app_engine, "before_cursor_execute", count)
+    try:
+        for run in range(runs + 5):
+            path = case.path(rng, role)
+            sent[0] = 0
+            started = time.perf_counter()
+            response = client.get(path)
+            elapsed = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200, (case.name, role, path, response.status_code)
+            if run >= 5:
+                result.ms.append(elapsed)
+                result.statements.append(sent[0])
+    finally:
+        event.remove(app_engine, "before_cursor_execute", count)
+    return result
+
+
+def measure_pages(
+    url: str, engine: Engine, runs: int
+) -> tuple[list[PageCase], dict[Any, PageResult]]:
+    """Every page case for every role of PAGE_USERS: {(case name, role): result}."""
+    app = bench_app(url)
+    ids = {role: visible_ticket_ids(engine, user) for role, user in PAGE_USERS.items()}
+    all_pages = page_cases(ids)
+    results: dict[Any, PageResult] = {}
+    for role, user in PAGE_USERS.items():
+        client = app.test_client()
+        signed_in = client.post("/login/", data={"username": user, "password": user})
+        assert signed_in.status_code == 302, (user, signed_in.status_code)
+        for i, case in enumerate(all_pages):
+            found = measure_page(app, client, case, role, runs, seed=500 + i)
+            results[(case.name, role)] = found
+            print(f"  page: {case.name}, {role}: {fmt(found.ms)}", flush=True)
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return all_pages, results
+
+
+def fmt_statements(counts: list[int]) -> str:
+    """The usual number of statements of a page, and the most any run sent."""
+    usual, most = statistics.mode(counts), max(counts)
+    return f"{usual}" if usual == most else f"{usual} (max {most})"
+
+
+def print_pages(all_pages: list[PageCase], results: dict[Any, PageResult], n: int) -> None:
+    print(
+        f"\nWhole pages through the app (Flask test client, signed in) at {n:,} tickets: "
+        f"p50 / p95 in ms and SQL statements per page; goal p95 ≤ {GOAL_MS:.0f} ms and "
+        f"≤ {GOAL_STATEMENTS} statements. "
+        + ", ".join(f"{role} = {user}" for role, user in PAGE_USERS.items())
+        + "."
+    )
+    roles = list(PAGE_USERS)
+    print("| page | " + " | ".join(f"{r} ms | {r} statements" for r in roles) + " | goal |")
+    print("|---|" + "---:|---:|" * len(roles) + ":-:|")
+    for case in all_pages:
+        cells, ok = [], True
+        for role in roles:
+            found = results[(case.name, role)]
+            ok = ok and percentile(found.ms, 95) <= GOAL_MS
+            ok = ok and max(found.statements) <= GOAL_STATEMENTS
+            cells.append(f"{fmt(found.ms)} | {fmt_statements(found.statements)}")
+        print(f"| {case.name} | " + " | ".join(cells) + f" | {'ok' if ok else 'MISSED'} |")
+
+
 def fmt(values: list[float]) -> str:
     return f"{statistics.median(values):.1f} / {percentile(values, 95):.1f}"
 
@@ -481,6 +705,11 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
     parser.add_argument("--only", default="", help="run only the cases whose name has this")
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="only the whole pages (field indexes made sure of)",
+    )
     args = parser.parse_args()
 
     url, dsn = database_url(ADMIN_DSN), psycopg_dsn(ADMIN_DSN)
@@ -515,7 +744,21 @@ def main() -> None:
         departments = dict(conn.execute(text("SELECT key, id FROM department")).all())
     print(f"{n:,} tickets, table + indexes {size}.", flush=True)
 
-    all_cases = [c for c in cases(departments) if args.only in c.name]
+    if args.pages_only:
+        for field, kind in FIELDS:
+            ensure_field_index(engine, field, kind)
+        analyze(engine)
+        all_pages, pages = measure_pages(url, engine, args.runs)
+        print_pages(all_pages, pages, n)
+        print(
+            f"\n{args.runs} runs per page after 5 warm-up runs; total "
+            f"{time.perf_counter() - began:.0f} s on {os.cpu_count()} CPUs "
+            f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)."
+        )
+        engine.dispose()
+        return
+
+    all_cases = [c for c in cases(departments) + search_cases() if args.only in c.name]
     drop_field_indexes(engine)
     without: dict[str, Result] = {}
     for i, case in enumerate(all_cases):
@@ -541,9 +784,11 @@ def main() -> None:
         )
         print(f"  with: {case.name}: {fmt(with_[case.name].page_ms)}", flush=True)
 
+    all_pages, pages = measure_pages(url, engine, args.runs)
     print_table(all_cases, without, with_, n)
+    print_pages(all_pages, pages, n)
     print(
-        f"\n{args.runs} runs per case after 5 warm-up runs, fresh filter values each run; "
+        f"\n{args.runs} runs per case and page after 5 warm-up runs, fresh filter values each run; "
         f"total {time.perf_counter() - began:.0f} s on {os.cpu_count()} CPUs "
         f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)."
     )

@@ -257,3 +257,45 @@ class AltNode(Node):
         else:
             encode_node(branch, value, name + branch.name_suffix, out)
         return only_hints(out, before)
+
+
+def node_at(root: Node, pointer: str) -> Node | None:
+    """The node that describes the value at a JSON pointer of an instance, or None.
+
+    Without the instance no alternative can be chosen: the first one that describes the
+    rest of the pointer answers.
+    """
+    tokens = [names.unescape_token(token) for token in pointer.split("/")[1:]]
+    return _descend(root, tokens)
+
+
+def _descend(node: Node, tokens: list[str]) -> Node | None:
+    if isinstance(node, AltNode) and not node.merge and tokens:
+        for branch in node.branches:
+            found = _descend(branch, tokens)
+            if found is not None:
+                return found
+        return None
+    if not tokens:
+        return node
+    child = _child(node, tokens[0])
+    return _descend(child, tokens[1:]) if child is not None else None
+
+
+def _child(node: Node, key: str) -> Node | None:
+    """The node of one member of an object (property, alternative's property, extra) or row."""
+    if isinstance(node, ArrayNode):
+        return node.item_node(int(key)) if key.isdigit() else None
+    if not isinstance(node, ObjectNode):
+        return None
+    if key in node.props:
+        return node.props[key]
+    for alt in node.alts:
+        for branch in alt.branches:
+            found = _child(branch, key) if isinstance(branch, ObjectNode) else None
+            if found is not None:
+                return found
+    for extra in node.maps:
+        if extra.matches(key):
+            return extra.value
+    return None

@@ -143,8 +143,13 @@ class TesseraForm(FlaskForm):  # type: ignore[misc]
         """The JSON instance (WTForms' per-field dict would be keyed by generated names)."""
         return self.to_instance()
 
-    def validate(self, extra_validators: Any = None) -> bool:
-        """Reading checks, then jsonschema (the source of truth) on ``to_instance()``."""
+    def validate(self, extra_validators: Any = None, *, instance: JSON = ABSENT) -> bool:
+        """Reading checks, then jsonschema (the source of truth) on ``to_instance()``.
+
+        ``instance``: the JSON to check instead, when the caller stores the submission in
+        another shape (files kept elsewhere, referenced from the data); reading errors stay
+        the post's.
+        """
         self.form_errors: list[str] = list(self.form_errors)
         ok = not self.form_errors
         csrf_name = self.meta.csrf_field_name if self.meta.csrf else None
@@ -154,7 +159,8 @@ class TesseraForm(FlaskForm):  # type: ignore[misc]
         for field in self._tf_bad:
             field.errors = list(field.process_errors)
             found.setdefault(field.pointer, []).extend(field.errors)
-        instance = self.to_instance()
+        if instance is ABSENT:
+            instance = self.to_instance()
         schema_errors = instance_errors(type(self), instance)
         if found:
             schema_errors = {
@@ -170,10 +176,12 @@ class TesseraForm(FlaskForm):  # type: ignore[misc]
         return ok and not found
 
     def _attach(self, errors: dict[str, list[str]]) -> None:
+        # The outermost field of a pointer takes its errors: an object's fieldset, not the
+        # hidden extra-property rows or one alternative that share its pointer.
         by_pointer: dict[str, JsonField] = {}
         for top in self._tf_fields:
             for field in top.walk():
-                by_pointer[field.pointer] = field
+                by_pointer.setdefault(field.pointer, field)
         for pointer, texts in errors.items():
             target = pointer
             while target and target not in by_pointer:
@@ -209,11 +217,12 @@ def instance_errors(
 
     No post and no fields: the validator built once with the form class (the same draft
     upgrade, ``$ref`` registry and format checker ``validate()`` uses), so a JSON API and the
-    HTML form accept the same documents. Every pointer is prefixed with ``base``. Integers
-    beyond a float's range are reported as such first (no bound can be compared with them).
+    HTML form accept the same documents and say the same (``ui:errorMessages`` included).
+    Every pointer is prefixed with ``base``. Integers beyond a float's range are reported as
+    such first (no bound can be compared with them).
     """
     found = messages.out_of_range(instance) or messages.collect(
-        form._tf_validator.iter_errors(instance)
+        form._tf_validator.iter_errors(instance), form._tf_root
     )
     return {base + pointer: texts for pointer, texts in found.items()} if base else found
 

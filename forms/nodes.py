@@ -113,6 +113,8 @@ class Node:
         self.name_suffix = ""
         self.ptr_suffix = ""
         self.condition: Condition | None = None
+        # if/then/else, dependentSchemas or dependentRequired require the value when this holds
+        self.required_if: Condition | None = None
 
     def label_text(self) -> str:
         """Return the label shown to people (title, else the property name)."""

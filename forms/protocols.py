@@ -9,7 +9,7 @@ Which shape a field has follows from its node's kind: ``object`` → ``ObjectVie
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from markupsafe import Markup
@@ -38,6 +38,9 @@ class FieldView(Protocol):
     def errors(self) -> Sequence[str]: ...
     def load(self, value: JSON) -> None:
         """Take a JSON value (ABSENT: the default)."""
+
+    def walk(self) -> Iterator[FieldView]:
+        """This field and every field below it, in render order."""
 
 
 class ScalarView(FieldView, Protocol):

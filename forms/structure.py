@@ -44,7 +44,7 @@ def build_object(
         if isinstance(required_list, list)
         else set()
     )
-    conditional = _conditional(schema, props, required, ctx, resolver)
+    conditional, required_if = _conditional(schema, props, required, ctx, resolver)
     for key in required_list if isinstance(required_list, list) else []:
         if isinstance(key, str) and key not in props and key not in conditional:
             props[key] = {}
@@ -60,6 +60,8 @@ def build_object(
         child.name_suffix = child.ptr_suffix = "/" + names.escape_token(key)
         set_required(child, key in required)
         child.condition = condition
+        if key not in required:
+            child.required_if = required_if.get(key)
         inherit(node, child)
         node.props[key] = child
         node.members.append(child)
@@ -126,41 +128,50 @@ def _conditional(
     required: set[str],
     ctx: Context,
     resolver: SchemaResolver,
-) -> dict[str, tuple[Any, Condition]]:
-    """Properties that only apply under if/then/else or a dependency, with their condition."""
+) -> tuple[dict[str, tuple[Any, Condition]], dict[str, Condition]]:
+    """Properties that only apply under if/then/else or a dependency, with their condition;
+    and the names a condition requires (``required`` of then/else/dependentSchemas, and
+    dependentRequired), with the condition that requires them."""
     found: dict[str, tuple[Any, Condition]] = {}
+    required_if: dict[str, Condition] = {}
     parts = schema.get("x-tessera-parts")
     for part in parts if isinstance(parts, list) else [schema]:
         if not isinstance(part, dict):
             continue
+        branches: list[tuple[Any, Condition]] = []
         if isinstance(part.get("if"), dict | bool):
             test = ctx.test(part["if"], resolver)
             for branch_key, negate in (("then", False), ("else", True)):
-                branch = part.get(branch_key)
-                sub_props = branch.get("properties") if isinstance(branch, dict) else None
-                for name, sub in (sub_props or {}).items():
-                    if name in props or name in found:
-                        continue
 
-                    def when(value: dict[str, Any], t: Any = test, n: bool = negate) -> bool:
-                        return bool(t(value)) != n
+                def when(value: dict[str, Any], t: Any = test, n: bool = negate) -> bool:
+                    return bool(t(value)) != n
 
-                    describe = {"if": part["if"], "negate": negate}
-                    found[name] = (sub, Condition(when, describe))
+                describe = {"if": part["if"], "negate": negate}
+                branches.append((part.get(branch_key), Condition(when, describe)))
         dep_schemas = part.get("dependentSchemas")
         for trigger, dep in (dep_schemas if isinstance(dep_schemas, dict) else {}).items():
-            sub_props = dep.get("properties") if isinstance(dep, dict) else None
-            for name, sub in (sub_props or {}).items():
+            branches.append((dep, Condition(_present(trigger), {"present": trigger})))
+        for branch, condition in branches:
+            if not isinstance(branch, dict):
+                continue
+            sub_props = branch.get("properties")
+            for name, sub in (sub_props if isinstance(sub_props, dict) else {}).items():
                 if name not in props and name not in found:
-                    found[name] = (sub, Condition(_present(trigger), {"present": trigger}))
+                    found[name] = (sub, condition)
+            needed = branch.get("required")
+            for name in needed if isinstance(needed, list) else []:
+                if isinstance(name, str):
+                    required_if.setdefault(name, condition)
         dep_required = part.get("dependentRequired")
         for trigger, needed in (dep_required if isinstance(dep_required, dict) else {}).items():
+            condition = Condition(_present(trigger), {"present": trigger})
             for name in needed if isinstance(needed, list) else []:
-                if not isinstance(name, str) or name in required or name in found:
+                if not isinstance(name, str):
                     continue
-                condition = Condition(_present(trigger), {"present": trigger})
-                found[name] = (props.get(name, {}), condition)
-    return found
+                required_if.setdefault(name, condition)
+                if name not in required and name not in found:
+                    found[name] = (props.get(name, {}), condition)
+    return found, required_if
 
 
 def _object_alternatives(schema: Schema, key: str) -> bool:

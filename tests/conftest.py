@@ -3,6 +3,8 @@
 - One PostgreSQL database is created fresh per test session on the local server and dropped
   afterwards; one SQLite file per session. Both are built by running the Alembic migrations.
 - Redis is the local server, on a dedicated database number, flushed before every test.
+  Run in parallel (`pytest -n N`, pytest-xdist), each worker takes the next database number
+  after the configured one, so workers never flush each other's data.
 - The integration fixtures (`app`, `client`, ...) are parametrized over both backends.
 """
 
@@ -19,7 +21,22 @@ from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
 
-from config import TestConfig
+
+def _worker_redis_url() -> None:
+    """Give an xdist worker (`gw0`, `gw1`, ...) a Redis database of its own, before config loads."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or os.environ.get("TESSERA_TEST_REDIS_WORKER") == worker:
+        return
+    base = os.environ.get("TESSERA_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    head, _, number = base.rpartition("/")
+    database = (int(number) + 1 + int(worker[2:])) % 16 if number.isdigit() else 0
+    os.environ["TESSERA_TEST_REDIS_URL"] = f"{head}/{database}"
+    os.environ["TESSERA_TEST_REDIS_WORKER"] = worker
+
+
+_worker_redis_url()
+
+from config import TestConfig  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TESSERA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["postgresql", "sqlite"]

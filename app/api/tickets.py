@@ -16,12 +16,16 @@ Comments are JSON or multipart/form-data (`body`, `internal`, repeated `files`);
 and its files are saved together or not at all (413 for a file over the size limit, 422 for a
 refused type, naming the file at `/files/<index>`). Attachments are listed in the ticket, each
 with the URL that downloads it, scoped like the ticket.
+
+File fields of the data (`format: data-url`) take data URLs, as RJSF clients send them: each
+file is stored as an attachment of the ticket in the ticket's transaction and the data keeps
+the reference `attachment:<id>;name=<name>` (`app.tickets.filefields`), returned as stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 from flask import current_app, g, request
 from flask_appbuilder.api import expose, protect
@@ -43,7 +47,7 @@ from app.extensions import db
 from app.limits import MAX_ID
 from app.models import Department
 from app.pointers import escape
-from app.tickets import query
+from app.tickets import filefields, query
 from app.tickets.access import (
     parse_assignee,
     readable_ticket,
@@ -61,12 +65,17 @@ from app.tickets.comments import (
     visible_attachment,
 )
 from app.tickets.errors import StaleTicket, TicketError, TicketInvalid, TicketNotFound
-from app.tickets.filters import field_param, read_field_filters
+from app.tickets.filters import (
+    SYSTEM_PARAMS,
+    field_param,
+    read_field_filters,
+    read_system_filters,
+)
 from app.tickets.intake import NewTicket, check_data, open_ticket
 from app.tickets.models import PEOPLE_CHANNELS, Channel, Ticket
 from app.tickets.patch import merge_patch
 from app.tickets.query import COUNT_CAP
-from app.tickets.service import Requester, Upload, add_comment, stale_ticket, update_ticket
+from app.tickets.service import Requester, Upload, add_comment, stale_ticket
 from app.tickets.storage import storage_for
 from app.tickets.system import (
     parse_priority,
@@ -82,7 +91,7 @@ PATCH_MEMBERS = ("lock_version", "data", "requester", "subject", "priority", "as
 COMMENT_MEMBERS = ("body", "internal")
 COMMENT_FIELDS = ("body", "internal", "files")
 LIST_PARAMS = (
-    "template", "state", "department", "assignee", "created_by", "sort", "cursor", "limit"
+    "template", "department", "created_by", "sort", "cursor", "limit", *SYSTEM_PARAMS
 )
 
 
@@ -149,16 +158,6 @@ def list_filters() -> tuple[query.TicketFilters, str | None, int]:
     if department is not None:
         wanted = _department_id(department)
         departments = {wanted} if scope is None or wanted in scope else set()
-    assignee_text = _one("assignee")
-    assignee: int | Literal["unassigned"] | None = None
-    if assignee_text == "me":
-        assignee = int(g.user.id)
-    elif assignee_text == query.UNASSIGNED:
-        assignee = "unassigned"
-    elif assignee_text is not None:
-        if not _digits(assignee_text) or int(assignee_text) > MAX_ID:
-            raise ApiError(400, "assignee must be a user id, 'me' or 'unassigned'.")
-        assignee = int(assignee_text)
     created_by = None
     created_text = _one("created_by")
     if created_text is not None:
@@ -167,7 +166,6 @@ def list_filters() -> tuple[query.TicketFilters, str | None, int]:
         created_by = int(g.user.id)
         if department is None:  # the creator reads their tickets wherever they were routed
             departments = None
-    states = [s for value in request.args.getlist("state") for s in value.split(",") if s]
     limit_text = _one("limit")
     limit = query.DEFAULT_LIMIT
     if limit_text is not None:
@@ -183,14 +181,12 @@ def list_filters() -> tuple[query.TicketFilters, str | None, int]:
     template = _one("template")
     filters = query.TicketFilters(
         template=template,
-        states=tuple(states) if states else None,
         department_ids=departments,
-        assignee=assignee,
         created_by=created_by,
         fields=read_field_filters(request.args, _offered(template)),
         sort=sort,
     )
-    return filters, cursor, limit
+    return read_system_filters(request.args, int(g.user.id), filters), cursor, limit
 
 
 def answer_ticket_error(api: TesseraApi, exc: Exception) -> Any:
@@ -262,13 +258,65 @@ class TicketsApi(TesseraApi):
             `f.<field>.prefix=` text prefix (case-sensitive),
             `f.<field>.contains=` substring (case-insensitive; % and _ are literal),
             `f.<field>.is=true|false` boolean.
+            Free-text search: `q` looks in the number, subject, requester (name, e-mail,
+            phone) and the template's text fields, ignoring case; `q_mode=prefix` matches
+            values that start with it. A term under 3 characters always matches as a prefix.
+            `state`, `category` and `priority` are repeatable and comma-separated (any of
+            them). Time ranges take an ISO date (a whole day, UTC) or date-time: `created_from`
+            and `created_to` bound created_at, `updated_from` and `updated_to` updated_at,
+            both ends included.
             Pass `next_cursor` back as `cursor` for the next page, with the same sort.
             An empty parameter (`state=`) is the same as none.
           parameters:
           - {in: query, name: template, allowEmptyValue: true,
              description: "a template's key", schema: {type: string, maxLength: 500}}
+          - {in: query, name: q, allowEmptyValue: true,
+             description: "search text (case-insensitive; at most 200 characters)",
+             schema: {type: string, maxLength: 200}}
+          - {in: query, name: q_mode, allowEmptyValue: true, description: "how q matches",
+             schema: {type: string, enum: [contains, prefix], default: contains}}
           - {in: query, name: state, allowEmptyValue: true, description: "comma-separated",
              schema: {type: string, maxLength: 500}}
+          - {in: query, name: category, allowEmptyValue: true,
+             description: "comma-separated: new, open, waiting, solved, closed",
+             schema: {type: string, maxLength: 500,
+               pattern: '^(new|open|waiting|solved|closed)(,(new|open|waiting|solved|closed))*$'}}
+          - {in: query, name: priority, allowEmptyValue: true,
+             description: "comma-separated: low, normal, high, urgent",
+             schema: {type: string, maxLength: 500,
+               pattern: '^(low|normal|high|urgent)(,(low|normal|high|urgent))*$'}}
+          - in: query
+            name: created_from
+            allowEmptyValue: true
+            description: "created_at from (an ISO date, or a date-time)"
+            schema:
+              oneOf:
+              - {type: string, format: date}
+              - {type: string, format: date-time, maxLength: 40}
+          - in: query
+            name: created_to
+            allowEmptyValue: true
+            description: "created_at to, that whole day for a date (an ISO date, or a date-time)"
+            schema:
+              oneOf:
+              - {type: string, format: date}
+              - {type: string, format: date-time, maxLength: 40}
+          - in: query
+            name: updated_from
+            allowEmptyValue: true
+            description: "updated_at from (an ISO date, or a date-time)"
+            schema:
+              oneOf:
+              - {type: string, format: date}
+              - {type: string, format: date-time, maxLength: 40}
+          - in: query
+            name: updated_to
+            allowEmptyValue: true
+            description: "updated_at to, that whole day for a date (an ISO date, or a date-time)"
+            schema:
+              oneOf:
+              - {type: string, format: date}
+              - {type: string, format: date-time, maxLength: 40}
           - {in: query, name: department, allowEmptyValue: true,
              description: "an existing department's id or key",
              schema: {type: string, maxLength: 500}}
@@ -323,7 +371,9 @@ class TicketsApi(TesseraApi):
           summary: One ticket, with comments, attachments and history
           description: >-
             Each comment lists the files that came with it; `attachments` lists every file of
-            the ticket. An attachment's `url` downloads it.
+            the ticket. An attachment's `url` downloads it. A file field's value in `data` is
+            the reference `attachment:<id>;name=<percent-encoded name>`, as stored: its file
+            is the attachment with that `id` (comment_id null).
           parameters:
           - {in: path, name: pk, required: true,
              schema: {type: integer, minimum: 0, maximum: 2147483647}}
@@ -366,7 +416,11 @@ class TicketsApi(TesseraApi):
           summary: Create a ticket (to the template's default department, unassigned, new)
           description: >-
             `data` must be valid under the published template's own schema (422 naming each
-            problem at its pointer under /data otherwise).
+            problem at its pointer under /data otherwise). A file field (`format: data-url`)
+            takes a data URL, `data:<type>;name=<file name>;base64,<data>`: the file is stored
+            as an attachment of the ticket and the field holds `attachment:<id>;name=<name>`
+            (422 at the field's pointer for a file too large, of a type not accepted, or not
+            valid base64).
           requestBody:
             required: true
             content:
@@ -445,7 +499,9 @@ class TicketsApi(TesseraApi):
             Give the `lock_version` you read. `data` merges into the stored document (null
             removes a member) and the result must be valid under the template version the
             ticket was created with. `requester` merges the same way. Every changed value is
-            recorded in the ticket's history.
+            recorded in the ticket's history. File fields take a data URL (a new file, stored
+            as an attachment) or keep a reference to one of this ticket's attachments; a
+            reference to another ticket's file is refused (422 at its pointer).
           parameters:
           - {in: path, name: pk, required: true,
              schema: {type: integer, minimum: 0, maximum: 2147483647}}
@@ -533,14 +589,15 @@ class TicketsApi(TesseraApi):
         assert isinstance(expected, int)
         if ticket.lock_version != expected:
             raise stale_ticket(pk, expected)
+        files = filefields.NO_FILES
         if isinstance(patch, dict):
             data = merge_patch(ticket.data or {}, patch)
             template = template_version_form(ticket.template, ticket.template_version)
-            found = template.errors(data, "/data")
-            if found:
-                raise invalid(found)
-            changes["data"] = data
-        return update_ticket(pk, changes, expected, g.user.id, channel=Channel.API.value)
+            checked = check_data(template, data, ticket)
+            changes["data"], files = checked.data, checked.files
+        return filefields.update_ticket(
+            files, pk, changes, expected, g.user.id, channel=Channel.API.value
+        )
 
     @expose("/<int:pk>/comments", methods=["POST"])
     @protect()

@@ -8,12 +8,13 @@ makes to load its user: the version comes with it through a LEFT JOIN.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import ExecutableOption
 
 from app.auth.models import UserTokenVersion
 
@@ -35,13 +36,23 @@ def current_version(session: Session, user_id: int) -> int:
     return int(stored or 0)
 
 
-def user_with_version(session: Session, user_model: Any, user_id: int) -> tuple[Any, int]:
-    """(user or None, current version) in one query: the user row LEFT JOIN its version."""
-    row = session.execute(
-        select(user_model, func.coalesce(UserTokenVersion.version, 0))
-        .outerjoin(UserTokenVersion, UserTokenVersion.user_id == user_model.id)
-        .where(user_model.id == user_id)
-    ).first()
+def user_with_version(
+    session: Session, user_model: Any, user_id: int, options: Sequence[ExecutableOption] = ()
+) -> tuple[Any, int]:
+    """(user or None, current version) in one query: the user row LEFT JOIN its version.
+
+    `options` are loader options for the user (joined eager loads keep it one query).
+    """
+    row = (
+        session.execute(
+            select(user_model, func.coalesce(UserTokenVersion.version, 0))
+            .outerjoin(UserTokenVersion, UserTokenVersion.user_id == user_model.id)
+            .where(user_model.id == user_id)
+            .options(*options)
+        )
+        .unique()
+        .one_or_none()
+    )
     return (None, 0) if row is None else (row[0], int(row[1]))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from app.definitions.checked import Checked, Errors, LookupField, PublishLookups, raise_if
 from app.definitions.filterable import settings_errors
-from app.definitions.publishing import template_publish_errors
+from app.definitions.publishing import required_errors, template_publish_errors
 from app.definitions.schema_checks import (
     compile_check,
     example_errors,
@@ -60,6 +60,7 @@ def check_field(body: dict[str, Any], lookup_field: LookupField) -> Checked:
     root = {"type": "object", "properties": {body["key"]: schema}}
     ui = {body["key"]: body.get("ui", {})}
     raise_if(ref_errors(root, "/schema", prefix_len=2))
+    raise_if(required_errors(schema, schema))
     compile_check(root, ui, "/schema", prefix_len=2)
     return Checked("field", body["key"], body["title"], body, schema, body.get("ui", {}))
 
@@ -71,6 +72,7 @@ def check_template(body: dict[str, Any], lookup_field: LookupField) -> Checked:
     resolved, ui, pins, errors = resolve_fields(schema, body.get("uiSchema", {}), lookup_field)
     raise_if(errors)
     raise_if(ref_errors(resolved, "/schema"))
+    raise_if(required_errors(schema, resolved))
     raise_if(settings_errors(body.get("settings"), resolved))
     compile_check(resolved, ui, "/schema")
     raise_if(example_errors(resolved, body.get("formData")))

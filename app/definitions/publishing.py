@@ -5,8 +5,12 @@ A draft may be incomplete; publishing refuses, each at its pointer:
 - `settings.default_department` missing, or naming no department (new tickets go there);
 - `settings.workflow` naming a workflow without a published version (new tickets follow it;
   a template naming none follows the built-in default workflow);
-- `settings.subject` or a `settings.list_columns` entry pointing at no property;
-- a `required` name that no property of its object can have (the form could never be sent).
+- `settings.subject` or a `settings.list_columns` entry pointing at no property.
+
+`required_errors` lives here too, since it shares what a property "can have" with the settings
+checks, but it runs on every save (`kinds.check_template`, `kinds.check_field`): a `required`
+name that no property of its object can have is refused even in a draft, whose preview would
+otherwise show a field for it that the schema never describes.
 
 "Can have" is decided conservatively, so only certain mistakes are refused: a name counts when
 `properties` of any schema applying to the same value declare it (the object's own, its
@@ -296,5 +300,4 @@ def template_publish_errors(checked: Checked, lookups: PublishLookups) -> Errors
     errors: Errors = {}
     for check in SETTINGS_CHECKS.values():
         errors.update(check(settings, form, lookups))
-    errors.update(required_errors(checked.body["schema"], checked.schema))
     return errors

@@ -66,7 +66,11 @@ def _ensure_user(username: str, role_name: str) -> Any:
         if role is None:
             raise RuntimeError(f"Role {role_name} is missing: run the migrations first.")
         user = sm.add_user(
-            username, username.capitalize(), "Demo", f"{username}@demo.tessera.test", role,
+            username,
+            username.capitalize(),
+            "Demo",
+            f"{username}@demo.tessera.test",
+            role,
             password=username,
         )
         if not user:

@@ -56,9 +56,10 @@ def _still_due(ticket: Ticket, target: str, due_at: str) -> bool:
     from app.tickets.followups import met
 
     current = getattr(ticket, _DUE_COLUMNS[target])
+    # The same instant, whatever offset each side was written with (a calendar's +08:00, UTC).
     return (
         current is not None
-        and iso(aware(current)) == due_at
+        and aware(current) == datetime.fromisoformat(due_at)
         and ticket.sla_paused_at is None
         and not met(ticket)[target]
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -87,7 +87,13 @@ def add(
     payload: Mapping[str, Any] | None = None,
     run_at: datetime | None = None,
 ) -> OutboxMessage:
-    """Write one message in the caller's transaction; it is enqueued after the commit."""
+    """Write one message in the caller's transaction; it is enqueued after the commit.
+
+    `run_at` is stored in UTC: SQLite keeps a time's wall clock and drops its offset, so a
+    calendar's +08:00 would otherwise come back eight hours late.
+    """
+    if run_at is not None and run_at.tzinfo is not None:
+        run_at = run_at.astimezone(UTC)
     message = OutboxMessage(
         topic=topic, ticket_id=ticket_id, payload=dict(payload or {}), run_at=run_at,
         created_at=utcnow(), attempts=0,

@@ -18,7 +18,7 @@ from sqlalchemy import exists, select
 from app.extensions import db
 from app.limits import MAX_ID
 from app.models import Department, Membership
-from app.security import ROLE_ADMIN
+from app.security import ROLE_ADMIN, request_memo
 from app.tickets.errors import TicketError, TicketNotFound, TicketReadOnly
 from app.tickets.models import Comment, Ticket
 from app.tickets.templates import TemplateForm
@@ -30,14 +30,24 @@ class NoDefaultDepartment(TicketError):
     status = 409
 
 
+def member_roles(user_id: int) -> dict[int, str]:
+    """{department id: membership role} of a user, read once per request."""
+
+    def read() -> dict[int, str]:
+        rows = db.session.execute(
+            select(Membership.department_id, Membership.role).where(Membership.user_id == user_id)
+        )
+        return {department_id: role for department_id, role in rows}
+
+    return request_memo(("member_roles", user_id), read)
+
+
 def visible_departments() -> set[int] | None:
     """Department ids the current user may see tickets of; None = every department (Admin)."""
     user = g.user
     if any(role.name == ROLE_ADMIN for role in getattr(user, "roles", [])):
         return None
-    return set(
-        db.session.scalars(select(Membership.department_id).where(Membership.user_id == user.id))
-    )
+    return set(member_roles(int(user.id)))
 
 
 def _ticket(pk: int) -> Ticket:
@@ -86,17 +96,55 @@ def readable_ticket(pk: int) -> Ticket:
 
 
 def users_by_id(ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
-    """{id: {id, username, name}} for the given user ids (one query)."""
+    """{id: {id, username, name}} for the given user ids.
+
+    One query for the ids this request has not looked up yet (here or as `members_of` and
+    `department_members` rows), none when it has them all.
+    """
     from flask_appbuilder.security.sqla.models import User
 
     wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = db.session.scalars(select(User).where(User.id.in_(sorted(wanted))))
-    return {
-        u.id: {"id": u.id, "username": u.username, "name": f"{u.first_name} {u.last_name}".strip()}
-        for u in rows
-    }
+    known = _known_users()
+    missing = sorted(wanted - known.keys())
+    if missing:
+        found = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(missing)))}
+        for pk in missing:
+            known[pk] = _user_entry(found[pk]) if pk in found else None
+    return {pk: entry for pk in wanted if (entry := known[pk]) is not None}
+
+
+def members_of(department_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """{id, username, name} of everyone who is a member of one of the departments (one query)."""
+    from flask_appbuilder.security.sqla.models import User
+
+    ids = sorted(set(department_ids))
+    if not ids:
+        return []
+    member = select(Membership.user_id).where(Membership.department_id.in_(ids))
+    rows = db.session.scalars(select(User).where(User.id.in_(member)))
+    return [_remember(user) for user in rows]
+
+
+def _known_users() -> dict[int, dict[str, Any] | None]:
+    """{id: entry, or None for no such user} of the users this request has looked up."""
+    return request_memo("user_entries", dict)
+
+
+def _remember(user: Any) -> dict[str, Any]:
+    entry = _user_entry(user)
+    _known_users()[user.id] = entry
+    return entry
+
+
+def _user_entry(user: Any) -> dict[str, Any]:
+    name = f"{user.first_name} {user.last_name}".strip()
+    return {"id": user.id, "username": user.username, "name": name}
+
+
+def all_departments() -> list[Department]:
+    """Every department, by name: one query per request."""
+    by_name = select(Department).order_by(Department.name)
+    return list(request_memo("all_departments", lambda: list(db.session.scalars(by_name))))
 
 
 def default_department_id(template: TemplateForm) -> int:
@@ -116,19 +164,25 @@ def default_department_id(template: TemplateForm) -> int:
 
 
 def department_members(department_id: int) -> list[dict[str, Any]]:
-    """The members of a department as {id, username, name, availability}, by name."""
-    rows = db.session.execute(
-        select(Membership.user_id, Membership.availability).where(
-            Membership.department_id == department_id
+    """The members of a department as {id, username, name, availability, role}, by name.
+
+    One query, once per request.
+    """
+    from flask_appbuilder.security.sqla.models import User
+
+    def read() -> list[dict[str, Any]]:
+        rows = db.session.execute(
+            select(User, Membership.availability, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.department_id == department_id)
         )
-    ).all()
-    users = users_by_id(user_id for user_id, _ in rows)
-    found = [
-        {**users[user_id], "availability": availability}
-        for user_id, availability in rows
-        if user_id in users
-    ]
-    return sorted(found, key=lambda u: (u["name"] or u["username"]).lower())
+        found = [
+            {**_remember(user), "availability": availability, "role": role}
+            for user, availability, role in rows
+        ]
+        return sorted(found, key=lambda u: (u["name"] or u["username"]).lower())
+
+    return list(request_memo(("department_members", department_id), read))
 
 
 def parse_assignee(errors: dict[str, list[str]], department_id: int, value: Any) -> int | None:

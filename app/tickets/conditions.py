@@ -9,10 +9,10 @@ custom-field filter kind, gathered in `FIELD_FILTERS`. Each handler reads the fi
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, String, and_, bindparam, false, literal
+from sqlalchemy import Boolean, ColumnElement, String, and_, bindparam, false, literal, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -26,12 +26,16 @@ from app.tickets.filters import (
     FieldFilter,
     FlagIs,
     NumberRange,
+    Search,
+    SlaDue,
     TextContains,
     TextPrefix,
     TicketFilters,
+    TimeRange,
     as_decimal,
 )
 from app.tickets.models import Ticket
+from app.tickets.search import SEPARATOR, pattern
 
 
 class _PatternCompare(ColumnElement[bool]):
@@ -176,6 +180,52 @@ def field_condition(f: FieldFilter, data: ColumnElement[Any] | None = None) -> C
     return handler(f, Ticket.__table__.c.data if data is None else data)
 
 
+def _any_of(column: Any, values: tuple[str, ...]) -> ColumnElement[bool]:
+    if not values:
+        return false()
+    return column == values[0] if len(values) == 1 else column.in_(list(values))
+
+
+def _time_range(column: Any, found: TimeRange) -> list[ColumnElement[bool]]:
+    parts = []
+    if found.start is not None:
+        parts.append(column >= found.start)
+    if found.before is not None:
+        parts.append(column < found.before)
+    return parts
+
+
+def _sla_due(due: SlaDue) -> ColumnElement[bool]:
+    before = due.before.astimezone(UTC)  # stored in UTC: SQLite compares the wall time
+    parts = [
+        and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at < before),
+        Ticket.resolution_due_at < before,
+    ]
+    if due.alerted:
+        parts += [Ticket.sla_warned_at.is_not(None), Ticket.sla_breached_at.is_not(None)]
+    return or_(*parts)
+
+
+def search_condition(search: Search) -> ColumnElement[bool] | None:
+    """`search_text LIKE` the term's pattern (`app.tickets.search`); None for a blank term.
+
+    The pattern is rendered into the SQL text, as for `_contains`: the planner then estimates
+    it from the column's statistics and picks the trigram index for rare terms, the sort's
+    index for common ones.
+    """
+    if "\x00" in search.text:
+        raise BadFilter("Search text cannot contain NUL characters.")
+    found = pattern(search.text, search.mode)
+    if found is None:
+        return None
+    term, prefix = found
+    text = like_pattern(term)  # "%term%", wildcards in the term made literal
+    if prefix:
+        text = "%" + SEPARATOR + text[1:]
+    bound = bindparam(None, text, type_=String(), literal_execute=True)
+    return Ticket.search_text.like(bound, escape=LIKE_ESCAPE)
+
+
 def conditions(
     filters: TicketFilters, fields: bool | Callable[[FieldFilter], bool] = True
 ) -> list[ColumnElement[bool]]:
@@ -184,8 +234,21 @@ def conditions(
     if filters.template is not None:
         where.append(Ticket.template == filters.template)
     if filters.states is not None:
-        states = list(filters.states)
-        where.append(Ticket.state == states[0] if len(states) == 1 else Ticket.state.in_(states))
+        where.append(_any_of(Ticket.state, filters.states))
+    if filters.categories is not None:
+        where.append(_any_of(Ticket.category, filters.categories))
+    if filters.priorities is not None:
+        where.append(_any_of(Ticket.priority, filters.priorities))
+    if filters.created is not None:
+        where += _time_range(Ticket.created_at, filters.created)
+    if filters.updated is not None:
+        where += _time_range(Ticket.updated_at, filters.updated)
+    if filters.search is not None:
+        searched = search_condition(filters.search)
+        if searched is not None:
+            where.append(searched)
+    if filters.sla_due is not None:
+        where.append(_sla_due(filters.sla_due))
     if filters.department_ids is not None:
         ids = sorted(set(filters.department_ids))
         if not ids:

@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from app.clock import aware
 from app.extensions import db
 from app.models import Department
@@ -53,10 +51,11 @@ def build(
 
 
 def department_key(department_id: int | None) -> str | None:
-    """The key of a department by id (None for none)."""
+    """The key of a department by id (None for none; no query when the session holds it)."""
     if department_id is None:
         return None
-    return db.session.scalar(select(Department.key).where(Department.id == department_id))
+    department = db.session.get(Department, department_id)
+    return None if department is None else department.key
 
 
 def of_ticket(ticket: Ticket, calendar: BusinessCalendar, data: Any = None) -> dict[str, Any]:

@@ -18,16 +18,20 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Literal
 
 from flask_babel import gettext as _
 
 from app.definitions.filterable import FilterSpec
+from app.limits import MAX_ID
 from app.tickets.errors import BadFilter
 from app.tickets.fields import check_field_name
+from app.tickets.models import Priority
+from app.tickets.search import MAX_TERM_CHARS, SearchMode
+from workflows import Category
 
 UNASSIGNED: Final = "unassigned"
 
@@ -109,11 +113,40 @@ class Sort(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Search:
+    """Free-text search: `text` in the tickets' search text (`app.tickets.search`)."""
+
+    text: str
+    mode: SearchMode | str = SearchMode.CONTAINS
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """start ≤ stamp < before on a system time stamp (created_at, updated_at); either: None."""
+
+    start: datetime | None = None
+    before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SlaDue:
+    """The ticket's next SLA target is due before `before`, overdue ones included: the first
+    response while none was sent, else the resolution. `alerted`: or its SLA warned or breached.
+
+    Tickets that met their targets keep their due times: combine with `categories`.
+    """
+
+    before: datetime
+    alerted: bool = False
+
+
+@dataclass(frozen=True)
 class TicketFilters:
     """What a list page shows, and in which order (`sort`, a Sort or its value).
 
     `department_ids` is the caller's scope: None = every department. `created_by` keeps the
     tickets one user created (their "Created by me" list, which has no department scope).
+    `states`, `categories` and `priorities`: any of those (None: any at all).
     """
 
     template: str | None = None
@@ -123,6 +156,12 @@ class TicketFilters:
     created_by: int | None = None
     fields: tuple[FieldFilter, ...] = ()
     sort: Sort | str = Sort.NEWEST
+    categories: tuple[str, ...] | None = None
+    priorities: tuple[str, ...] | None = None
+    created: TimeRange | None = None
+    updated: TimeRange | None = None
+    search: Search | None = None
+    sla_due: SlaDue | None = None
 
 
 def as_sort(value: Sort | str) -> Sort:
@@ -345,3 +384,133 @@ def read_field_filters(
         for kind in kinds:
             filters += READERS[kind](field, given[field], spec)
     return tuple(filters)
+
+
+# ---------------------------------------------------------------------------------------------
+# The system filters' parameters (the API and the list page read them here)
+
+SYSTEM_PARAMS: Final = (
+    "q", "q_mode", "state", "category", "priority", "assignee",
+    "created_from", "created_to", "updated_from", "updated_to",
+)
+"""Query parameters `read_system_filters` reads. Repeatable lists: `state`, `category` and
+`priority` (each value may also be comma-separated); any other is given once."""
+
+
+def _given(args: Mapping[str, Any], name: str) -> str | None:
+    """The one non-empty value of a parameter; None when absent or empty; BadFilter if twice."""
+    if name not in args:
+        return None
+    values = [v for v in _values(args, name) if v]
+    if len(values) > 1:
+        raise BadFilter(_("Give %(name)s once.", name=name))
+    return values[0] if values else None
+
+
+def _listed(args: Mapping[str, Any], name: str, allowed: Iterable[str] | None = None) -> (
+    tuple[str, ...] | None
+):
+    """The values of a list parameter (repeated and/or comma-separated); None when none."""
+    if name not in args:
+        return None
+    found = [p.strip() for v in _values(args, name) for p in v.split(",") if p.strip()]
+    if not found:
+        return None
+    known = None if allowed is None else set(allowed)
+    for value in found:
+        if "\x00" in value:
+            raise BadFilter(_("%(name)s must not contain NUL characters.", name=name))
+        if known is not None and value not in known:
+            raise BadFilter(
+                _("%(name)s must be among: %(known)s.", name=name, known=", ".join(allowed or ()))
+            )
+    return tuple(dict.fromkeys(found))
+
+
+def read_assignee(value: str | None, me: int) -> int | Literal["unassigned"] | None:
+    """An `assignee` parameter: "me", "unassigned" or a user id; BadFilter for anything else."""
+    if value is None:
+        return None
+    if value == "me":
+        return me
+    if value == UNASSIGNED:
+        return UNASSIGNED
+    if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+        return int(value)
+    raise BadFilter(_("assignee must be a user id, 'me' or 'unassigned'."))
+
+
+def _stamp(name: str, value: str, end: bool) -> datetime | None:
+    """A range bound: an ISO date (a whole day, in UTC) or date-time (UTC when naive).
+
+    `end`: the first instant after the range (None when there is none).
+    """
+    message = _("%(name)s must be an ISO date (YYYY-MM-DD) or date-time.", name=name)
+    if "\x00" in value or len(value) > 64 or not _iso_date(value):
+        raise BadFilter(message)
+    try:
+        if len(value) == 10:
+            stamp = datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+            step = timedelta(days=1)
+        else:
+            stamp = datetime.fromisoformat(value)
+            # In UTC, as stored (SQLite keeps the text of the UTC time, without an offset).
+            stamp = stamp.astimezone(UTC) if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+            step = timedelta(microseconds=1)
+    except ValueError as exc:
+        raise BadFilter(message) from exc
+    if not end:
+        return stamp
+    try:
+        return stamp + step
+    except OverflowError:  # the end of the year 9999: every stamp is before it
+        return None
+
+
+def _time_range(args: Mapping[str, Any], column: str) -> TimeRange | None:
+    low, high = _given(args, f"{column}_from"), _given(args, f"{column}_to")
+    if low is None and high is None:
+        return None
+    start = _stamp(f"{column}_from", low, end=False) if low is not None else None
+    before = _stamp(f"{column}_to", high, end=True) if high is not None else None
+    return TimeRange(start, before)
+
+
+def read_search(args: Mapping[str, Any]) -> Search | None:
+    """`q` (the search term) and `q_mode` (contains, the default, or prefix)."""
+    mode_text = _given(args, "q_mode") or SearchMode.CONTAINS.value
+    if mode_text not in set(SearchMode):
+        raise BadFilter(
+            _("q_mode must be one of: %(modes)s.", modes=", ".join(m.value for m in SearchMode))
+        )
+    term = (_given(args, "q") or "").strip()
+    if not term:
+        return None
+    if "\x00" in term:
+        raise BadFilter(_("The search text must not contain NUL characters."))
+    if len(term) > MAX_TERM_CHARS:
+        raise BadFilter(
+            _("The search text must be at most %(limit)d characters.", limit=MAX_TERM_CHARS)
+        )
+    return Search(term, SearchMode(mode_text))
+
+
+def read_system_filters(
+    args: Mapping[str, Any], me: int, base: TicketFilters | None = None
+) -> TicketFilters:
+    """`base` (default: no filters) with the SYSTEM_PARAMS of a query string; BadFilter if bad.
+
+    `me` is the caller's user id (`assignee=me`). An empty parameter is no filter, on the API
+    and the list page alike. Only what the query string gives replaces `base`'s value.
+    """
+    base = base or TicketFilters()
+    found: dict[str, Any] = {
+        "search": read_search(args),
+        "states": _listed(args, "state"),
+        "categories": _listed(args, "category", [c.value for c in Category]),
+        "priorities": _listed(args, "priority", [p.value for p in Priority]),
+        "assignee": read_assignee(_given(args, "assignee"), me),
+        "created": _time_range(args, "created"),
+        "updated": _time_range(args, "updated"),
+    }
+    return replace(base, **{name: v for name, v in found.items() if v is not None})

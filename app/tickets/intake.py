@@ -8,10 +8,16 @@ validator). `open_ticket` decides everything else, through the workflow the temp
 assignment strategy and skills, the matched rule), the assignee or the group queue, the initial
 state and the SLA clock; the subject when none was given (the one `settings.subject` points
 at, else the template's title). Routing decides here and nowhere else.
+
+File fields (`app.tickets.filefields`): both checks read the files the data brings (data URLs)
+and validate the data as it will be stored, each new file standing in as a reference; a
+refused file is an error at its pointer. `open_ticket` stores the files as attachments of the
+new ticket in its own transaction and puts their references in the data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,14 +28,15 @@ from sqlalchemy.orm import Session
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Department
-from app.tickets import document, sla
+from app.tickets import document, filefields, sla
 from app.tickets.access import default_department_id
 from app.tickets.assignment import assign
 from app.tickets.errors import TicketInvalid
 from app.tickets.models import Ticket
-from app.tickets.service import Requester, create_ticket
+from app.tickets.service import CreateHook, Requester, create_ticket
 from app.tickets.system import SUBJECT_MAX
 from app.tickets.templates import TemplateForm
+from app.tickets.uploads import files_follow_rows
 from app.tickets.workflow import Pinned, WorkflowUnavailable, workflow_for
 from forms import TesseraForm
 from workflows import Route
@@ -37,33 +44,50 @@ from workflows import Route
 
 @dataclass(frozen=True)
 class CheckedData:
-    """Custom data valid under `template`'s schema; made by `check_data` or `read_form`."""
+    """Custom data valid under `template`'s schema; made by `check_data` or `read_form`.
+
+    `data` is as it will be stored, new files (`files.new`) standing in as references.
+    """
 
     template: TemplateForm
     data: dict[str, Any]
+    files: filefields.Files = filefields.NO_FILES
 
 
-def check_data(template: TemplateForm, data: Any) -> CheckedData:
-    """A JSON document checked against the template; TicketInvalid (422) at `/data` pointers."""
+def check_data(template: TemplateForm, data: Any, ticket: Ticket | None = None) -> CheckedData:
+    """A JSON document checked against the template; TicketInvalid (422) at `/data` pointers.
+
+    For a new ticket, or an edit of `ticket` (its attachments may be referenced, its stored
+    values are kept as they are).
+    """
     if not isinstance(data, dict):
         raise TicketInvalid({"/data": ["Must be an object."]})
-    found = template.errors(data, "/data")
-    if found:
-        raise TicketInvalid(found)
-    return CheckedData(template, data)
+    files = filefields.read(template.form, data, ticket=ticket)
+    stored = files.stored(data)
+    refused = {f"/data{p}": m for p, m in files.errors.items()}
+    found = {
+        p: m
+        for p, m in template.errors(stored, "/data").items()
+        if not any(p == r or p.startswith(r + "/") for r in refused)
+    }
+    if refused or found:
+        raise TicketInvalid({**refused, **found})
+    return CheckedData(template, stored, files)
 
 
 def read_form(template: TemplateForm, form: TesseraForm) -> CheckedData | None:
     """The data of the template's posted form, validated once; None when invalid.
 
-    When invalid, the form carries the messages at its fields, ready to be rendered again.
+    When invalid, the form carries the messages at its fields (a refused file at its own),
+    ready to be rendered again.
     """
     if not isinstance(form, template.form):
         raise TypeError(f"{form!r} is not a form of the template {template.key!r}.")
-    if not form.validate():
+    files = filefields.read_posted(form)
+    if not filefields.validate(form, files):
         return None
-    data = form.to_instance()
-    return CheckedData(template, data) if isinstance(data, dict) else None
+    data = files.stored(form.to_instance())
+    return CheckedData(template, data, files) if isinstance(data, dict) else None
 
 
 @dataclass(frozen=True)
@@ -157,23 +181,38 @@ def open_ticket(new: NewTicket) -> Ticket:
         )
         sla.start(ticket, workflow, decision.doc, ticket.created_at)
 
-    return create_ticket(
-        template=template.key,
-        template_version=template.version,
-        subject=subject_for(new.checked, new.subject),
-        department_id=decision.department_id,
-        data=new.checked.data,
-        requester=new.requester,
-        priority=decision.priority,
-        channel=new.channel,
-        state=workflow.initial.name,
-        category=workflow.initial.category.value,
-        workflow_key=decision.pinned.key,
-        workflow_version=decision.pinned.version,
-        actor_id=new.actor_id,
-        prepare=[prepare],
-        describe=lambda ticket: {"routing": routed(decision, ticket)},
-    )
+    def create(commit: bool, also: Sequence[CreateHook] = ()) -> Ticket:
+        return create_ticket(
+            template=template.key,
+            template_version=template.version,
+            subject=subject_for(new.checked, new.subject),
+            department_id=decision.department_id,
+            data=new.checked.data,
+            requester=new.requester,
+            priority=decision.priority,
+            channel=new.channel,
+            state=workflow.initial.name,
+            category=workflow.initial.category.value,
+            workflow_key=decision.pinned.key,
+            workflow_version=decision.pinned.version,
+            actor_id=new.actor_id,
+            prepare=[prepare],
+            describe=lambda ticket: {"routing": routed(decision, ticket)},
+            also=also,
+            commit=commit,
+        )
+
+    files = new.checked.files
+    storage = filefields.storage_if(files)
+    wanted, staged = filefields.stage(files, new.checked.data, storage)
+    if not wanted:
+        return create(commit=True)
+    s = db.session
+    with files_follow_rows(s, storage, staged) as place:
+        ticket = create(False, [filefields.creating(wanted, staged, new.actor_id)])
+        place()
+        s.commit()
+    return ticket
 
 
 def routed(decision: Decision, ticket: Ticket) -> dict[str, Any]:

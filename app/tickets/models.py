@@ -25,6 +25,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -156,6 +157,8 @@ class Ticket(Model):
     channel: Mapped[str] = mapped_column(String(16), nullable=False, default=Channel.AGENT.value)
     # Replace the whole dict to change it: in-place edits are not tracked (no MutableDict).
     data: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
+    # What the list's free-text search reads (`app.tickets.search`; NULL: not written yet).
+    search_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow
     )
@@ -218,6 +221,16 @@ Index("ix_ticket_updated", *_UPDATED)
 Index("ix_ticket_department_created", Ticket.department_id, *_NEWEST)
 Index("ix_ticket_assignee_created", Ticket.assignee_id, *_NEWEST)
 Index("ix_ticket_creator_created", Ticket.created_by_id, *_NEWEST)  # "Created by me"
+# Free-text search (`app.tickets.search`): a GIN trigram index on PostgreSQL (pg_trgm, migration
+# 0010). SQLite has no use for it: there it is partial on a false condition, so it stays empty.
+Index(
+    "ix_ticket_search",
+    Ticket.search_text,
+    postgresql_using="gin",
+    postgresql_ops={"search_text": "gin_trgm_ops"},
+    postgresql_with={"fastupdate": "off"},
+    sqlite_where=text("0"),
+)
 # The group queue: unassigned tickets of a department in some states.
 Index(
     "ix_ticket_group_queue",

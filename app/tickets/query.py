@@ -16,6 +16,8 @@ exactly, and to JSON1 on SQLite. `page_statement` is what `list_tickets` runs an
   template and its field index) a walk over the distinct days of the window, else every match
   sorted; one statement, see `_date_range_statement`. Dates follow creation time and would
   fool the created_at walk.
+- Free-text search (`Search`, `?q=`): `search_text LIKE` a pattern, served by the trigram
+  index for rare terms and by the sort's walk for common ones (`conditions.search_condition`).
 - Counts: capped at `cap + 1` rows, and answered from the planner's estimate when that is far
   above the cap.
 """
@@ -71,14 +73,17 @@ from app.tickets.filters import (
     FieldFilter,
     FlagIs,
     NumberRange,
+    Search,
     Sort,
     TextContains,
     TextPrefix,
     TicketFilters,
+    TimeRange,
     as_decimal,
     as_sort,
 )
 from app.tickets.models import Ticket
+from app.tickets.search import SearchMode
 
 __all__ = [  # the filters are re-exported: views and APIs import everything from here
     "COUNT_CAP",
@@ -91,11 +96,14 @@ __all__ = [  # the filters are re-exported: views and APIs import everything fro
     "FieldFilter",
     "FlagIs",
     "NumberRange",
+    "Search",
+    "SearchMode",
     "Sort",
     "TextContains",
     "TextPrefix",
     "TicketFilters",
     "TicketPage",
+    "TimeRange",
     "as_decimal",
     "as_sort",
     "check_field_name",

@@ -44,6 +44,7 @@ from app.tickets.models import (
     TicketEvent,
 )
 from app.tickets.numbers import DEFAULT_PREFIX, format_number, next_number
+from app.tickets.search import SEARCHED, refresh_search_text
 from app.tickets.storage import FileStorage, StagedFile, clean_filename
 from app.tickets.uploads import Upload, attachment_row, files_follow_rows, stage_uploads
 
@@ -217,6 +218,7 @@ def create_ticket(
         )
         for hook in prepare:
             hook(s, ticket)
+        refresh_search_text(ticket)
         s.add(ticket)
         s.flush()
         record_event(
@@ -379,7 +381,10 @@ def _change(
         # One flush at the end: an autoflush in between would write a version of its own.
         with s.no_autoflush:
             events = list(_apply(ticket, changes))
-            events += follow(ticket, {pointer.split("/")[1] for _, pointer, _, _ in events}, now)
+            changed = {pointer.split("/")[1] for _, pointer, _, _ in events}
+            events += follow(ticket, changed, now)
+            if changed & SEARCHED:
+                refresh_search_text(ticket)
         if not events:
             if commit:
                 s.rollback()

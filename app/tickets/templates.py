@@ -68,6 +68,8 @@ _lock = threading.Lock()
 # (database URL, definition id, checksum) → resolved form. The URL keeps two databases in one
 # process (the test suite runs PostgreSQL and SQLite side by side) from sharing ids.
 _cache: dict[tuple[str, int, str], TemplateForm] = {}
+# (database URL, template key, version) → the resolved form `template_version` found.
+_versions: dict[tuple[str, str, int], TemplateForm] = {}
 
 
 def _database() -> str:
@@ -148,7 +150,15 @@ def published_template(key: str) -> TemplateForm:
 
 
 def template_version(key: str, version: int) -> TemplateForm:
-    """The version a ticket was created under (published or retired since)."""
+    """The version a ticket was created under (published or retired since).
+
+    Found once per process: a published version never changes and is never deleted, and
+    retiring it keeps it available here.
+    """
+    version_key = (_database(), key, version)
+    hit = _versions.get(version_key)
+    if hit is not None:
+        return hit
     row = db.session.scalar(
         select(Definition).where(
             Definition.kind == "template", Definition.key == key, Definition.version == version
@@ -156,13 +166,18 @@ def template_version(key: str, version: int) -> TemplateForm:
     )
     if row is None or row.status == DefinitionStatus.DRAFT.value:
         raise TemplateUnavailable(409, f"The template {key!r} v{version} is not available.")
-    return template_form(row)
+    resolved = template_form(row)
+    if row.status not in (DefinitionStatus.PUBLISHED.value, DefinitionStatus.RETIRED.value):
+        return resolved
+    with _lock:
+        return _versions.setdefault(version_key, resolved)
 
 
 def clear_cache() -> None:
     """Forget every resolved template (tests)."""
     with _lock:
         _cache.clear()
+        _versions.clear()
 
 
 __all__ = [

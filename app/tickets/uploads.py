@@ -33,14 +33,19 @@ class Upload:
     content_type: str
 
 
-def stage_uploads(uploads: Sequence[Upload], storage: FileStorage | None) -> list[Staged]:
+def stage_uploads(
+    uploads: Sequence[Upload], storage: FileStorage | None, at: Sequence[str] | None = None
+) -> list[Staged]:
     """(clean name, staged file) per upload; TicketInvalid naming every refused file.
 
     Nothing stays staged when one file is refused. The status is 413 when a file is too large,
-    422 otherwise; each message starts with the file's (clean) name.
+    422 otherwise; each message starts with the file's (clean) name, at the upload's pointer:
+    `at[index]`, else `/files/<index>`.
     """
     if uploads and storage is None:
         raise ValueError("Uploads need a storage.")
+    if at is not None and len(at) != len(uploads):
+        raise ValueError("One pointer per upload.")
     staged: list[Staged] = []
     errors: dict[str, list[str]] = {}
     too_large = False
@@ -50,7 +55,7 @@ def stage_uploads(uploads: Sequence[Upload], storage: FileStorage | None) -> lis
         try:
             staged.append((name, storage.stage(upload.stream, name, upload.content_type)))
         except AttachmentRejected as exc:
-            errors[f"/files/{index}"] = [f"{name}: {exc}"]
+            errors[at[index] if at is not None else f"/files/{index}"] = [f"{name}: {exc}"]
             too_large = too_large or isinstance(exc, AttachmentTooLarge)
         except BaseException:
             discard(storage, staged)

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.notifications import views as notifications
 from app.views.approvals import ApprovalsView
+from app.views.definition_files import DefinitionFilesView
 from app.views.definitions import (
     FieldDefinitionView,
     TemplateDefinitionView,
@@ -41,6 +42,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     )
     appbuilder.add_view(
         TemplateDefinitionView, "Templates", icon="fa-file-text-o", category=CONSOLE
+    )
+    appbuilder.add_view(
+        DefinitionFilesView, "Definition files", icon="fa-file-archive-o", category=CONSOLE,
+        label=_l("Import / export"),
     )
     appbuilder.add_view_no_menu(WorkflowToolsView)
     notifications.register(appbuilder)  # the bell: its page, and the navbar's unread count

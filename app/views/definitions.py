@@ -91,6 +91,9 @@ class DefinitionView(BaseView):
     """Console pages for one kind of definition (set `kind` in a subclass)."""
 
     kind: ClassVar[str] = ""
+    # Actions a POST carries out only with `confirm=1`; without it the confirmation page answers
+    # (the editor's dialog posts the field, so browsers with scripts skip that page).
+    confirmed_actions: ClassVar[frozenset[str]] = frozenset({"publish", "retire"})
     default_view = "list"
     method_permission_name = {
         "list": "read",
@@ -185,8 +188,10 @@ class DefinitionView(BaseView):
     @expose("/publish/<int:pk>", methods=["POST"])
     @has_access
     def publish(self, pk: int) -> ResponseReturnValue:
-        """Publish a draft (the previously published version retires)."""
+        """Publish a draft (the previously published version retires), once confirmed."""
         row = self._load(pk)
+        if self._unconfirmed("publish"):
+            return self._confirmation_page(row, "publish")
         try:
             store_call(store.publish, row.id, g.user.id)
         except DefinitionInvalid as exc:
@@ -204,8 +209,10 @@ class DefinitionView(BaseView):
     @expose("/retire/<int:pk>", methods=["POST"])
     @has_access
     def retire(self, pk: int) -> ResponseReturnValue:
-        """Retire a published version."""
+        """Retire a published version, once confirmed."""
         row = self._load(pk)
+        if self._unconfirmed("retire"):
+            return self._confirmation_page(row, "retire")
         try:
             store_call(store.retire, row.id, g.user.id)
         except DefinitionConflict as exc:
@@ -303,6 +310,49 @@ class DefinitionView(BaseView):
     def _page_args(self) -> dict[str, Any]:
         return {"kind": self.kind, "ep": self.endpoint, "title": f"{self.kind.title()}s"}
 
+    def _unconfirmed(self, action: str) -> bool:
+        """True when `action` asks first and the POST does not carry `confirm=1`."""
+        return action in self.confirmed_actions and request.form.get("confirm") != "1"
+
+    def _confirmation(self, row: Definition, action: str) -> dict[str, str]:
+        """What the confirmation of `action` on `row` asks, says will happen, and posts to."""
+        what, version = f"{self.kind} {row.key}", row.version
+        if action == "publish":
+            live = store.published(self.kind, row.key)
+            question = _("Publish %(what)s v%(version)d?", what=what, version=version)
+            outcome = _(
+                "v%(version)d becomes the published version of %(what)s.",
+                version=version, what=what,
+            )
+            if live is not None and live.id != row.id:
+                outcome += " " + _("v%(old)d, published now, retires.", old=live.version)
+            label, css = _("Publish v%(version)d", version=version), "btn-success"
+        else:
+            question = _("Retire %(what)s v%(version)d?", what=what, version=version)
+            outcome = _(
+                "%(what)s then has no published version: nothing new can use it until "
+                "another version is published.",
+                what=what,
+            )
+            label, css = _("Retire v%(version)d", version=version), "btn-warning"
+        return {
+            "action": action, "question": question, "outcome": outcome, "label": label,
+            "css": css, "url": url_for(f"{self.endpoint}.{action}", pk=row.id),
+        }
+
+    def _confirmations(self, row: Definition | None) -> dict[str, dict[str, str]]:
+        """The editor's confirmation dialogs, by action (none for a new definition)."""
+        if row is None:
+            return {}
+        return {action: self._confirmation(row, action) for action in self.confirmed_actions}
+
+    def _confirmation_page(self, row: Definition, action: str) -> str:
+        """The page asking to confirm `action` (for browsers without the editor's script)."""
+        return self.render_template(
+            "tessera/definitions/confirm.html",
+            row=row, confirm=self._confirmation(row, action), **self._page_args(),
+        )
+
     def _editor(
         self,
         row: Definition | None,
@@ -323,6 +373,7 @@ class DefinitionView(BaseView):
             needs_approval=self.kind in APPROVED_KINDS,
             errors=errors, grouped=editor.errors_by_part(self.kind, errors),
             open_draft=open_draft, waiting=waiting if waiting is not row else None,
+            confirmations=self._confirmations(row),
             usages=store.usages(row.key) if row is not None and self.kind == "field" else [],
             library=published_fields() if self.kind == "template" else [],
             forms_script=url_for(f"{self.endpoint}.static", filename=forms.SCRIPT),
@@ -352,6 +403,9 @@ class DefinitionView(BaseView):
 
 class ApprovedDefinitionView(DefinitionView):
     """Console pages for a kind whose versions department heads approve: submit, withdraw."""
+
+    # A publish is refused (the store's ApprovalRequired) without asking first.
+    confirmed_actions: ClassVar[frozenset[str]] = frozenset({"retire"})
 
     @expose("/submit/<int:pk>", methods=["POST"])
     @has_access

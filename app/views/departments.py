@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, NumberRange, Regexp
 
 from app.extensions import db
 from app.models import Availability, Department, MemberRole, Membership
+from app.views.display import minute, or_dash, skill_tags
 from app.views.fields import TagListField, choice_field
 
 ROLE_CHOICES = [(MemberRole.AGENT.value, "Agent"), (MemberRole.HEAD.value, "Department head")]
@@ -44,6 +45,7 @@ class MembershipView(ModelView):
     add_columns = edit_columns = list_columns
     search_columns = ["user", "department", "role", "availability", "capacity"]
     label_columns = {"capacity": "Capacity (max open tickets)"}
+    formatters_columns = {"skills": skill_tags, "updated_at": minute}
     validators_columns = {
         "user": [DataRequired()],
         "department": [DataRequired()],
@@ -83,6 +85,7 @@ class DepartmentView(ModelView):
     add_columns = edit_columns = ["key", "name", "description", "email"]
     search_columns = ["key", "name", "email"]
     description_columns = {"key": "Stable identifier used by definitions, e.g. billing."}
+    formatters_columns = {"email": or_dash, "description": or_dash, "created_at": minute}
     validators_columns = {
         "key": [
             DataRequired(),

@@ -6,11 +6,13 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Availability, Department, MemberRole, Membership
 from app.security import ROLE_ADMIN
+from app.views.display import or_dash, skill_tags
 
 
 def visible_memberships(user: Any) -> list[Membership]:
@@ -49,7 +51,8 @@ class TeamView(BaseView):
         members = visible_memberships(g.user)
         editable = {m.id for m in members if may_set_availability(g.user, m)}
         return self.render_template(
-            "tessera/team.html", members=members, editable=editable, title="Team"
+            "tessera/team.html", members=members, editable=editable, title=_("Team"),
+            skill_tags=skill_tags, or_dash=or_dash,
         )
 
     @expose("/availability/<int:membership_id>", methods=["POST"])

@@ -8,18 +8,20 @@ who changed them, and the agent chooses per value before anything is saved.
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, tzinfo
 from typing import Any
 
 from flask import request
+from flask_babel import get_timezone
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app.pointers import tokens
-from app.tickets import merge
+from app.tickets import display, merge
 from app.tickets.access import users_by_id
 from app.tickets.models import Priority, Ticket
 from app.tickets.templates import TemplateForm
-from app.views import ticket_lists as lists
+from forms import TesseraForm, compile_form
 from forms.fields import JsonField
 
 REQUESTER_FIELDS = ("name", "email", "phone")
@@ -27,15 +29,60 @@ REQUESTER_FIELDS = ("name", "email", "phone")
 # The values the edit form edits besides `data`, by the pointer the history records them at,
 # with their title and where their parser puts a message.
 SYSTEM_EDITS: dict[str, tuple[Any, str]] = {
-    "/subject": (_l("Subject"), "/subject"),
-    "/priority": (_l("Priority"), "/priority"),
-    "/requester_name": (_l("Requester name"), "/requester/name"),
-    "/requester_email": (_l("Requester email"), "/requester/email"),
-    "/requester_phone": (_l("Requester phone"), "/requester/phone"),
+    pointer: (display.SYSTEM_TITLES[pointer], where)
+    for pointer, where in (
+        ("/subject", "/subject"),
+        ("/priority", "/priority"),
+        ("/requester_name", "/requester/name"),
+        ("/requester_email", "/requester/email"),
+        ("/requester_phone", "/requester/phone"),
+    )
 }
 EDIT_COLUMNS = tuple(pointer[1:] for pointer in SYSTEM_EDITS)
 MAX_CONFLICTS = 200  # conflict pointers a conflict page posts back, at most
 SAVE_ATTEMPTS = 3  # merges against a version that changes again before the save lands
+MAX_EDIT_FORMS = 512  # edit-form classes kept (one per resolved template version)
+
+
+def zone() -> tzinfo:
+    """The time zone the ticket pages show moments in: Flask-Babel's (BABEL_DEFAULT_TIMEZONE,
+    UTC when unset; a timezone selector, once there is one, decides per user)."""
+    return get_timezone() or UTC
+
+
+def without_autofocus(ui: Any) -> Any:
+    """A uiSchema with every `ui:autofocus` (and `ui:options.autofocus`) left out."""
+    if isinstance(ui, list):
+        return [without_autofocus(item) for item in ui]
+    if not isinstance(ui, dict):
+        return ui
+    out = {key: without_autofocus(value) for key, value in ui.items() if key != "ui:autofocus"}
+    options = out.get("ui:options")
+    if isinstance(options, dict) and "autofocus" in options:
+        out["ui:options"] = {key: value for key, value in options.items() if key != "autofocus"}
+    return out
+
+
+_edit_forms_lock = threading.Lock()
+_edit_forms: dict[int, tuple[TemplateForm, type[TesseraForm]]] = {}
+
+
+def edit_form(tf: TemplateForm) -> type[TesseraForm]:
+    """The template's form as the ticket page edits with it: the same inputs, none autofocused.
+
+    `ui:autofocus` is for a new ticket's form; on the ticket page it would scroll the page
+    past the ticket to the edit panel. Compiled once per resolved template version.
+    """
+    hit = _edit_forms.get(id(tf))
+    if hit is not None and hit[0] is tf:
+        return hit[1]
+    ui = without_autofocus(tf.ui_schema)
+    form = tf.form if ui == tf.ui_schema else compile_form(tf.schema, ui)
+    with _edit_forms_lock:
+        if len(_edit_forms) >= MAX_EDIT_FORMS:
+            _edit_forms.clear()
+        _edit_forms[id(tf)] = (tf, form)  # `tf` is kept: its id is not reused meanwhile
+    return form
 
 
 def stored_values(ticket: Ticket) -> dict[str, Any]:
@@ -104,11 +151,12 @@ def reading_errors(form: Any) -> list[str]:
 
 def form_for(tf: TemplateForm, data: Any, stored: dict[str, Any]) -> Any:
     """The template's form holding `data` as if the agent had posted it (CSRF token kept)."""
-    formdata = tf.form.encode(data)
+    form = edit_form(tf)
+    formdata = form.encode(data)
     token = request.form.get("csrf_token")
     if token is not None:
         formdata["csrf_token"] = token
-    return tf.form(formdata=formdata, data=stored)
+    return form(formdata=formdata, data=stored)
 
 
 def user_name(users: dict[int, dict[str, Any]], user_id: int | None) -> str:
@@ -141,9 +189,7 @@ def take_theirs(
         if pointer in SYSTEM_EDITS:
             errors.pop(SYSTEM_EDITS[pointer][1], None)
             shown[pointer[1:]] = mine[pointer[1:]]
-    unread = [
-        p for p in reading_errors(form) if not any(within(f"/data{p}", t) for t in taken)
-    ]
+    unread = [p for p in reading_errors(form) if not any(within(f"/data{p}", t) for t in taken)]
     if any(p.startswith("/data/") for p in taken) and not unread:
         form = form_for(tf, mine["data"], ticket.data or {})
     return mine, form
@@ -158,8 +204,7 @@ class MergeView:
         latest = next((c for c in reversed(self.history) if c.kind not in merge.VERSIONLESS), None)
         self.by = user_name(self.users, latest.actor_id if latest else None)
         self.at = latest.at if latest else None
-        self.titles = lists.titles(tf)
-        self.labels = lists.field_labels(tf)
+        self.reading = display.Reading(tf.schema, tf.ui_schema, zone())
         self.changed: list[dict[str, Any]] = []
         self.conflicts: list[dict[str, Any]] = []
         self.unknown = False  # the version the agent read could not be recomputed
@@ -167,19 +212,14 @@ class MergeView:
         self.unchosen = False  # a conflict page was saved without a choice for every field
 
     def title(self, pointer: str) -> str:
-        """How the page names the value at `pointer`."""
-        if pointer in SYSTEM_EDITS:
-            return str(SYSTEM_EDITS[pointer][0])
-        parts = tokens(pointer)[1:]
-        return " › ".join([self.titles.get(parts[0], parts[0]), *parts[1:]])
+        """How the page names the value at `pointer` (its title path)."""
+        return display.field_title(pointer, self.reading)
 
     def show(self, pointer: str, value: Any) -> str:
         """A value as the page shows it (labels for options, "(empty)" for nothing)."""
-        if value is merge.MISSING or value is None or value == "":
+        if value is merge.MISSING:
             return _("(empty)")
-        parts = tokens(pointer)
-        top = parts[1] if len(parts) == 2 and parts[0] == "data" else None
-        return lists.display(value, self.labels.get(top) if top else None)
+        return display.text(display.value_at(pointer, value, self.reading)) or _("(empty)")
 
     def who(self, pointer: str) -> str:
         """Who last changed the value at `pointer`."""
@@ -190,18 +230,27 @@ class MergeView:
         """The values others changed since the agent read the ticket (kept in the form)."""
         for pointer in pointers:
             value = merge.get(theirs, pointer)
-            self.changed.append({
-                "pointer": pointer, "title": self.title(pointer), "who": self.who(pointer),
-                "value": self.show(pointer, value),
-            })
+            self.changed.append(
+                {
+                    "pointer": pointer,
+                    "title": self.title(pointer),
+                    "who": self.who(pointer),
+                    "value": self.show(pointer, value),
+                }
+            )
 
     def note_conflict(self, pointer: str, mine: Any, theirs: Any, choice: str | None) -> None:
         """One value both sides changed, and the agent's choice so far."""
-        self.conflicts.append({
-            "pointer": pointer, "title": self.title(pointer), "who": self.who(pointer),
-            "mine": self.show(pointer, mine), "theirs": self.show(pointer, theirs),
-            "choice": choice,
-        })
+        self.conflicts.append(
+            {
+                "pointer": pointer,
+                "title": self.title(pointer),
+                "who": self.who(pointer),
+                "mine": self.show(pointer, mine),
+                "theirs": self.show(pointer, theirs),
+                "choice": choice,
+            }
+        )
 
     def changed_pointers(self) -> list[str]:
         """Pointers others changed or both changed (the form marks their fields)."""
@@ -213,5 +262,6 @@ class MergeView:
         fields = ", ".join(dict.fromkeys(c["title"] for c in self.changed))
         return _(
             "Saved. The changes %(names)s made meanwhile were kept: %(fields)s.",
-            names=", ".join(names), fields=fields,
+            names=", ".join(names),
+            fields=fields,
         )

@@ -1,15 +1,16 @@
 """What a ticket list page shows: its columns, its filters read from the query string, values.
 
 Pure helpers of `TicketView.index` (no database): the page asks `columns` and `filter_specs`
-(app.definitions.filterable) what a template's list offers, `read_sort` reads its sort, and
-`display` renders a stored value the way the template's schema labels it. The filter inputs
-are read by `app.tickets.filters.read_field_filters` (the API's reader too) in its form mode.
+(app.definitions.filterable) what a template's list offers, `read_sort` reads its sort,
+`sort_links` makes its column headers, and `display` renders a stored value the way the
+template's schema labels it. The filter inputs are read by `app.tickets.filters`
+(`read_field_filters` in its form mode, `read_system_filters`: the API's readers too);
+`read_department` narrows the list to one of the departments the user sees.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,9 @@ from werkzeug.datastructures import MultiDict
 from app.clock import aware, utcnow
 from app.definitions.filterable import choices, column_name, properties
 from app.tickets import query
+from app.tickets.display import labelled
+from app.tickets.errors import BadFilter
+from app.tickets.filters import SYSTEM_PARAMS
 from app.tickets.models import Ticket
 from app.tickets.templates import TemplateForm
 from workflows import Category
@@ -68,15 +72,8 @@ def field_labels(tf: TemplateForm) -> dict[str, dict[str, str]]:
 
 
 def display(value: Any, labels: Mapping[str, str] | None = None) -> str:
-    """A custom value as text: the option's label, yes/no, JSON for objects and arrays."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-        return (labels or {}).get(text) or ("yes" if value else "no")
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return (labels or {}).get(str(value)) or str(value)
+    """A custom value as text: the option's label, Yes/No, items, "name: value" members."""
+    return labelled(value, labels)
 
 
 SORTS = {
@@ -91,6 +88,72 @@ SORTS = {
 def read_sort(args: MultiDict[str, str]) -> query.Sort:
     """The page's sort (`?sort=`; newest first when absent; BadFilter when unknown)."""
     return query.as_sort(args.get("sort") or query.Sort.NEWEST)
+
+
+# The sortable column headers: (first sort, the other direction or None). Numbers follow
+# creation order, so the number column sorts by created_at. Only sorts that keyset pagination
+# supports (`query.SORT_KEYS`) are offered; the due time sorts soonest first only.
+SORT_COLUMNS: dict[str, tuple[query.Sort, query.Sort | None]] = {
+    "number": (query.Sort.NEWEST, query.Sort.OLDEST),
+    "created": (query.Sort.NEWEST, query.Sort.OLDEST),
+    "updated": (query.Sort.RECENTLY_UPDATED, query.Sort.LEAST_RECENTLY_UPDATED),
+    "due": (query.Sort.DUE, None),
+}
+ASCENDING = frozenset({query.Sort.OLDEST, query.Sort.LEAST_RECENTLY_UPDATED, query.Sort.DUE})
+
+
+@dataclass(frozen=True)
+class SortLink:
+    """A column header's link: the query string it leads to, and the column's order now."""
+
+    args: dict[str, list[str]]
+    order: str | None  # "ascending" / "descending" (aria-sort) when the list is sorted by it
+
+
+def sort_links(args: MultiDict[str, str], current: query.Sort) -> dict[str, SortLink]:
+    """{column: SortLink}: each header toggles its direction and keeps the other parameters.
+
+    A header sorted by already leads to its other direction (when it has one); any other
+    leads to its first sort. The cursor is dropped: it belongs to the current order.
+    """
+    links: dict[str, SortLink] = {}
+    kept = {k: v for k, v in args.to_dict(flat=False).items() if k not in ("cursor", "sort")}
+    for name, (first, other) in SORT_COLUMNS.items():
+        shown = current in (first, other)
+        target = other if shown and current is first and other is not None else first
+        order = ("ascending" if current in ASCENDING else "descending") if shown else None
+        links[name] = SortLink({**kept, "sort": [target.value]}, order)
+    return links
+
+
+def read_department(
+    args: MultiDict[str, str], scope: Collection[int] | None
+) -> Collection[int] | None:
+    """The list's departments: `scope`, or the one `?department=` names within it.
+
+    A department outside the scope shows nothing (as one that does not exist would).
+    """
+    value = args.get("department") or ""
+    if not value:
+        return scope
+    if not (value.isascii() and value.isdigit() and len(value) <= 10):
+        raise BadFilter(_("department must be a department's id."))
+    wanted = int(value)
+    return {wanted} if scope is None or wanted in scope else set()
+
+
+# The parameters of the filter panel's inputs (the search box sits outside it).
+PANEL_PARAMS = frozenset({*SYSTEM_PARAMS, "department"} - {"q", "q_mode"})
+
+
+def filters_given(args: MultiDict[str, str]) -> bool:
+    """Whether the query string sets a filter of the panel (it then opens on phones too)."""
+    return any(
+        value
+        for name in args
+        if name in PANEL_PARAMS or name.startswith("f.")
+        for value in args.getlist(name)
+    )
 
 
 def span(delta: timedelta) -> str:

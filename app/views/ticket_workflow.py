@@ -22,23 +22,28 @@ from flask.typing import ResponseReturnValue
 from flask_appbuilder import expose, has_access
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
 
 from app.clock import aware, utcnow
 from app.errors import TesseraError
 from app.extensions import db
 from app.limits import MAX_ID
-from app.models import Department
-from app.tickets.access import department_members, readable_ticket, users_by_id, visible_ticket
-from app.tickets.chase import DONE, ordinal
+from app.tickets.access import (
+    all_departments,
+    department_members,
+    readable_ticket,
+    users_by_id,
+    visible_ticket,
+)
+from app.tickets.chase import DONE
 from app.tickets.chase import chase as chase_ticket
 from app.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound, TicketReadOnly
-from app.tickets.models import ACTIVE_CATEGORIES, Channel, EventKind, Ticket, TicketEvent
+from app.tickets.models import ACTIVE_CATEGORIES, Channel, Ticket
 from app.tickets.templates import TemplateForm
 from app.tickets.transitions import Offer, Offered, offer, roles_on, state_label, take
 from app.tickets.transitions import claim as claim_ticket
 from app.tickets.transitions import transfer as transfer_ticket
 from app.tickets.workflow import WorkflowUnavailable, workflow_of
+from app.views.ticket_edits import without_autofocus
 from app.views.ticket_lists import span
 from forms import TesseraForm, compile_form
 from forms.fields import JsonField
@@ -73,7 +78,8 @@ def fields_form(tf: TemplateForm, offered: Offered) -> type[TesseraForm] | None:
         if keyword in tf.schema:
             schema[keyword] = tf.schema[keyword]
     ui = tf.ui_schema if isinstance(tf.ui_schema, dict) else {}
-    ui_schema: dict[str, Any] = {n: ui[n] for n in chosen if n in ui}
+    # The panel sits below the header: no input of it may pull the page down on load.
+    ui_schema: dict[str, Any] = {n: without_autofocus(ui[n]) for n in chosen if n in ui}
     ui_schema["ui:order"] = list(chosen)
     return compile_form(schema, ui_schema)
 
@@ -212,21 +218,24 @@ def chase_view(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def event_kind(event: TicketEvent) -> str:
-    """What the history's "What" column says of an event (a chase: which one it was)."""
-    if event.kind == EventKind.CHASED.value:
-        count = event.new.get("chases") if isinstance(event.new, dict) else None
-        if isinstance(count, int) and not isinstance(count, bool) and count > 0:
-            return _("Customer chased (%(nth)s time)", nth=ordinal(count))
-        return _("Customer chased")
-    return event.kind
+# What the panel offers a user who works on the ticket; a follower reads the rest.
+_ACTIONS = {"transitions": [], "can_claim": False, "can_transfer": False, "can_chase": False}
 
 
-def panel(ticket: Ticket, tf: TemplateForm, refused: Refusal | None = None) -> dict[str, Any]:
+def panel(
+    ticket: Ticket, tf: TemplateForm, refused: Refusal | None = None, works: bool = True
+) -> dict[str, Any]:
     """Everything the workflow panel of the ticket page shows, for the signed-in user.
 
     A ticket whose workflow version is missing still shows: the panel says so, offers nothing.
+    Without `works` (the user created or commented on it, in another department) it offers
+    no action either: state and SLA only.
     """
+    found = _any_panel(ticket, tf, refused)
+    return found if works else {**found, **_ACTIONS}
+
+
+def _any_panel(ticket: Ticket, tf: TemplateForm, refused: Refusal | None) -> dict[str, Any]:
     try:
         return _panel(ticket, tf, refused)
     except WorkflowUnavailable as exc:
@@ -252,7 +261,7 @@ def _panel(ticket: Ticket, tf: TemplateForm, refused: Refusal | None) -> dict[st
     shown = offer(ticket, g.user)
     mine = refused if refused is not None else Refusal("")
     roles = roles_on(ticket, g.user)
-    departments = list(db.session.scalars(select(Department).order_by(Department.name)))
+    departments = all_departments()
     offered = {o.transition.name for o in shown.transitions}
     # A refused transition the page no longer offers: say why at the top of the panel.
     elsewhere = mine.messages if mine.action == "transition" and mine.name not in offered else []

@@ -4,14 +4,19 @@
   template's compiled form plus the system fields and creates the ticket in one transaction,
   through the one way in the API takes too (`app.tickets.intake`: department, state, assignee).
 - `/tickets/` lists tickets: "mine", "queue" (my departments, unassigned), "all" (scoped), and
-  per template (`?template=`) with its `list_columns` and filters generated from its schema.
-- `/tickets/<pk>` shows a ticket, its history and comments, and the edit form (optimistic
-  locking). A save read at an older version is merged three-way with what others saved
-  meanwhile (`app.tickets.merge`: only the agent's own changes are applied, the base version
-  recomputed from the history); values both changed differently answer 409 with both values
-  side by side and a choice per value, nothing saved until the agent chooses.
+  per template (`?template=`) with its `list_columns` and filters generated from its schema;
+  on every list a free-text search (`?q=`), the system filters (`app.tickets.filters`
+  `read_system_filters`, the API's reader too), one department, and sortable headers.
+- `/tickets/<pk>` shows a ticket: its header, its values as people read them
+  (`app.tickets.display`), the conversation, the history, and the edit form (optimistic
+  locking), folded until asked for or a save was refused; nothing autofocuses. A save read
+  at an older version is merged three-way with what others saved meanwhile
+  (`app.tickets.merge`: only the agent's own changes are applied, the base version recomputed
+  from the history); values both changed differently answer 409 with both values side by
+  side and a choice per value, nothing saved until the agent chooses.
 - `/tickets/<pk>/comment` adds a reply or internal note with files, all or nothing (a refused
-  file answers 413/422 on the page, the typed text kept); `/tickets/<pk>/attachments/<aid>`
+  file answers 413/422 on the page, the typed text and the stored values kept; a GET goes
+  back to the ticket); `/tickets/<pk>/attachments/<aid>`
   downloads one file, scoped like the ticket (`app.tickets.comments`).
 
 Scoping and the API's input checks are the API's own (`app.api.tickets`): a ticket outside the
@@ -20,12 +25,14 @@ user's departments answers 404, exactly like one that does not exist.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Literal
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -34,11 +41,15 @@ import forms
 from app.definitions.filterable import filter_specs
 from app.extensions import db
 from app.limits import MAX_ID
-from app.models import Definition, DefinitionStatus, Department
-from app.tickets import merge, query
+from app.models import Definition, DefinitionStatus
+from app.security import request_memo
+from app.tickets import display, filefields, merge, query
 from app.tickets.access import (
     NoDefaultDepartment,
+    all_departments,
     department_members,
+    member_roles,
+    members_of,
     parse_assignee,
     readable_ticket,
     users_by_id,
@@ -65,10 +76,12 @@ from app.tickets.errors import (
     TicketNotFound,
     TicketReadOnly,
 )
-from app.tickets.filters import read_field_filters
+from app.tickets.filefields import FileRef
+from app.tickets.filters import read_field_filters, read_system_filters
 from app.tickets.intake import NewTicket, open_ticket, read_form
 from app.tickets.models import Channel, Priority, Ticket
 from app.tickets.query import COUNT_CAP
+from app.tickets.search import MIN_CONTAINS
 from app.tickets.service import MAX_FILES_PER_COMMENT, Requester, add_comment, update_ticket
 from app.tickets.storage import storage_for
 from app.tickets.system import parse_priority, parse_requester, parse_subject
@@ -76,11 +89,20 @@ from app.tickets.templates import (
     TemplateForm,
     TemplateUnavailable,
     published_template,
+    template_form,
     template_version,
+)
+from app.tickets.workflow import (
+    WorkflowUnavailable,
+    default_workflow,
+    loaded,
+    workflow_for,
+    workflow_of,
 )
 from app.views import ticket_edits as edits
 from app.views import ticket_lists as lists
 from app.views import ticket_workflow as workflow_panel
+from workflows import Category
 
 VIEWS = {
     "mine": "My tickets",
@@ -122,34 +144,93 @@ def _version_or_abort(ticket: Ticket) -> TemplateForm:
 
 
 def _template_or_abort(key: str) -> TemplateForm:
+    row = next((d for d in _published("template") if d.key == key), None)
     try:
-        return published_template(key)
+        return template_form(row) if row is not None else published_template(key)
     except TemplateUnavailable as exc:
         abort(exc.status, str(exc))
 
 
-def _history_display(labels: dict[str, dict[str, str]]) -> Any:
-    """display(value, pointer) for history rows: `/data/<field>` values get their labels."""
+def _comment_added(internal: bool, files: int) -> str:
+    """The flash after a comment: reply or internal note, with how many files."""
+    if not files:
+        return _("Internal note added.") if internal else _("Reply added.")
+    if internal:
+        return ngettext(
+            "Internal note added with %(num)d file.", "Internal note added with %(num)d files.",
+            files,
+        )
+    return ngettext("Reply added with %(num)d file.", "Reply added with %(num)d files.", files)
 
-    def show(value: Any, pointer: str | None = None) -> str:
-        parts = (pointer or "").split("/")
-        found = labels.get(parts[2]) if len(parts) == 3 and parts[1] == "data" else None
-        return lists.display(value, found)
 
-    return show
+def _file_link(ticket_id: int) -> display.Link:
+    """Where the page links a file field's reference: the ticket's own download route."""
+
+    def link(ref: FileRef) -> str:
+        return url_for("TicketView.download", pk=ticket_id, aid=ref.attachment_id)
+
+    return link
+
+
+def _workflow_names(ticket: Ticket) -> tuple[dict[str, str], dict[str, str]]:
+    """({state: label}, {transition: label}) of the ticket's workflow ({} when it is gone)."""
+    try:
+        workflow = workflow_of(ticket).workflow
+    except WorkflowUnavailable:
+        return {}, {}
+    states = {name: state.label or name for name, state in workflow.states.items()}
+    moves = {t.name: t.label or t.name for t in workflow.parts.transitions}
+    return states, moves
+
+
+def _reading(
+    ticket: Ticket, tf: TemplateForm, users: dict[int, dict[str, Any]], departments: set[int]
+) -> display.Reading:
+    """What the page reads the ticket's values and history with: names, labels, the zone."""
+    names = {d.id: d.name for d in all_departments() if d.id in departments}
+    states, moves = _workflow_names(ticket)
+    return display.Reading(
+        schema=tf.schema,
+        ui=tf.ui_schema,
+        zone=edits.zone(),
+        users={pk: str(u.get("name") or u.get("username") or pk) for pk, u in users.items()},
+        departments=names,
+        states=states,
+        transitions=moves,
+    )
+
+
+def _state_names(tf: TemplateForm | None) -> list[str]:
+    """The states a list's state filter offers: the template's workflow's, else every one's."""
+    if tf is not None:
+        key = tf.settings.get("workflow")
+        row = next((d for d in _published("workflow") if d.key == key), None)
+        try:
+            # The published version is among the request's; workflow_for for the rest.
+            return list((loaded(row) if row is not None else workflow_for(tf)).workflow.states)
+        except WorkflowUnavailable:
+            return []
+    names = list(default_workflow().workflow.states)
+    for row in _published("workflow"):
+        names += loaded(row).workflow.states
+    return list(dict.fromkeys(names))
 
 
 def _published_templates() -> list[Definition]:
-    return list(
-        db.session.scalars(
-            select(Definition)
-            .where(
-                Definition.kind == "template",
-                Definition.status == DefinitionStatus.PUBLISHED.value,
-            )
-            .order_by(Definition.title, Definition.key)
+    return _published("template")
+
+
+def _published(kind: str) -> list[Definition]:
+    """The published templates or workflows, by title: one query for both kinds per request."""
+
+    def read() -> list[Definition]:
+        published = select(Definition).where(
+            Definition.kind.in_(("template", "workflow")),
+            Definition.status == DefinitionStatus.PUBLISHED.value,
         )
-    )
+        return list(db.session.scalars(published.order_by(Definition.title, Definition.key)))
+
+    return [d for d in request_memo("published_definitions", read) if d.kind == kind]
 
 
 def _system_values(errors: dict[str, list[str]], *, with_subject: bool) -> dict[str, Any]:
@@ -311,28 +392,32 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         error = None
         page: query.TicketPage = query.TicketPage([], None)
         count, capped = 0, False
+        sort = query.Sort.NEWEST
+        choices = self._filter_choices(tf, visible_departments())
         try:
-            filters = query.TicketFilters(
-                template=key,
-                department_ids=scope,
-                assignee=assignee,
-                created_by=creator,
-                fields=read_field_filters(request.args, specs, form=True),
-                sort=lists.read_sort(request.args),
+            sort = lists.read_sort(request.args)
+            filters = read_system_filters(
+                request.args,
+                int(g.user.id),
+                query.TicketFilters(
+                    template=key,
+                    department_ids=lists.read_department(request.args, scope),
+                    created_by=creator,
+                    fields=read_field_filters(request.args, specs, form=True),
+                    sort=sort,
+                ),
             )
+            if assignee is not None:  # "mine" and the queue fix it
+                filters = replace(filters, assignee=assignee)
             page = query.list_tickets(filters, cursor, limit)
-            count, capped = query.count_tickets(filters, cap=COUNT_CAP)
+            if cursor is None and page.next_cursor is None:  # every match is on this page
+                count, capped = len(page.tickets), False
+            else:
+                count, capped = query.count_tickets(filters, cap=COUNT_CAP)
         except (BadFilter, BadCursor) as exc:
             db.session.rollback()
             error = str(exc)
-        departments = {
-            d.id: d.name
-            for d in db.session.scalars(
-                select(Department).where(
-                    Department.id.in_(sorted({t.department_id for t in page.tickets}))
-                )
-            )
-        }
+        departments = {d.id: d.name for d in all_departments()}
         users = users_by_id(t.assignee_id for t in page.tickets)
         next_args = None
         if page.next_cursor:
@@ -346,28 +431,39 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
                 capped=capped, cap=COUNT_CAP, next_args=next_args, args=request.args,
                 departments=departments, users=users, display=lists.display, error=error,
                 sorts=lists.SORTS, sla_text=lists.sla_text, title="Tickets",
+                sort_links=lists.sort_links(request.args, sort), choices=choices,
+                filtered=lists.filters_given(request.args), min_term=MIN_CONTAINS,
             ),
             400 if error else 200,
         )
 
-    def _my_departments(self) -> set[int]:
-        from app.models import Membership
-
-        return set(
-            db.session.scalars(
-                select(Membership.department_id).where(Membership.user_id == g.user.id)
-            )
+    def _filter_choices(self, tf: TemplateForm | None, scope: set[int] | None) -> dict[str, Any]:
+        """The options of the list's filter inputs: states, departments, assignees and more."""
+        departments = [d for d in all_departments() if scope is None or d.id in scope]
+        people = sorted(
+            members_of(d.id for d in departments),
+            key=lambda u: (u["name"] or u["username"]).lower(),
         )
+        return {
+            "states": _state_names(tf),
+            "categories": [c.value for c in Category],
+            "priorities": [p.value for p in Priority],
+            "departments": [(d.id, d.name) for d in departments],
+            "assignees": [(u["id"], u["name"] or u["username"]) for u in people],
+        }
+
+    def _my_departments(self) -> set[int]:
+        return set(member_roles(int(g.user.id)))
 
     # -- detail, edit, comment ---------------------------------------------------------------
 
     @expose("/<int:pk>")
     @has_access
     def show(self, pk: int) -> ResponseReturnValue:
-        """System fields, custom data, history, comments, and the edit form."""
+        """The ticket's header, its values, comments, history, and the edit form (folded)."""
         ticket = _readable_ticket(pk)
         tf = _version_or_abort(ticket)
-        form = tf.form(data=ticket.data or {})
+        form = edits.edit_form(tf)(formdata=None, data=ticket.data or {})
         return self._detail(ticket, tf, form, ticket.lock_version)
 
     @expose("/<int:pk>/edit", methods=["POST"])
@@ -384,7 +480,8 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         tf = _version_or_abort(ticket)
         read_at = _posted_lock_version()
         choices = edits.posted_choices()
-        form = tf.form(formdata=_formdata(), data=ticket.data or {})
+        form = edits.edit_form(tf)(formdata=_formdata(), data=ticket.data or {})
+        files = filefields.read_posted(form, ticket=ticket)
         errors: dict[str, list[str]] = {}
         system = _system_values(errors, with_subject=True)
         data = form.to_instance()
@@ -399,7 +496,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         taken = [p for p, choice in choices.items() if choice == "theirs"]
         if base is not None and taken and isinstance(data, dict):
             mine, form = edits.take_theirs(tf, ticket, form, posted, base, taken, errors, shown)
-        valid = form.validate()
+        valid = filefields.validate(form, files)
         unchosen = [p for p, choice in choices.items() if choice is None]
         if not valid or errors or not isinstance(data, dict) or unchosen:
             db.session.rollback()
@@ -413,12 +510,13 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
                     )
             status = 409 if valid and not errors and isinstance(data, dict) else 422
             return self._detail(
-                ticket, tf, form, read_at, errors=errors, values=shown, merged=view
+                ticket, tf, form, read_at, errors=errors, values=shown, merged=view, editing=True
             ), status
-        return self._save(pk, tf, read_at, mine)
+        return self._save(pk, tf, read_at, mine, files)
 
     def _save(
-        self, pk: int, tf: TemplateForm, read_at: int, mine: dict[str, Any]
+        self, pk: int, tf: TemplateForm, read_at: int, mine: dict[str, Any],
+        files: filefields.Files = filefields.NO_FILES,
     ) -> ResponseReturnValue:
         """Save `mine`, merged with the versions after `read_at`; the conflict page if needed."""
         for _attempt in range(edits.SAVE_ATTEMPTS):
@@ -439,11 +537,11 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
                         theirs,
                     )
             combined = not merge.same(final["data"], mine["data"])
-            if conflicts or (combined and tf.errors(final["data"])):
+            if conflicts or (combined and tf.errors(files.stored(final["data"]))):
                 return self._conflict_page(current, tf, view, final, conflicts)
             try:
-                update_ticket(pk, final, current.lock_version, g.user.id,
-                              channel=Channel.AGENT.value)
+                filefields.update_ticket(files, pk, final, current.lock_version, g.user.id,
+                                         channel=Channel.AGENT.value)
             except StaleTicket:
                 db.session.rollback()
                 continue
@@ -452,7 +550,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
                 flash(f"Not saved: {exc}", "danger")
                 form = edits.form_for(tf, final["data"], current.data or {})
                 return self._detail(current, tf, form, current.lock_version,
-                                    values=final), exc.status
+                                    values=final, editing=True), exc.status
             flash(view.kept_message() if view.changed else "Saved.", "success")
             return redirect(url_for(f"{self.endpoint}.show", pk=pk))
         db.session.rollback()
@@ -479,24 +577,32 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         view.invalid = not form.validate()
         values = {name: shown[name] for name in edits.EDIT_COLUMNS}
         return self._detail(
-            current, tf, form, current.lock_version, values=values, merged=view
+            current, tf, form, current.lock_version, values=values, merged=view, editing=True
         ), 409
 
-    @expose("/<int:pk>/comment", methods=["POST"])
+    @expose("/<int:pk>/comment", methods=["GET", "POST"])
     @has_access
     def comment(self, pk: int) -> ResponseReturnValue:
-        """Add a public reply or an internal note, with files; all or nothing."""
+        """Add a public reply or an internal note, with files; all or nothing.
+
+        A GET (the address of a refused comment, reloaded) goes back to the ticket's page.
+        """
         ticket = _readable_ticket(pk)
+        if request.method == "GET":
+            return redirect(url_for(f"{self.endpoint}.show", pk=ticket.id))
         try:
             body = request.form.get("body", "")
             internal = request.form.get("internal") in ("1", "true", "on")
             uploads = uploads_from(request.files.getlist("files"))
         except RequestEntityTooLarge:
             limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-            message = f"The request is larger than {limit:,} bytes; nothing was saved."
+            message = _(
+                "The request is larger than %(limit)s bytes; nothing was saved.",
+                limit=f"{limit:,}",
+            )
             return self._comment_refused(ticket, "", False, [message], 413)
         if not body.strip() and not uploads:
-            flash("A comment needs text or a file.", "danger")
+            flash(_("A comment needs text or a file."), "danger")
             return redirect(url_for(f"{self.endpoint}.show", pk=pk)), 303
         problems = body_errors(body)
         if problems:
@@ -509,18 +615,19 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         except TicketInvalid as exc:
             messages = [m for found in exc.errors.values() for m in found]
             return self._comment_refused(ticket, body, internal, messages, exc.status)
-        added = "Internal note added" if internal else "Reply added"
-        files = f" with {len(uploads)} file{'s' if len(uploads) != 1 else ''}" if uploads else ""
-        flash(f"{added}{files}.", "success")
+        flash(_comment_added(internal, len(uploads)), "success")
         return redirect(url_for(f"{self.endpoint}.show", pk=pk))
 
     def _comment_refused(
         self, ticket: Ticket, body: str, internal: bool, messages: list[str], status: int
     ) -> tuple[str, int]:
-        """The detail page again, the comment form holding the text and saying why."""
+        """The detail page again, the comment form holding the text and saying why.
+
+        formdata=None: the edit form shows the ticket's stored values, not the comment's post.
+        """
         db.session.rollback()
         tf = _version_or_abort(ticket)
-        form = tf.form(data=ticket.data or {})
+        form = edits.edit_form(tf)(formdata=None, data=ticket.data or {})
         comment = {"body": body, "internal": internal, "errors": messages}
         return self._detail(ticket, tf, form, ticket.lock_version, comment=comment), status
 
@@ -571,37 +678,46 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         merged: edits.MergeView | None = None,
         comment: dict[str, Any] | None = None,
         refused: workflow_panel.Refusal | None = None,
+        editing: bool = False,
     ) -> str:
-        """The detail page; the edit form holds `values` (else the stored ones) and `form`."""
-        data = ticket.data or {}
-        order = [str(n) for n in (tf.ui_schema.get("ui:order") or []) if n != "*"]
-        names = [n for n in order if n in data] + [n for n in data if n not in order]
-        labels = lists.field_labels(tf)
-        titles = lists.titles(tf)
-        custom = [(titles.get(n, n), lists.display(data[n], labels.get(n))) for n in names]
+        """The detail page; the edit form holds `values` (else the stored ones) and `form`.
+
+        `editing`: the page answers a save that was not done (invalid, a conflict, refused):
+        the edit panel is open and the top of the page says so.
+        """
         attachments = ticket_attachments(ticket.id)
+        named_users, named_departments = display.named_ids(ticket.events)
+        # First: the members' names come with them, users_by_id then reads only the others.
+        members = department_members(ticket.department_id)
         users = users_by_id(
             [ticket.assignee_id]
             + [c.author_id for c in ticket.comments]
             + [e.actor_id for e in ticket.events]
             + [a.uploaded_by_id for a in attachments]
+            + [*named_users]
         )
-        department = db.session.get(Department, ticket.department_id)
+        department = next((d for d in all_departments() if d.id == ticket.department_id), None)
+        reading = _reading(ticket, tf, users, named_departments)
+        works = works_on(ticket)
+        zone = reading.zone
         return self.render_template(
             "tessera/tickets/show.html",
-            ticket=ticket, tf=tf, form=form, lock_version=lock_version, custom=custom,
+            ticket=ticket, tf=tf, form=form, lock_version=lock_version,
+            custom=display.summary(ticket.data or {}, tf.schema, tf.ui_schema, zone),
+            history=[(e, display.history_line(e, reading)) for e in ticket.events],
+            html=display.html, change_html=display.change_html, link=_file_link(ticket.id),
+            moment=lambda at: display.moment(at, zone), sla_text=lists.sla_text,
             users=users, department=department, errors=errors or {}, merged=merged,
             values=values if values is not None else edits.stored_values(ticket),
             changed=set(merged.changed_pointers()) if merged else set(),
-            priorities=list(Priority), display=_history_display(labels),
-            event_kind=workflow_panel.event_kind,
+            priorities=list(Priority), editing=editing,
             forms_script=self._script(),
             attachments=attachments, attachments_by_comment=by_comment(attachments),
-            members=department_members(ticket.department_id),
+            members=members,
             comment=comment or {"body": "", "internal": False, "errors": []},
             limits=_upload_limits(), human_size=human_size,
-            wf=workflow_panel.panel(ticket, tf, refused),
-            works=works_on(ticket),
+            wf=workflow_panel.panel(ticket, tf, refused, works),
+            works=works,
             title=f"{ticket.number}: {ticket.subject}",
         )
 
@@ -613,5 +729,5 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         current = _scoped_ticket(ticket.id)
         tf = _version_or_abort(current)
         # formdata=None: the edit form shows the stored data, not the refused post.
-        form = tf.form(formdata=None, data=current.data or {})
+        form = edits.edit_form(tf)(formdata=None, data=current.data or {})
         return self._detail(current, tf, form, current.lock_version, refused=refused), status

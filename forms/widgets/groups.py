@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from forms import codec, names
 from forms.composites import AltNode, ArrayNode, MapNode, ObjectNode
+from forms.i18n import _, ngettext
 from forms.nodes import ABSENT
 from forms.protocols import (
     AltView,
@@ -29,6 +30,7 @@ from forms.widgets.html import (
     join,
     label_for,
     notes,
+    required_mark,
     tag,
     wrapper,
 )
@@ -47,10 +49,7 @@ def render_form(form: FormView, **options: Any) -> Markup:
         hints = codec.hints_for(form._tf_root, form.to_instance())
     for hint in hints:
         parts.append(tag("input", {"type": "hidden", "name": names.HINT_KEY, "value": hint}))
-    if form.form_errors:
-        items = join(tag("li", {}, e) for e in form.form_errors)
-        alert = {"class": "alert alert-danger", "role": "alert"}
-        parts.append(tag("div", alert, tag("ul", {}, items)))
+    parts.append(error_summary(form))
     root = form._tf_root
     if root.description and isinstance(root, ObjectNode):
         intro = {"class": "help-block tf-form-description"}
@@ -59,6 +58,28 @@ def render_form(form: FormView, **options: Any) -> Markup:
         parts.append(render_group(field))
     body = join(parts)
     return tag("div", {"class": "tessera-form", "data-tf-form": True}, body)
+
+
+def error_summary(form: FormView) -> Markup:
+    """The box above a form with errors: "N problems to fix", each linked to its field.
+
+    The form's own errors come first (they belong to no field), then every field's in the
+    order the fields render, as "label: message" linking to the field's id.
+    """
+    items = [tag("li", {}, text) for text in form.form_errors]
+    for top in form._tf_fields:
+        for field in top.walk():
+            label = field.label.text
+            for text in field.errors:
+                shown = _("%(label)s: %(message)s", label=label, message=text) if label else text
+                items.append(tag("li", {}, tag("a", {"href": f"#{field.id}"}, shown)))
+    if not items:
+        return Markup("")
+    count = len(items)
+    title = ngettext("%(num)d problem to fix", "%(num)d problems to fix", count)
+    heading = tag("p", {"class": "tf-error-summary-title"}, tag("strong", {}, title))
+    alert = {"class": "alert alert-danger tf-error-summary", "role": "alert"}
+    return tag("div", alert, join([heading, tag("ul", {}, join(items))]))
 
 
 def render_inputs(field: FieldView, **kwargs: Any) -> Markup:
@@ -84,9 +105,12 @@ def _scalar_group(group: FieldView) -> Markup:
     widget = widget_of(field)
     desc, after = notes(field)
     if node.widget in ("radio", "checkboxes"):
-        legend = tag("legend", {"class": "control-label"}, field.label.text)
+        text = escape(field.label.text) + required_mark(field)
+        legend = tag("legend", {"class": "control-label"}, text)
         body = join([legend, desc, widget(field, {}), after])
-        return tag("fieldset", wrapper(field, "form-group tf-choices"), body)
+        values = wrapper(field, "form-group tf-choices")
+        values["id"] = field.id  # the options' ids are <id>-<n>
+        return tag("fieldset", values, body)
     if node.kind == "boolean":
         box = widget(field, {})
         label = tag("label", {"for": field.id}, box + " " + escape(field.label.text))

@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from forms import names
-from forms.nodes import ChoiceNode
+from forms.nodes import ChoiceNode, Condition
 from forms.protocols import FieldView, ScalarView
 
 Attrs = dict[str, Any]
@@ -92,11 +92,42 @@ def wrapper(field: FieldView, classes: str) -> Attrs:
     if isinstance(node, ChoiceNode) and node.tokens != node.values:
         values["data-tf-json"] = True
     if node.condition is not None:
-        values["data-tf-when"] = json.dumps(node.condition.describe, sort_keys=True)
-        values["data-tf-base"] = field.name[: len(field.name) - len(node.name_suffix)]
+        values.update(when(field, node.condition))
     if node.widget == "hidden":
         values["hidden"] = True
     return values
+
+
+def when(field: FieldView, condition: Condition) -> Attrs:
+    """The data-tf-* attributes the script shows an element by: only while ``condition`` holds."""
+    node = field.node
+    return {
+        "data-tf-when": json.dumps(condition.describe, sort_keys=True),
+        "data-tf-base": field.name[: len(field.name) - len(node.name_suffix)],
+    }
+
+
+# Kinds never marked: a checkbox is always true or false; groups mark their own fields.
+_UNMARKED = frozenset({"boolean", "object", "map", "alt"})
+
+
+def required_mark(field: FieldView) -> Markup:
+    """The required marker of a field's label or legend, or nothing.
+
+    A field the schema requires only under a condition (if/then/else, dependencies) is marked
+    too: always when it is shown under that same condition, else while the condition holds.
+    """
+    node = field.node
+    if node.kind in _UNMARKED:
+        return Markup("")
+    values: Attrs = {"class": "tf-required", "aria-hidden": "true"}
+    condition = node.required_if
+    if not node.required:
+        if condition is None:
+            return Markup("")
+        if node.condition is None or node.condition.describe != condition.describe:
+            values.update(when(field, condition))
+    return Markup(" ") + tag("span", values, "*")
 
 
 def label_for(field: FieldView, for_id: str | None = None) -> Markup:
@@ -105,12 +136,8 @@ def label_for(field: FieldView, for_id: str | None = None) -> Markup:
     text = field.label.text
     if not node.show_label or not text:
         return Markup("")
-    star = (
-        Markup(' <span class="tf-required" aria-hidden="true">*</span>')
-        if node.required and node.kind not in ("boolean", "object", "map", "alt")
-        else Markup("")
-    )
-    return tag("label", {"class": "control-label", "for": for_id or field.id}, escape(text) + star)
+    label = escape(text) + required_mark(field)
+    return tag("label", {"class": "control-label", "for": for_id or field.id}, label)
 
 
 def common(field: FieldView, kwargs: Attrs) -> Attrs:

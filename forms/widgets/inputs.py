@@ -166,7 +166,8 @@ def _file(field: ScalarView, kwargs: Attrs) -> Markup:
     if current:
         name = names.input_name(field.name)
         parts.append(tag("input", {"type": "hidden", "name": name, "value": current}))
-        match = re.match(r"data:[^;,]*;name=([^;,]*)", current)
+        # the name= of a data URL, or of another URL-like value (a reference to a stored file)
+        match = re.match(r"[a-z][a-z0-9+.-]*:[^;,]*;name=([^;,]*)", current)
         shown = match.group(1) if match else "current file"
         note = f"Current file: {unquote(shown)}"
         parts.append(tag("p", {"class": "help-block tf-current-file"}, note))

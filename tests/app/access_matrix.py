@@ -79,6 +79,12 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/approvals/<int:pk>"): (302, 403, 404, 404),
     ("POST", "/approvals/<int:pk>/decide"): (302, 403, 404, 404),
     ("GET", "/back"): (302, 302, 302, 302),
+    # The icon: anyone, signed in or not.
+    ("GET", "/favicon.ico"): (200, 200, 200, 200),
+    # Definition files (Admin only): the page, the zip download; an upload without a file is 422.
+    ("GET", "/definitions/files/"): (302, 403, 403, 200),
+    ("GET", "/definitions/files/export"): (302, 403, 403, 200),
+    ("POST", "/definitions/files/import"): (302, 403, 403, 422),
     ("GET", "/definitions/fields/"): (302, 403, 403, 200),
     ("GET", "/definitions/fields/edit/<int:pk>"): (302, 403, 403, 404),
     ("POST", "/definitions/fields/edit/<int:pk>"): (302, 403, 403, 404),
@@ -283,6 +289,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/tickets/new/<string:template>"): (302, 422, 422, 422),
     ("GET", "/tickets/<int:pk>"): (302, 404, 404, 404),
     ("POST", "/tickets/<int:pk>/edit"): (302, 404, 404, 404),
+    ("GET", "/tickets/<int:pk>/comment"): (302, 404, 404, 404),
     ("POST", "/tickets/<int:pk>/comment"): (302, 404, 404, 404),
     ("POST", "/tickets/<int:pk>/assign"): (302, 404, 404, 404),
     ("POST", "/tickets/<int:pk>/transition"): (302, 404, 404, 404),

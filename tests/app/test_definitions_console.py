@@ -19,6 +19,7 @@ from app.models import Definition, Department
 FIELDS = "/definitions/fields"
 TEMPLATES = "/definitions/templates"
 XSS = "<script>alert(1)</script>"
+CONFIRMED = {"confirm": "1"}  # what the confirmation dialog and page post
 
 Client = Callable[[str], FlaskClient]
 
@@ -64,7 +65,7 @@ def create(admin: FlaskClient, base: str, inputs: dict[str, str]) -> int:
 
 
 def publish(admin: FlaskClient, base: str, pk: int) -> None:
-    response = admin.post(f"{base}/publish/{pk}")
+    response = admin.post(f"{base}/publish/{pk}", data=CONFIRMED)
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"{base}/")
 
@@ -273,12 +274,12 @@ def test_conflicts_are_messages_not_errors(app: Flask, client_as: Client) -> Non
     admin = client_as("admin")
     key = published_field(admin)
     pk = versions(app, "field", key)[0][0]
-    again = admin.post(f"{FIELDS}/publish/{pk}", follow_redirects=True)
+    again = admin.post(f"{FIELDS}/publish/{pk}", data=CONFIRMED, follow_redirects=True)
     assert again.status_code == 200 and "Only drafts can be published" in again.get_data(
         as_text=True
     )
-    assert admin.post(f"{FIELDS}/retire/{pk}").status_code == 302
-    retired = admin.post(f"{FIELDS}/retire/{pk}", follow_redirects=True)
+    assert admin.post(f"{FIELDS}/retire/{pk}", data=CONFIRMED).status_code == 302
+    retired = admin.post(f"{FIELDS}/retire/{pk}", data=CONFIRMED, follow_redirects=True)
     assert "Only published versions can be retired" in retired.get_data(as_text=True)
     assert versions(app, "field", key)[0][2] == "retired"
 
@@ -290,8 +291,8 @@ def test_publishing_a_template_whose_field_was_retired_shows_why(
     field_key = published_field(admin)
     inputs = template_inputs(unique("t"), {"a": {"$ref": f"field:{field_key}"}})
     pk = create(admin, TEMPLATES, inputs)
-    admin.post(f"{FIELDS}/retire/{versions(app, 'field', field_key)[0][0]}")
-    response = admin.post(f"{TEMPLATES}/publish/{pk}")
+    admin.post(f"{FIELDS}/retire/{versions(app, 'field', field_key)[0][0]}", data=CONFIRMED)
+    response = admin.post(f"{TEMPLATES}/publish/{pk}", data=CONFIRMED)
     assert response.status_code == 422
     assert "has no published version" in response.get_data(as_text=True)
 
@@ -378,8 +379,78 @@ def test_publishing_a_template_that_cannot_take_tickets_is_422_at_its_pointer(
     key = unique("t")
     inputs = {**template_inputs(key, {"tag": {"type": "string"}}), "settings": ""}
     pk = create(admin, TEMPLATES, inputs)  # the draft saves without a department
-    response = admin.post(f"{TEMPLATES}/publish/{pk}")
+    response = admin.post(f"{TEMPLATES}/publish/{pk}", data=CONFIRMED)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "/settings/default_department" in html and "cannot be published yet" in html
     assert versions(app, "template", key) == [(pk, 1, "draft", {})]
+
+
+def test_publish_without_confirmation_asks_first_and_changes_nothing(
+    app: Flask, client_as: Client
+) -> None:
+    admin = client_as("admin")
+    key = unique("ask")
+    pk = create(admin, FIELDS, field_inputs(key))
+    response = admin.post(f"{FIELDS}/publish/{pk}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f"Publish field {key} v1?" in html
+    assert 'name="confirm" value="1"' in html
+    assert f'action="{FIELDS}/publish/{pk}"' in html
+    assert f'href="{FIELDS}/edit/{pk}" id="publish-cancel"' in html
+    assert "<dialog" not in html  # the page itself asks: no script needed
+    assert versions(app, "field", key) == [(pk, 1, "draft", {})]
+
+    publish(admin, FIELDS, pk)
+    assert versions(app, "field", key)[0][1:3] == (1, "published")
+
+
+def test_retire_without_confirmation_asks_first_and_changes_nothing(
+    app: Flask, client_as: Client
+) -> None:
+    admin = client_as("admin")
+    key = published_field(admin)
+    pk = versions(app, "field", key)[0][0]
+    asked = admin.post(f"{FIELDS}/retire/{pk}")
+    assert asked.status_code == 200
+    html = asked.get_data(as_text=True)
+    assert f"Retire field {key} v1?" in html and "then has no published version" in html
+    assert versions(app, "field", key)[0][2] == "published"
+    assert admin.post(f"{FIELDS}/retire/{pk}", data={"confirm": "yes"}).status_code == 200
+    assert versions(app, "field", key)[0][2] == "published"
+    done = admin.post(f"{FIELDS}/retire/{pk}", data=CONFIRMED)
+    assert done.status_code == 302
+    assert versions(app, "field", key)[0][2] == "retired"
+
+
+def test_the_editor_carries_the_confirmation_dialogs(app: Flask, client_as: Client) -> None:
+    admin = client_as("admin")
+    key = published_field(admin, title="First")
+    first = versions(app, "field", key)[0][0]
+    admin.post(f"{FIELDS}/edit/{first}", data=field_inputs(key, "Second"))
+    second = versions(app, "field", key)[0][0]
+
+    draft = admin.get(f"{FIELDS}/edit/{second}").get_data(as_text=True)
+    assert 'data-confirm="publish-dialog"' in draft
+    dialog = draft[draft.index('<dialog id="publish-dialog"') : draft.index("</dialog>")]
+    assert f"Publish field {key} v2?" in dialog
+    assert "v2 becomes the published version" in dialog and "v1, published now, retires." in dialog
+    assert 'name="confirm" value="1"' in dialog and 'formmethod="dialog"' in dialog
+
+    live = admin.get(f"{FIELDS}/edit/{first}").get_data(as_text=True)
+    assert 'data-confirm="retire-dialog"' in live and 'id="publish-dialog"' not in live
+    assert f"Retire field {key} v1?" in live
+
+
+def test_a_workflow_publish_is_refused_without_asking(app: Flask, client_as: Client) -> None:
+    admin = client_as("admin")
+    with app.app_context():
+        row = store.published("workflow", "refund")
+        assert row is not None
+        pk = row.id
+        db.session.remove()
+    page = admin.get(f"/definitions/workflows/edit/{pk}").get_data(as_text=True)
+    assert 'data-confirm="retire-dialog"' in page  # retiring a workflow asks first
+    refused = admin.post(f"/definitions/workflows/publish/{pk}")
+    assert refused.status_code == 409 and "submit it" in refused.get_data(as_text=True)

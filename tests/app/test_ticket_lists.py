@@ -5,20 +5,28 @@ The filters are read by `app.tickets.filters` in its form mode (every mode: test
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
+from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
 
 from app.definitions.filterable import filter_specs
+from app.extensions import db
+from app.models import Department
+from app.security import security_manager
 from app.tickets import query
 from app.tickets.errors import BadFilter
 from app.tickets.filters import read_field_filters
 from app.tickets.models import Ticket
-from app.tickets.templates import TemplateForm
+from app.tickets.service import create_ticket
+from app.tickets.templates import TemplateForm, published_template
 from app.views.ticket_lists import (
     columns,
     display,
@@ -76,13 +84,15 @@ def test_labels_only_for_titled_options() -> None:
         (None, None, ""),
         ("gold", {"gold": "Gold"}, "Gold"),
         ("other", {"gold": "Gold"}, "other"),
-        (True, None, "yes"),
-        (False, {}, "no"),
+        (True, None, "Yes"),
+        (False, {}, "No"),
         (True, {"true": "Enabled"}, "Enabled"),
         (3, {"3": "Three"}, "Three"),
         (2.5, None, "2.5"),
-        ({"a": "é"}, None, '{"a": "é"}'),
-        ([1, 2], None, "[1, 2]"),
+        ({"a": "é", "b": None}, None, "a: é"),
+        ([1, 2], None, "1, 2"),
+        (["gold", "std"], {"gold": "Gold"}, "Gold, std"),
+        ("attachment:7;name=scan%201.pdf", None, "scan 1.pdf"),
     ],
 )
 def test_display(value: Any, given: dict[str, str] | None, text: str) -> None:
@@ -172,3 +182,178 @@ def test_the_sla_cell_counts_down_to_the_next_target(app_ctx: Flask) -> None:
     ticket.category = "solved"
     assert sla_text(ticket, now) == ""
     assert sla_text(Ticket(category="new"), now) == ""
+
+
+# ---------------------------------------------------------------------------------------------
+# The list page: search, system filters and sortable headers
+
+
+def _department(key: str) -> int:
+    found = db.session.scalar(select(Department.id).where(Department.key == key))
+    assert found is not None
+    return int(found)
+
+
+def _user(username: str) -> int:
+    return int(security_manager().find_user(username=username).id)
+
+
+def _listed_numbers(client: Any, numbers: dict[str, str], **args: str) -> set[str]:
+    page = client.get("/tickets/", query_string=args)
+    assert page.status_code == 200, page.text
+    rows = page.text.split('id="tickets"', 1)[1]
+    return {name for name, number in numbers.items() if number in rows}
+
+
+@pytest.fixture
+def three(app: Flask) -> dict[str, Any]:
+    """Three tickets sharing a search tag: a (billing, high, agent3), b (repair, low, closed,
+    unassigned), c (billing, urgent, admin's), created and updated on days of their own."""
+    tag = "qz" + uuid.uuid4().hex[:10]
+    made: dict[str, str] = {}
+    with app.app_context():
+        version = published_template("refund").version
+        specs = {
+            "a": ("billing", "high", "agent3", "2026-01-10", "2026-01-11"),
+            "b": ("repair", "low", None, "2026-03-05", "2026-03-20"),
+            "c": ("billing", "urgent", "admin", "2026-02-01", "2026-02-02"),
+        }
+        for name, (dept, priority, user, created, updated) in specs.items():
+            ticket = create_ticket(
+                template="refund", template_version=version, subject=f"{tag} {name} refund",
+                department_id=_department(dept), data={}, priority=priority,
+                assignee_id=_user(user) if user else None,
+            )
+            values: dict[str, Any] = {
+                "created_at": datetime.fromisoformat(created + "T09:00+00:00"),
+                "updated_at": datetime.fromisoformat(updated + "T09:00+00:00"),
+            }
+            if name == "b":
+                values.update(state="closed", category="closed")
+            db.session.execute(update(Ticket).where(Ticket.id == ticket.id).values(values))
+            db.session.commit()
+            made[name] = ticket.number
+        agent3 = _user("agent3")
+        repair = _department("repair")
+        db.session.remove()
+    return {"tag": tag, "numbers": made, "agent3": agent3, "repair": repair}
+
+
+def test_each_filter_narrows_the_list_page(client_as: Any, three: dict[str, Any]) -> None:
+    client = client_as("admin")
+    tag, numbers = three["tag"], three["numbers"]
+
+    def shown(**args: str) -> set[str]:
+        return _listed_numbers(client, numbers, q=tag, **args)
+
+    assert shown() == {"a", "b", "c"}
+    assert _listed_numbers(client, numbers, q=tag.upper()) == {"a", "b", "c"}
+    assert shown(q_mode="prefix") == {"a", "b", "c"}  # the subjects start with the tag
+    assert _listed_numbers(client, numbers, q=tag[2:], q_mode="prefix") == set()
+    assert shown(priority="high") == {"a"}
+    assert shown(category="closed") == {"b"}
+    assert shown(state="closed") == {"b"}
+    assert shown(assignee="unassigned") == {"b"}
+    assert shown(assignee="me") == {"c"}
+    assert shown(assignee=str(three["agent3"])) == {"a"}
+    assert shown(department=str(three["repair"])) == {"b"}
+    assert shown(created_from="2026-02-01") == {"b", "c"}
+    assert shown(created_to="2026-01-31") == {"a"}
+    assert shown(created_from="2026-02-01", created_to="2026-02-01") == {"c"}  # that whole day
+    assert shown(updated_from="2026-03-15") == {"b"}
+    assert shown(updated_to="2026-02-02", priority="urgent") == {"c"}
+    assert shown(template="refund", priority="urgent", view="all") == {"c"}
+    assert shown(view="mine") == {"c"}
+    assert shown(view="mine", assignee="unassigned") == {"c"}  # "mine" keeps its assignee
+
+
+def test_bad_filters_answer_400_naming_the_parameter(client_as: Any) -> None:
+    client = client_as("agent")
+    for name, value, says in [
+        ("priority", "critical", "priority must be among"),
+        ("created_from", "2026-13-01", "created_from must be an ISO date"),
+        ("q_mode", "fuzzy", "q_mode must be one of"),
+        ("department", "billing", "department must be"),
+    ]:
+        page = client.get("/tickets/", query_string={name: value})
+        assert page.status_code == 400
+        assert says in page.text.split('id="filter-error"', 1)[1].split("</div>", 1)[0]
+
+
+def test_the_department_filter_offers_and_shows_only_visible_ones(
+    client_as: Any, three: dict[str, Any]
+) -> None:
+    agent = client_as("agent")  # agent3: billing only
+    page = agent.get("/tickets/").text
+    options = page.split('id="filter-department"', 1)[1].split("</select>", 1)[0]
+    assert "Billing" in options and "Repair" not in options
+    numbers = three["numbers"]
+    assert _listed_numbers(agent, numbers, q=three["tag"]) == {"a", "c"}
+    assert _listed_numbers(agent, numbers, q=three["tag"], department=str(three["repair"])) == (
+        set()
+    )
+
+
+def test_the_filter_panel_opens_when_filters_are_active(client_as: Any) -> None:
+    client = client_as("agent")
+    assert '<details id="ticket-filter-panel" >' in client.get("/tickets/").text
+    assert '<details id="ticket-filter-panel" open>' in client.get("/tickets/?priority=high").text
+    assert '<details id="ticket-filter-panel" >' in client.get("/tickets/?view=mine").text
+    assert '<details id="ticket-filter-panel" >' in client.get("/tickets/?q=ab").text  # outside
+    page = client.get("/tickets/?q=ab&department=1").text
+    assert '<details id="ticket-filter-panel" open>' in page
+    assert "Terms shorter than 3 characters match the start of a value." in page
+    assert 'href="/static/tessera/ticket-lists.css"' in page
+
+
+def _header(page: str, column: str) -> tuple[str, dict[str, list[str]]]:
+    """(the th's attributes, the query of its link) of a sortable column header."""
+    found = rf'<th([^>]*)>\s*<a class="ticket-sort" id="sort-{column}" href="([^"]+)"'
+    match = re.search(found, page)
+    assert match, f"no sortable header {column}"
+    link = match.group(2).replace("&amp;", "&")
+    return match.group(1), parse_qs(urlsplit(link).query)
+
+
+def test_sort_headers_toggle_and_keep_the_other_parameters(client_as: Any) -> None:
+    client = client_as("agent")
+    page = client.get(
+        "/tickets/", query_string={"q": "refund", "priority": "high", "cursor": "x"}
+    ).text
+    attrs, args = _header(page, "created")
+    assert 'aria-sort="descending"' in attrs
+    assert args == {"q": ["refund"], "priority": ["high"], "sort": ["oldest"]}  # no cursor
+    assert _header(page, "number")[1]["sort"] == ["oldest"]
+    attrs, args = _header(page, "updated")
+    assert "aria-sort" not in attrs and args["sort"] == ["recently_updated"]
+    assert _header(page, "due")[1]["sort"] == ["due"]
+
+    page = client.get("/tickets/", query_string={"sort": "oldest"}).text
+    attrs, args = _header(page, "created")
+    assert 'aria-sort="ascending"' in attrs and args["sort"] == ["newest"]
+    page = client.get("/tickets/", query_string={"sort": "recently_updated"}).text
+    attrs, args = _header(page, "updated")
+    assert 'aria-sort="descending"' in attrs and args["sort"] == ["least_recently_updated"]
+    assert _header(page, "created")[1]["sort"] == ["newest"]
+    page = client.get("/tickets/", query_string={"sort": "due"}).text
+    attrs, args = _header(page, "due")
+    assert 'aria-sort="ascending"' in attrs and args["sort"] == ["due"]  # one direction only
+
+
+def test_sort_headers_order_the_list(client_as: Any, three: dict[str, Any]) -> None:
+    client = client_as("admin")
+    numbers = three["numbers"]
+
+    def follow(page: str, column: str) -> tuple[str, str]:
+        """The page its header leads to, and the order the three tickets show in there."""
+        text = client.get("/tickets/", query_string=_header(page, column)[1]).text
+        return text, "".join(sorted(numbers, key=lambda n: text.index(numbers[n])))
+
+    first = client.get("/tickets/", query_string={"q": three["tag"]}).text
+    oldest, order = follow(first, "created")
+    assert order == "acb"
+    assert follow(oldest, "created")[1] == "bca"
+    assert follow(oldest, "number")[1] == "bca"
+    updated, order = follow(first, "updated")
+    assert order == "bca"  # recently updated first
+    assert follow(updated, "updated")[1] == "acb"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import random
 import re
@@ -262,7 +263,12 @@ def test_detail_shows_fields_history_and_edit_form(app: Flask, client_as: Any) -
     page = client.get(f"/tickets/{ticket_id}")
     assert page.status_code == 200
     assert number in page.text and order in page.text
-    assert "created" in page.text and "/data/currency" in page.text
+    history = page.text.split('id="history"', 1)[1].split("</table>", 1)[0]
+    rows = [" ".join(html.unescape(re.sub(r"<[^>]+>", "", r)).split())
+            for r in history.split("<tr")[2:]]
+    assert rows[0].endswith("Ticket created State: New")
+    assert rows[-1].endswith("Field changed Currency (币种): CNY 人民币 → USD 美元")
+    assert "/data/currency" not in history
     assert f'name="lock_version" value="{lock_version(app, ticket_id)}"' in page.text
 
 

@@ -58,6 +58,12 @@ def test_the_creator_reads_a_ticket_routed_elsewhere(app: Flask) -> None:
     assert page.status_code == 200
     assert ticket.number in page.text
     assert ticket.subject in page.text
+    assert 'id="read-only"' in page.text
+    for action in ('id="edit-panel"', 'id="assign-form"', "transition-form", 'id="claim-form"'):
+        assert action not in page.text, action
+    assert 'name="body"' in page.text  # the reply box stays
+    own = login(app.test_client(), "agent3").get(f"/tickets/{ticket.id}")  # billing works on it
+    assert 'id="edit-panel"' in own.text and 'id="read-only"' not in own.text
 
 
 def test_the_creator_finds_it_under_created_by_me_only(app: Flask) -> None:

@@ -54,7 +54,7 @@ class Watch:
 
     def on_console(self, message: ConsoleMessage) -> None:
         url = str(message.location.get("url") or "")
-        if message.type == "error" and not url.endswith("/favicon.ico"):  # no icon: a 404
+        if message.type == "error":
             self.console.append(f"{url}: {message.text}")
 
     def on_error(self, error: Error) -> None:
@@ -230,6 +230,7 @@ CONSOLE_PAGES = [
     "/team/",
     "/definitions/templates/",
     "/definitions/fields/",
+    "/definitions/files/",
     "/departments/list/",
     "/departments/add",
     "/memberships/list/",

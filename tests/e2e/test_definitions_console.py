@@ -6,7 +6,7 @@ import json
 import re
 import uuid
 
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.e2e.conftest import sign_in
 
@@ -43,7 +43,17 @@ def test_admin_builds_a_field_and_a_template_with_live_preview(
     )
     page.click("#save-draft")
     expect(page.locator(".alert-success")).to_contain_text(f"Saved field {field_key} v1")
+    # Publishing asks first, in a dialog; Cancel leaves the draft as it is.
+    dialog = page.locator("#publish-dialog")
+    expect(dialog).to_be_hidden()
     page.click("#publish")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(f"Publish field {field_key} v1?")
+    page.click("#publish-cancel")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#editor-title")).to_contain_text("draft")
+    page.click("#publish")
+    page.click("#publish-confirm")
     row = page.locator(f'#definitions tr[data-key="{field_key}"]')
     expect(row.locator(".tessera-version")).to_have_text("v1")
     expect(row).to_contain_text("published")
@@ -83,6 +93,7 @@ def test_admin_builds_a_field_and_a_template_with_live_preview(
     page.click("#save-draft")
     expect(page.locator(".alert-success")).to_contain_text(f"Saved template {template_key} v1")
     page.click("#publish")
+    page.click("#publish-confirm")
     expect(page.locator(".alert-success")).to_contain_text(f"Published template {template_key}")
     row = page.locator(f'#definitions tr[data-key="{template_key}"]')
     expect(row.locator(".tessera-version")).to_have_text("v1")
@@ -123,3 +134,34 @@ def test_preview_shows_conditional_fields_only_when_they_apply(
     page.click("#test-submit")
     expect(preview.locator(".tessera-try-result")).to_contain_text("/reason")
     expect(preview.locator('input[name="/reason"]')).to_be_visible()  # still applies
+
+
+def test_without_scripts_publish_and_retire_ask_on_a_page(
+    browser: Browser, live_server: str
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        sign_in(page, live_server, "admin")
+        key = f"plain_{uuid.uuid4().hex[:8]}"
+        page.goto(f"{live_server}/definitions/fields/new")
+        page.fill("#def-key", key)
+        page.fill("#def-title", "Without scripts")
+        page.fill("#def-schema", json.dumps({"type": "string"}))
+        page.fill("#def-ui", "{}")
+        page.click("#save-draft")
+        page.click("#publish")
+        expect(page.locator("h1#publish-question")).to_have_text(f"Publish field {key} v1?")
+        page.click("#publish-cancel")
+        expect(page.locator("#editor-title")).to_contain_text("draft")
+        page.click("#publish")
+        page.click("#publish-confirm")
+        expect(page.locator(".alert-success")).to_contain_text(f"Published field {key} v1")
+        page.locator(f'#definitions tr[data-key="{key}"] a', has_text="Edit").click()
+        page.click("#retire")
+        expect(page.locator("h1#retire-question")).to_have_text(f"Retire field {key} v1?")
+        page.click("#retire-confirm")
+        expect(page.locator(".alert-success")).to_contain_text(f"Retired field {key} v1")
+    finally:
+        context.close()

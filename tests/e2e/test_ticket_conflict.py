@@ -25,9 +25,12 @@ def other(browser: Browser) -> Iterator[Page]:
 
 
 def open_ticket(page: Page, live_server: str, username: str, ticket_id: int) -> None:
+    """Open the ticket's page and unfold its edit form (folded until asked for)."""
     sign_in(page, live_server, username)
     page.goto(f"{live_server}/tickets/{ticket_id}")
     page.wait_for_load_state("networkidle")
+    expect(page.locator("#edit-form")).to_be_hidden()
+    page.click("#edit-toggle")
 
 
 def save(page: Page) -> None:

@@ -95,9 +95,11 @@ def test_agent_creates_finds_notes_and_meets_a_stale_edit(
         other.goto(ticket_url)
         page.reload()
         page.wait_for_load_state("networkidle")
+        other.click("#edit-toggle")  # the edit form is folded until asked for
         other.fill('#edit-form [name="/bank_account_last4"]', "1111")
         other.click("#edit-form button[type=submit]")
         other.wait_for_load_state("networkidle")
+        page.click("#edit-toggle")
         page.fill('#edit-form [name="/bank_account_last4"]', "2222")
         page.click("#edit-form button[type=submit]")
         page.wait_for_load_state("networkidle")

@@ -252,3 +252,107 @@ def test_a_root_posted_as_json_text_refuses_nul() -> None:
     assert form.validate() is False
     assert "Must not contain NUL characters." in form.errors_by_pointer()[""]
     assert form.to_instance() is None
+
+
+STORE = {"type": "string", "pattern": "^[0-9]{4}$", "minLength": 4}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("12a4", "Enter the 4-digit store number"),  # pattern only
+        ("12", "Enter at least four digits"),  # minLength (the pattern fails too: one message each)
+    ],
+)
+def test_ui_error_messages_are_chosen_by_the_failed_keyword(value: str, message: str) -> None:
+    schema = {"type": "object", "properties": {"store": STORE}, "required": ["store"]}
+    ui = {
+        "store": {
+            "ui:errorMessages": {
+                "pattern": "Enter the 4-digit store number",
+                "minLength": "Enter at least four digits",
+                "required": "Say which store",
+            }
+        }
+    }
+    found = errors(schema, {"store": value}, ui)["/store"]
+    assert message in found
+    assert not any("^[0-9]" in text for text in found)
+    assert errors(schema, {}, ui) == {"/store": ["Say which store"]}
+
+
+def test_a_keyword_without_a_ui_message_keeps_its_default() -> None:
+    ui = {"n": {"ui:errorMessages": {"pattern": "Digits only"}}}
+    assert errors(obj(n={"type": "integer", "minimum": 1}), {"n": 0}, ui) == {
+        "/n": ["Must be at least 1."]
+    }
+
+
+def test_a_ui_error_message_string_is_the_message_of_every_keyword() -> None:
+    schema = {"type": "object", "properties": {"store": STORE}, "required": ["store"]}
+    ui = {"store": {"ui:errorMessages": "Enter the 4-digit store number"}}
+    assert errors(schema, {"store": "1"}, ui) == {"/store": ["Enter the 4-digit store number"]}
+    assert errors(schema, {}, ui) == {"/store": ["Enter the 4-digit store number"]}
+
+
+def test_ui_error_messages_reach_nested_rows_conditionals_and_json_checks() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "kind": {"enum": ["a", "b"]},
+            "rows": {"type": "array", "items": obj(code=STORE)},
+        },
+        "if": {"properties": {"kind": {"const": "b"}}, "required": ["kind"]},
+        "then": {"properties": {"why": {"type": "string"}}, "required": ["why"]},
+    }
+    ui = {
+        "rows": {"items": {"code": {"ui:errorMessages": {"pattern": "Four digits"}}}},
+        "why": {"ui:errorMessages": {"required": "Say why it is b"}},
+    }
+    instance = {"kind": "b", "rows": [{"code": "1234"}, {"code": "12x4"}]}
+    assert errors(schema, instance, ui) == {
+        "/rows/1/code": ["Four digits"],
+        "/why": ["Say why it is b"],
+    }
+    form_cls = compile_form(schema, ui)
+    assert instance_errors(form_cls, instance, "/data")["/data/rows/1/code"] == ["Four digits"]
+
+
+@pytest.mark.parametrize(
+    ("ui", "message"),
+    [
+        (
+            {"ui:help": "The number on the store's sign."},
+            "Not in the expected format. The number on the store's sign.",
+        ),
+        (
+            {"ui:options": {"help": "The sign's number."}},
+            "Not in the expected format. The sign's number.",
+        ),
+        ({"ui:placeholder": "0042"}, "Not in the expected format, for example 0042."),
+        ({"ui:title": "Store number"}, "Not in the expected format."),
+        ({}, "Must match the pattern ^[0-9]{4}$."),
+    ],
+)
+def test_a_pattern_default_names_the_fields_hint_not_the_regex(ui: Any, message: str) -> None:
+    pattern = {"type": "string", "pattern": "^[0-9]{4}$"}
+    assert errors(obj(store=pattern), {"store": "12"}, {"store": ui}) == {"/store": [message]}
+
+
+def test_help_stays_beneath_the_field_next_to_a_default_message() -> None:
+    ui = {"n": {"ui:help": "Seats in the room."}}
+    form_cls = compile_form(obj(n={"type": "integer", "minimum": 1}), ui)
+    form = form_cls(formdata=form_cls.encode({"n": 0}))
+    assert not form.validate()
+    html = str(form.render())
+    assert 'class="help-block tf-help" id="tf--2f-n-help">Seats in the room.</p>' in html
+    assert 'id="tf--2f-n-err" role="alert">Must be at least 1.</p>' in html
+
+
+def test_an_object_level_error_shows_on_the_objects_fieldset() -> None:
+    schema = obj(c={"type": "object", "properties": {"a": {"type": "string"}}, "minProperties": 1})
+    form_cls = compile_form(schema)
+    form = form_cls(formdata=form_cls.encode({"c": {}}))
+    assert not form.validate()
+    html = str(form.render())
+    assert 'id="tf--2f-c-err" role="alert">Must have at least 1 field.</p></fieldset>' in html

@@ -385,3 +385,178 @@ def test_spare_row_and_template_follow_the_filled_tuple_rows() -> None:
     posted.add("/t/~s", "2")
     posted.add("/t/2", "true")
     assert form_cls(formdata=posted).to_instance() == {"t": ["a", 2, True]}
+
+
+LONG = {
+    "type": "object",
+    "required": ["store", "kind", "tags"],
+    "properties": {
+        "store": {"type": "string", "title": "Store", "pattern": "^[0-9]{4}$"},
+        "kind": {"enum": ["a", "b"], "title": "Kind"},
+        "tags": {
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"enum": ["x", "y"]},
+            "minItems": 1,
+        },
+        "contact": {
+            "type": "object",
+            "title": "Contact",
+            "properties": {"email": {"type": "string", "format": "email", "title": "E-mail"}},
+        },
+        "note": {"type": "string", "title": EVIL, "minLength": 3},
+    },
+}
+LONG_UI = {
+    "store": {"ui:errorMessages": {"pattern": "Enter the 4-digit store number"}},
+    "kind": {"ui:widget": "radio"},
+    "tags": {"ui:widget": "checkboxes"},
+}
+
+
+def posted(schema: Any, ui: Any, instance: Any) -> str:
+    form_cls = compile_form(schema, ui)
+    form = form_cls(formdata=form_cls.encode(instance))
+    assert form.validate() is False
+    return str(form.render())
+
+
+def summary_links(html: str) -> list[tuple[str, str]]:
+    """(href, text) of every link in the error summary."""
+
+    class Summary(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.depth = 0
+            self.href: str | None = None
+            self.links: list[tuple[str, str]] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = dict(attrs)
+            if tag == "div" and "tf-error-summary" in (values.get("class") or ""):
+                self.depth = 1
+            elif tag == "div" and self.depth:
+                self.depth += 1
+            elif tag == "a" and self.depth:
+                self.href = values.get("href")
+                self.links.append((str(self.href), ""))
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "div" and self.depth:
+                self.depth -= 1
+            elif tag == "a":
+                self.href = None
+
+        def handle_data(self, data: str) -> None:
+            if self.href is not None:
+                href, text = self.links[-1]
+                self.links[-1] = (href, text + data)
+
+    parser = Summary()
+    parser.feed(html)
+    return parser.links
+
+
+def test_error_summary_links_each_error_to_its_field() -> None:
+    instance = {"store": "12", "contact": {"email": "nope"}, "note": "x"}
+    html = posted(LONG, LONG_UI, instance)
+    links = summary_links(html)
+    assert links == [
+        ("#tf--2f-store", "Store: Enter the 4-digit store number"),
+        ("#tf--2f-kind", "Kind: This field is required."),
+        ("#tf--2f-tags", "tags: This field is required."),
+        ("#tf--2f-contact-2f-email", "E-mail: Not a valid email address."),
+        ("#tf--2f-note", f"{EVIL}: Must be at least 3 characters."),
+    ]
+    assert "<strong>5 problems to fix</strong>" in html
+    ids = parse(html).ids
+    assert all(href[1:] in ids for href, _ in links)  # every link has a target
+    assert html.index("tf-error-summary") < html.index('data-tf-field="/store"')
+    assert EVIL not in html  # labels are escaped in the summary too
+
+
+def test_error_summary_counts_one_problem_and_form_errors() -> None:
+    html = posted(LONG, LONG_UI, {"store": "1234", "kind": "a", "tags": ["x"], "note": "x"})
+    assert "<strong>1 problem to fix</strong>" in html
+    assert summary_links(html) == [("#tf--2f-note", f"{EVIL}: Must be at least 3 characters.")]
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "minProperties": 1}
+    html = posted(schema, None, {})
+    assert "<strong>1 problem to fix</strong>" in html
+    assert "<li>Must have at least 1 field.</li>" in html and summary_links(html) == []
+
+
+def test_no_error_summary_without_errors() -> None:
+    assert "tf-error-summary" not in render(LONG, LONG_UI)
+    form_cls = compile_form(LONG, LONG_UI)
+    valid = {"store": "1234", "kind": "a", "tags": ["x"]}
+    form = form_cls(formdata=form_cls.encode(valid))
+    assert form.validate()
+    assert "tf-error-summary" not in str(form.render())
+
+
+def legend_of(html: str, field: str) -> str:
+    start = html.index(f'data-tf-field="{field}"')
+    return html[html.index("<legend", start) : html.index("</legend>", start)]
+
+
+def label_of(html: str, field: str) -> str:
+    start = html.index(f'data-tf-field="{field}"')
+    return html[html.index("<label", start) : html.index("</label>", start)]
+
+
+def test_radio_and_checkbox_groups_carry_the_required_mark() -> None:
+    schema = {
+        "type": "object",
+        "required": ["kind", "tags"],
+        "properties": {
+            "kind": {"enum": ["a", "b"]},
+            "tags": {"type": "array", "uniqueItems": True, "items": {"enum": ["x", "y"]}},
+            "other": {"enum": ["a", "b"]},
+        },
+    }
+    ui = {"kind": {"ui:widget": "radio"}, "tags": {"ui:widget": "checkboxes"}}
+    ui["other"] = {"ui:widget": "radio"}
+    html = render(schema, ui)
+    assert 'class="tf-required"' in legend_of(html, "/kind")
+    assert 'class="tf-required"' in legend_of(html, "/tags")
+    assert "tf-required" not in legend_of(html, "/other")
+    page = parse(html)
+    assert "tf--2f-kind" in page.ids and "tf--2f-kind-0" in page.ids
+
+
+def test_fields_a_condition_requires_carry_the_required_mark() -> None:
+    condition = {"properties": {"kind": {"const": "b"}}, "required": ["kind"]}
+    schema = {
+        "type": "object",
+        "properties": {
+            "kind": {"enum": ["a", "b"]},
+            "always": {"type": "string"},
+            "card": {"type": "string"},
+        },
+        "if": condition,
+        "then": {
+            "properties": {
+                "why": {"type": "string"},
+                "how": {"enum": ["x", "y"]},
+                "maybe": {"type": "string"},
+            },
+            "required": ["why", "how", "always"],
+        },
+        "dependentRequired": {"card": ["cvc"]},
+    }
+    html = render(schema, {"how": {"ui:widget": "radio"}})
+    # Shown only while the condition holds: marked like any required field.
+    assert '<span class="tf-required" aria-hidden="true">*</span>' in label_of(html, "/why")
+    assert '<span class="tf-required" aria-hidden="true">*</span>' in legend_of(html, "/how")
+    assert '<span class="tf-required" aria-hidden="true">*</span>' in label_of(html, "/cvc")
+    assert "tf-required" not in label_of(html, "/maybe")
+    # Always shown, required only under the condition: the mark follows the condition.
+    star = label_of(html, "/always")
+    assert 'class="tf-required"' in star and "data-tf-when" in star
+    assert '"negate": false' in star.replace("&#34;", '"')
+    # The mark changes nothing the form reads: a blank conditional field is still absent.
+    form_cls = compile_form(schema, {"how": {"ui:widget": "radio"}})
+    form = form_cls(formdata=form_cls.encode({"kind": "b"}))
+    assert form.validate() is False
+    assert form.to_instance() == {"kind": "b"}
+    assert set(form.errors_by_pointer()) == {"/why", "/how", "/always"}

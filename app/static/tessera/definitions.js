@@ -1,6 +1,23 @@
-/* Tessera definitions console: live preview, test submit and "Format JSON".
+/* Tessera definitions console: live preview, test submit, "Format JSON" and the confirmation
+ * dialogs of publish and retire.
  * Plain JavaScript, no dependencies. The server checks, compiles and renders everything;
  * this script only posts the editor's inputs and swaps in the HTML it gets back. */
+(function () {
+  "use strict";
+
+  /* A form with data-confirm="<dialog id>" opens that dialog instead of posting; the dialog's
+   * own form posts confirm=1. Without the script (or <dialog>) the form posts as it is and the
+   * server answers its confirmation page. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var id = form && form.getAttribute ? form.getAttribute("data-confirm") : null;
+    var dialog = id ? document.getElementById(id) : null;
+    if (!dialog || typeof dialog.showModal !== "function") { return; }
+    event.preventDefault();
+    dialog.showModal();
+  });
+})();
+
 (function () {
   "use strict";
 

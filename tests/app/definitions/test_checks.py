@@ -141,6 +141,59 @@ def test_field_may_not_use_fields() -> None:
     assert errors == {"/schema/$ref": ["A field cannot use other library fields."]}
 
 
+def test_a_required_name_no_property_declares_is_refused_on_every_save() -> None:
+    body = template(
+        properties={
+            "summary": {"type": "string"},
+            "kind": {"enum": ["a", "b"]},
+            "contact": {
+                "type": "object",
+                "properties": {"email": {"type": "string"}},
+                "required": ["email", "phone"],
+            },
+        },
+        required=["summary", "kind", "ghost"],
+        then={"properties": {"why": {"type": "string"}}, "required": ["why", "summary", "spook"]},
+        **{"if": {"properties": {"kind": {"const": "b"}}, "required": ["kind"]}},
+    )
+    errors = errors_of("template", body)  # a draft: no publish lookups
+    assert errors == {
+        "/schema/required/2": ["Requires 'ghost', which this object never declares as a property."],
+        "/schema/properties/contact/required/1": [
+            "Requires 'phone', which this object never declares as a property."
+        ],
+        "/schema/then/required/2": [
+            "Requires 'spook', which this object never declares as a property."
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"then": {"required": ["summary"]}, "if": {"required": ["summary"]}},
+        {"allOf": [{"required": ["summary"]}], "anyOf": [{"required": ["summary"]}, {}]},
+        {"oneOf": [{"properties": {"x": {}}, "required": ["x"]}, {"required": ["summary"]}]},
+        {"dependentSchemas": {"summary": {"required": ["summary"]}}},
+        {"patternProperties": {"^x_": {}}, "required": ["x_one"]},
+        {"additionalProperties": {"type": "string"}, "required": ["anything"]},
+    ],
+)
+def test_a_required_name_declared_at_its_object_level_is_accepted(schema: dict[str, Any]) -> None:
+    assert check_definition("template", template(**schema), lookup).key == "it_support"
+
+
+def test_a_field_requiring_what_it_never_declares_is_refused() -> None:
+    body = {
+        "key": "address",
+        "title": "Address",
+        "schema": {"type": "object", "properties": {"street": {}}, "required": ["street", "zip"]},
+    }
+    assert errors_of("field", body) == {
+        "/schema/required/1": ["Requires 'zip', which this object never declares as a property."]
+    }
+
+
 def test_invalid_pattern() -> None:
     errors = errors_of("template", template(properties={"x": {"type": "string", "pattern": "(["}}))
     assert "not a valid regular expression" in errors["/schema/properties/x/pattern"][0]

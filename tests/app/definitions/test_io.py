@@ -164,3 +164,20 @@ def test_import_refuses_a_file_name_with_a_newline(app_ctx: Flask, tmp_path: Pat
     with pytest.raises(io.ImportFailed):
         io.import_texts(files, publish=False, actor_id=None)
     assert store.versions("field", f"{key}\n") == []
+
+
+def test_import_refuses_a_required_name_no_property_declares(
+    app_ctx: Flask, tmp_path: Path
+) -> None:
+    key = f"ghost_{uuid.uuid4().hex[:6]}"
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a", "b"]}
+    write(tmp_path, f"template/{key}.json", {"key": key, "title": "G", "schema": schema})
+    before = count()
+    for publish in (False, True):  # as drafts too
+        with pytest.raises(io.ImportFailed) as caught:
+            io.import_texts(io.read_path(tmp_path), publish=publish, actor_id=None)
+        errors = caught.value.by_file[f"template/{key}.json"]
+        assert errors["/schema/required/1"] == [
+            "Requires 'b', which this object never declares as a property."
+        ]
+    assert count() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,15 +13,21 @@ from app.definitions.filterable import filter_specs
 from app.tickets.errors import BadFilter
 from app.tickets.filters import (
     MAX_VALUE_CHARS,
+    UNASSIGNED,
     DateRange,
     EnumIs,
     FlagIs,
     NumberRange,
+    Search,
     TextContains,
     TextPrefix,
+    TicketFilters,
+    TimeRange,
     field_param,
     read_field_filters,
+    read_system_filters,
 )
+from app.tickets.search import SearchMode
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -172,3 +179,75 @@ def test_good_values() -> None:
     assert api(("f.seen.from", "2026-11-01T08:00+08:00")) == (
         DateRange("seen", "2026-11-01T08:00+08:00", None),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The system filters (`read_system_filters`: the API's and the list page's reader)
+
+ME = 7
+
+
+def system(*pairs: tuple[str, str], base: TicketFilters | None = None) -> TicketFilters:
+    return read_system_filters(MultiDict(pairs), ME, base)
+
+
+def test_system_filters_read_every_parameter() -> None:
+    found = system(
+        ("q", "  Printer jams "), ("q_mode", "prefix"),
+        ("state", "new,open"), ("state", "open"), ("state", "waiting_parts"),
+        ("category", "solved"), ("priority", "high, urgent"),
+        ("assignee", "me"),
+        ("created_from", "2026-11-01"), ("created_to", "2026-11-30"),
+        ("updated_from", "2026-11-02T08:00+08:00"), ("updated_to", "2026-11-03T10:30"),
+    )
+    assert found == TicketFilters(
+        search=Search("Printer jams", SearchMode.PREFIX),
+        states=("new", "open", "waiting_parts"),
+        categories=("solved",),
+        priorities=("high", "urgent"),
+        assignee=ME,
+        created=TimeRange(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)),
+        updated=TimeRange(
+            datetime(2026, 11, 2, 0, 0, tzinfo=UTC),  # 08:00 in UTC+8
+            datetime(2026, 11, 3, 10, 30, 0, 1, tzinfo=UTC),  # the given minute included
+        ),
+    )
+
+
+def test_empty_system_parameters_are_no_filter_and_keep_the_base() -> None:
+    base = TicketFilters(template="repair", assignee=UNASSIGNED, states=("new",))
+    empty = [(n, "") for n in ("q", "q_mode", "state", "category", "priority", "assignee")]
+    assert system(*empty, ("created_from", ""), base=base) == base
+    assert system(("state", ","), base=base) == base
+    assert system(("assignee", "unassigned")).assignee == UNASSIGNED
+    assert system(("assignee", "42")).assignee == 42
+    assert system(("q", "x")).search == Search("x", SearchMode.CONTAINS)
+    assert system(("created_to", "9999-12-31")).created == TimeRange(None, None)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("category", "pending", "category must be among: new, open"),
+        ("priority", "critical", "priority must be among: low, normal"),
+        ("state", "new\x00", "NUL"),
+        ("assignee", "someone", "assignee must be a user id"),
+        ("assignee", "99999999999", "assignee must be a user id"),
+        ("created_from", "2026-02-31", "created_from must be an ISO date"),
+        ("updated_to", "yesterday", "updated_to must be an ISO date"),
+        ("created_to", "2026-11-01T25:00", "created_to must be an ISO date"),
+        ("q_mode", "fuzzy", "q_mode must be one of: contains, prefix"),
+        ("q", "x" * 201, "at most 200 characters"),
+        ("q", "jam\x00", "NUL"),
+    ],
+)
+def test_bad_system_values_name_the_parameter(name: str, value: str, message: str) -> None:
+    with pytest.raises(BadFilter, match=message):
+        system((name, value))
+
+
+def test_single_system_parameters_are_given_once() -> None:
+    with pytest.raises(BadFilter, match="Give q once"):
+        system(("q", "a"), ("q", "b"))
+    with pytest.raises(BadFilter, match="Give created_from once"):
+        system(("created_from", "2026-01-01"), ("created_from", "2026-01-02"))

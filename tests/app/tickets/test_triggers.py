@@ -6,15 +6,16 @@ and the faults are in tests/app/jobs.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from redis import Redis
 from rq.job import Job
 from sqlalchemy import func, select, update
 
-from app.clock import aware, iso, utcnow
+from app.clock import aware, utcnow
 from app.extensions import db
 from app.jobs.runner import run
 from app.outbox import job_id
@@ -172,8 +173,20 @@ SLA = {
 }
 
 
-def test_sla_timers_are_planned_on_create_and_a_breach_is_recorded_once(setting: Setting) -> None:
-    ticket = workflow(setting, sla=SLA)
+# Round the clock, so the due times below are plain sums; its offset (+08:00) is what a timer's
+# due time is written with, and must still match the ticket's UTC column.
+WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SHANGHAI = {
+    "timezone": "Asia/Shanghai",
+    "hours": {day: [["00:00", "24:00"]] for day in WEEK},
+}
+
+
+@pytest.mark.parametrize("calendar", [None, SHANGHAI], ids=["default", "shanghai"])
+def test_sla_timers_are_planned_on_create_and_a_breach_is_recorded_once(
+    setting: Setting, calendar: dict[str, Any] | None
+) -> None:
+    ticket = workflow(setting, sla=SLA if calendar is None else {**SLA, "calendar": calendar})
     timers = messages(ticket, "sla.check")
     started = aware(ticket.sla_started_at)
     planned = sorted((m.payload["target"], m.payload["level"], aware(m.run_at)) for m in timers)
@@ -183,8 +196,9 @@ def test_sla_timers_are_planned_on_create_and_a_breach_is_recorded_once(setting:
         ("resolution", "breach", started + timedelta(hours=4)),
         ("resolution", "warning", started + timedelta(hours=3)),
     ]
-    breach = next(m for m in timers if m.payload == {
-        "target": "resolution", "level": "breach", "due_at": iso(ticket.resolution_due_at)})
+    (breach,) = [m for m in timers if (m.payload["target"], m.payload["level"]) == (
+        "resolution", "breach")]
+    assert datetime.fromisoformat(breach.payload["due_at"]) == aware(ticket.resolution_due_at)
     db.session.execute(update(OutboxMessage).where(OutboxMessage.id == breach.id)
                        .values(run_at=utcnow() - timedelta(seconds=1)))
     db.session.commit()
