@@ -87,11 +87,12 @@ def inherit(parent: Node, child: Node) -> None:
     """Pass readOnly/disabled down to children (a read-only object is read-only inside)."""
     child.readonly = child.readonly or parent.readonly
     child.disabled = child.disabled or parent.disabled
-    for sub in _children(child):
+    for sub in children(child):
         inherit(child, sub)
 
 
-def _children(node: Node) -> list[Node]:
+def children(node: Node) -> list[Node]:
+    """A node's direct sub-nodes: members, tuple and item rows, alternatives, map values."""
     if isinstance(node, ObjectNode):
         return node.members
     if isinstance(node, ArrayNode):

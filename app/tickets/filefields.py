@@ -58,10 +58,10 @@ from app.tickets.models import Attachment, Ticket
 from app.tickets.storage import FileStorage, check_type, clean_filename, storage_for
 from app.tickets.uploads import Staged, Upload, attachment_row, files_follow_rows, stage_uploads
 from forms import TesseraForm
-from forms.composites import AltNode, ArrayNode, MapNode, ObjectNode
 from forms.fields import JsonField
 from forms.nodes import FileNode, Node
 from forms.rows import AltField
+from forms.structure import children
 
 PREFIX = "attachment:"
 _REF = re.compile(r"\Aattachment:([1-9][0-9]{0,17});name=([^;]*)\Z")
@@ -216,25 +216,13 @@ def _checked(value: str, node: FileNode, storage: FileStorage) -> DataFile:
 # Where the file fields are: the compiled form's own fields
 
 
-def _children(node: Node) -> list[Node]:
-    if isinstance(node, ObjectNode):
-        return node.members
-    if isinstance(node, ArrayNode):
-        return [*node.prefix, *([node.items] if node.items is not None else [])]
-    if isinstance(node, AltNode):
-        return node.branches
-    if isinstance(node, MapNode):
-        return [node.value]
-    return []
-
-
 def _has_file_node(nodes: Iterable[Node]) -> bool:
     stack = list(nodes)
     while stack:
         node = stack.pop()
         if isinstance(node, FileNode):
             return True
-        stack.extend(_children(node))
+        stack.extend(children(node))
     return False
 
 

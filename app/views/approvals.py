@@ -62,7 +62,7 @@ class Card:
     transition: str | None = None
 
 
-def _transition_label(ticket: Ticket, name: str) -> str:
+def transition_label(ticket: Ticket, name: str) -> str:
     from app.tickets.workflow import WorkflowUnavailable, workflow_of
 
     try:
@@ -93,7 +93,7 @@ def card(found: ApprovalRequest, user_id: int, form: DecisionForm | None = None)
     elif found.ticket_id is not None:
         result.ticket = db.session.get(Ticket, found.ticket_id)
         name = found.transition or ""
-        result.transition = _transition_label(result.ticket, name) if result.ticket else name
+        result.transition = transition_label(result.ticket, name) if result.ticket else name
     return result
 
 

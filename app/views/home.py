@@ -47,7 +47,7 @@ from app.tickets.assignment import loads
 from app.tickets.filters import SlaDue
 from app.tickets.models import ACTIVE_CATEGORIES, Ticket
 from app.tickets.query import COUNT_CAP, Sort, TicketFilters
-from app.views.approvals import _transition_label as transition_label
+from app.views.approvals import transition_label
 from app.views.display import minute
 from app.views.ticket_lists import sla_text, span
 

@@ -411,7 +411,8 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
                 filters = replace(filters, assignee=assignee)
             page = query.list_tickets(filters, cursor, limit)
             if cursor is None and page.next_cursor is None:  # every match is on this page
-                count, capped = len(page.tickets), False
+                shown = len(page.tickets)
+                count, capped = (COUNT_CAP, True) if shown > COUNT_CAP else (shown, False)
             else:
                 count, capped = query.count_tickets(filters, cap=COUNT_CAP)
         except (BadFilter, BadCursor) as exc:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from app.approvals import open_request
 from app.clock import utcnow
@@ -24,6 +24,7 @@ from app.security import ROLE_ADMIN, ROLE_AGENT, ROLE_HEAD
 from app.tickets.models import Ticket
 from app.tickets.service import create_ticket
 from tests.app.approvals.test_workflows import new_user, username
+from tests.app.security.conftest import recorded_statements
 from tests.conftest import login
 
 AGENT, HEAD = MemberRole.AGENT.value, MemberRole.HEAD.value
@@ -298,18 +299,8 @@ def test_counts_stop_at_the_cap(app: Flask, desk: Desk, monkeypatch: pytest.Monk
 
 
 def statements(app: Flask, run: Callable[[], object]) -> list[str]:
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app) as seen:
         run()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return seen
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask
-from sqlalchemy import event
 
 from app.auth.models import UserTokenVersion
 from app.extensions import db
@@ -17,6 +16,7 @@ from tests.app.security.conftest import (
     copy_session,
     csrf_token,
     log_out,
+    recorded_statements,
     sign_in,
     signed_in,
 )
@@ -121,18 +121,8 @@ def test_version_rows_count_revocations(app: Flask, person: Person) -> None:
 
 
 def _statements(app: Flask, run: Callable[[], object]) -> list[str]:
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app) as seen:
         run()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return seen
 
 
