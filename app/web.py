@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+import pytz
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask.wrappers import Response
+from flask_babel import get_babel
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
@@ -21,6 +23,8 @@ from app.security import ROLE_ADMIN
 # small beside TESSERA_OUTBOX_BANNER_SECONDS (5 minutes), the lateness the banner is about.
 OUTBOX_AGE_TTL = 30.0
 OUTBOX_AGE_KEY = "tessera_outbox_age"
+# The browser's IANA time zone, written by static/tessera/timezone.js; pages show times in it.
+ZONE_COOKIE = "tessera_tz"
 
 
 def _outbox_age() -> float | None:
@@ -158,8 +162,22 @@ def _favicon() -> Response:
     return current_app.send_static_file(FAVICON)
 
 
+def browser_timezone() -> str | None:
+    """The zone the browser reported (cookie `tessera_tz`) when it is a known IANA name.
+
+    Flask-Babel's time zone selector: None leaves BABEL_DEFAULT_TIMEZONE (no cookie yet, no
+    JavaScript, or a name this server does not know).
+    """
+    name = unquote(request.cookies.get(ZONE_COOKIE, ""))  # the script percent-encodes "/"
+    return name if name in pytz.all_timezones_set else None
+
+
 def register_web(app: Flask) -> None:
-    """Attach the context processor, the security headers, the error pages and the icon."""
+    """Attach the context processor, the security headers, the error pages and the icon.
+
+    Flask-AppBuilder made the Babel instance; its time zone becomes the browser's.
+    """
+    get_babel(app).timezone_selector = browser_timezone
     app.context_processor(_queue_banner)
     init_headers(app)
     app.register_error_handler(HTTPException, _api_errors_as_json)

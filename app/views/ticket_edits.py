@@ -45,8 +45,8 @@ MAX_EDIT_FORMS = 512  # edit-form classes kept (one per resolved template versio
 
 
 def zone() -> tzinfo:
-    """The time zone the ticket pages show moments in: Flask-Babel's (BABEL_DEFAULT_TIMEZONE,
-    UTC when unset; a timezone selector, once there is one, decides per user)."""
+    """The time zone the ticket pages show moments in: Flask-Babel's, i.e. the browser's
+    (`app.web.browser_timezone`), else BABEL_DEFAULT_TIMEZONE (UTC when unset)."""
     return get_timezone() or UTC
 
 
