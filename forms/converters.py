@@ -203,11 +203,20 @@ def _apply_widget(node: Node, widget: str | None, path: str, ctx: Context) -> No
         ctx.warn(f"ui:widget {widget!r} does not fit {node.kind} at {path or '/'}; default used.")
 
 
+def is_file(schema: Schema, ui: dict[str, Any] | None = None) -> bool:
+    """Whether a string schema is a file field: `format: data-url`, a `contentMediaType`, or
+    RJSF's file widget."""
+    return (
+        schema.get("format") == "data-url"
+        or "contentMediaType" in schema
+        or (ui or {}).get("ui:widget") == "file"
+    )
+
+
 def _string(
     schema: Schema, ui: dict[str, Any], path: str, ctx: Context, resolver: SchemaResolver
 ) -> Node:
-    fmt = schema.get("format")
-    if fmt == "data-url" or "contentMediaType" in schema or ui.get("ui:widget") == "file":
+    if is_file(schema, ui):
         node: Node = FileNode(schema, ui, path)
         node.widget = "file"
         return node
@@ -218,7 +227,7 @@ def _string(
             f"pattern at {path or '/'} nests quantifiers and may backtrack catastrophically; "
             "limit the input length (maxLength)."
         )
-    node.input_type = _FORMAT_INPUTS.get(str(fmt), "text")
+    node.input_type = _FORMAT_INPUTS.get(str(schema.get("format")), "text")
     rows = node.options.get("rows")
     if rows is not None or node.options.get("widget") == "textarea":
         node.input_type = "textarea"

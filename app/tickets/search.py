@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection
 
 from app.definitions.filterable import field_kind, properties
 from app.tickets.errors import BadFilter
+from forms.converters import is_file
 
 if TYPE_CHECKING:
     from app.tickets.models import Ticket
@@ -78,17 +79,13 @@ def pattern(term: str, mode: SearchMode | str) -> tuple[str, bool] | None:
     return folded, SearchMode(mode) is SearchMode.PREFIX or len(folded) < MIN_CONTAINS
 
 
-def _is_file(schema: Mapping[str, Any]) -> bool:
-    # A file field's value is a reference or a data URL, nothing a person searches for.
-    return schema.get("format") == "data-url" or "contentMediaType" in schema
-
-
 def search_fields(tf: TemplateForm) -> tuple[str, ...]:
     """The template version's text fields (the list's "text" filter kind), file fields aside."""
     return tuple(
         name
         for name, sub in properties(tf.schema).items()
-        if field_kind(sub) == "text" and not _is_file(sub)
+        # A file field's value is a reference or a data URL, nothing a person searches for.
+        if field_kind(sub) == "text" and not is_file(sub)
     )
 
 

@@ -43,11 +43,6 @@ def labels(schema: Any, ui: Any = None) -> dict[str, str]:
     return {value: label for value, label in choices(schema, ui) or [] if label != value}
 
 
-def titles(tf: TemplateForm) -> dict[str, str]:
-    """{field: its title in the template (its name when it has none)} of the top-level fields."""
-    return {name: str(sub.get("title") or name) for name, sub in properties(tf.schema).items()}
-
-
 def _ui(tf: TemplateForm, name: str) -> Any:
     return tf.ui_schema.get(name) if isinstance(tf.ui_schema, dict) else None
 
