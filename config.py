@@ -127,6 +127,9 @@ class Config:
     TESSERA_CRON_INTERVAL = float(os.environ.get("TESSERA_CRON_INTERVAL", "5"))
     # Retry delays per outbox topic, replacing the built-in ones: {"webhook.deliver": [5, 60]}.
     TESSERA_JOB_RETRIES = _env_retries("TESSERA_JOB_RETRIES")
+    # Done outbox messages are deleted after this many days (0: kept forever); see
+    # app/outbox/retention.py. Effect keys are kept.
+    TESSERA_OUTBOX_RETENTION_DAYS = float(os.environ.get("TESSERA_OUTBOX_RETENTION_DAYS", "30"))
     # Seconds between two runs of the automations (time-based workflow rules).
     TESSERA_AUTOMATION_INTERVAL = float(os.environ.get("TESSERA_AUTOMATION_INTERVAL", "60"))
     # Admins see a banner once the oldest due outbox message has waited this many seconds.

@@ -132,6 +132,22 @@ def cron_command(interval: float | None, once: bool) -> None:
     beat.run()
 
 
+@tessera.command("purge-outbox")
+@click.option(
+    "--days", type=float, default=None,
+    help="Delete messages done more than this many days ago "
+    "(default: TESSERA_OUTBOX_RETENTION_DAYS).",
+)
+@with_appcontext
+def purge_outbox_command(days: float | None) -> None:
+    """Delete done outbox messages past their retention (pending and failed ones stay)."""
+    from app.extensions import db
+    from app.outbox.retention import purge
+
+    kept = days if days is not None else current_app.config["TESSERA_OUTBOX_RETENTION_DAYS"]
+    click.echo(f"deleted {purge(db.session, kept)} done outbox message(s)")
+
+
 @tessera.command("indexes")
 @click.option("--drop-unused", is_flag=True, help="Drop field indexes no template wants.")
 @with_appcontext

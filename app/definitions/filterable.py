@@ -8,7 +8,8 @@ their schema says what kind of value they hold:
 - number: `type: number | integer`;
 - date: `type: string` with `format: date` (whole days) or `date-time`;
 - boolean: `type: boolean`;
-- text: any other `type: string`.
+- text: any other `type: string`, file fields aside (`forms.converters.is_file`: their value
+  is an attachment reference or a data URL, nothing a person filters or searches on).
 
 `settings.filters` (optional) names the fields a template's list offers as filters, in order;
 without it every filterable field is offered. The fields PostgreSQL indexes for a template are
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.pointers import unescape
+from forms.converters import is_file
 
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
 """Names of fields SQL may carry as literals (filters, sorts, per-field indexes).
@@ -85,8 +87,8 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def field_kind(schema: Any) -> str | None:
-    """How a top-level field is filtered: one of KINDS, or None."""
+def field_kind(schema: Any, ui: Any = None) -> str | None:
+    """How a top-level field is filtered: one of KINDS, or None (`ui`: its uiSchema entry)."""
     if not isinstance(schema, dict):
         return None
     if choices(schema) is not None:
@@ -97,6 +99,8 @@ def field_kind(schema: Any) -> str | None:
     if kind == "boolean":
         return "boolean"
     if kind == "string":
+        if is_file(schema, ui if isinstance(ui, dict) else None):
+            return None
         return "date" if schema.get("format") in ("date", "date-time") else "text"
     return None
 
@@ -122,7 +126,7 @@ def properties(schema: Any) -> dict[str, dict[str, Any]]:
 
 def spec(name: str, schema: Any, ui: Any = None) -> FilterSpec | None:
     """The filter of one top-level field (`ui`: its uiSchema entry); None when there is none."""
-    kind = field_kind(schema)
+    kind = field_kind(schema, ui)
     if kind is None or not FIELD_NAME.match(name):
         return None
     return FilterSpec(

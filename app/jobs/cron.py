@@ -1,5 +1,5 @@
-"""The one periodic process (`flask --app run tessera cron`): the outbox sweep and the
-automations, on a beat.
+"""The one periodic process (`flask --app run tessera cron`): the outbox sweep, the
+automations and the outbox's retention purge, on a beat.
 
 Run exactly one per installation. A second one started by mistake stays on standby: the
 beat holds a lock in Redis (renewed while it lives), and only the holder sweeps. Whatever a
@@ -23,6 +23,7 @@ from app.outbox.dispatch import sweep
 log = logging.getLogger(__name__)
 
 LOCK = "tessera:cron:lock"
+PURGE_EVERY = 60.0  # seconds between two batches of the retention purge
 
 
 def _text(value: object) -> str | None:
@@ -37,6 +38,7 @@ class Beat:
         self.interval = interval
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.stopping = False
+        self.purged_at: float | None = None  # time.monotonic() of the last purge batch
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
@@ -66,7 +68,26 @@ class Beat:
         if not self.holds_lock():
             return 0
         self.enqueue_automations()
-        return sweep(self.app)
+        sent = sweep(self.app)
+        self.purge()
+        return sent
+
+    def purge(self, now: float | None = None) -> int:
+        """One batch of the retention purge, at most once per PURGE_EVERY; messages deleted."""
+        from app.extensions import db
+        from app.outbox.retention import purge
+
+        clock = now if now is not None else time.monotonic()
+        if self.purged_at is not None and clock - self.purged_at < PURGE_EVERY:
+            return 0
+        self.purged_at = clock
+        with self.app.app_context():
+            try:
+                return purge(
+                    db.session, self.app.config["TESSERA_OUTBOX_RETENTION_DAYS"], batches=1
+                )
+            finally:
+                db.session.remove()
 
     def enqueue_automations(self, now: float | None = None) -> bool:
         """Enqueue this period's automations run unless it exists; whether it was enqueued."""

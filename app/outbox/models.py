@@ -56,6 +56,9 @@ Index(
 _UNSENT = OutboxMessage.done_at.is_(None) & OutboxMessage.enqueued_at.is_(None)
 Index("ix_outbox_unsent", OutboxMessage.id, postgresql_where=_UNSENT, sqlite_where=_UNSENT)
 Index("ix_outbox_ticket", OutboxMessage.ticket_id)
+# The retention purge (app.outbox.retention): done messages, oldest first.
+_DONE = OutboxMessage.done_at.is_not(None)
+Index("ix_outbox_done", OutboxMessage.done_at, postgresql_where=_DONE, sqlite_where=_DONE)
 
 
 class Effect(Model):

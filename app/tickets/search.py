@@ -36,7 +36,6 @@ from sqlalchemy.engine import Connection
 
 from app.definitions.filterable import field_kind, properties
 from app.tickets.errors import BadFilter
-from forms.converters import is_file
 
 if TYPE_CHECKING:
     from app.tickets.models import Ticket
@@ -80,12 +79,10 @@ def pattern(term: str, mode: SearchMode | str) -> tuple[str, bool] | None:
 
 
 def search_fields(tf: TemplateForm) -> tuple[str, ...]:
-    """The template version's text fields (the list's "text" filter kind), file fields aside."""
+    """The template version's text fields (the list's "text" filter kind: no file fields)."""
+    ui = tf.ui_schema if isinstance(tf.ui_schema, dict) else {}
     return tuple(
-        name
-        for name, sub in properties(tf.schema).items()
-        # A file field's value is a reference or a data URL, nothing a person searches for.
-        if field_kind(sub) == "text" and not is_file(sub)
+        name for name, sub in properties(tf.schema).items() if field_kind(sub, ui.get(name)) == "text"
     )
 
 

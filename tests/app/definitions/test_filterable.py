@@ -144,3 +144,16 @@ def test_a_field_name_with_a_newline_is_no_sql_literal(name: str) -> None:
 
     assert FIELD_NAME.match(name) is None
     assert spec(name, {"type": "number"}) is None
+
+
+@pytest.mark.parametrize(
+    ("schema", "ui"),
+    [
+        ({"type": "string", "format": "data-url"}, None),
+        ({"type": "string", "contentMediaType": "image/png"}, None),
+        ({"type": "string"}, {"ui:widget": "file"}),
+    ],
+)
+def test_file_fields_are_not_filterable(schema: dict[str, object], ui: object) -> None:
+    assert field_kind(schema, ui) is None
+    assert filterable({"properties": {"photo": schema}}, {"photo": ui} if ui else None) == {}
