@@ -158,12 +158,18 @@ def _unfinished(limit: int, *where: ColumnElement[bool]) -> list[Pending]:
 
 
 _audit_from = 0  # the audit walks the enqueued, unfinished rows in id order, a batch per sweep
+PREFIX = job_id(0)[:-1]  # "outbox-": the jobs of outbox messages, among RQ's others
 
 
 def _audit(
     app: Flask, now: datetime, grace: timedelta, limit: int
 ) -> tuple[list[Pending], list[Pending]]:
-    """(messages whose job is gone, messages whose started job nobody runs any more)."""
+    """(messages whose job is gone, messages whose started job nobody runs any more).
+
+    Jobs Redis lost are found by walking the enqueued, unfinished messages a batch per beat (a
+    large backlog of timers takes a few beats). Orphans are found every beat, whatever the
+    backlog: they are among the jobs RQ's started registries hold, a few per worker.
+    """
     global _audit_from
     from app.queue import redis_connection
 
@@ -171,21 +177,41 @@ def _audit(
         limit, OutboxMessage.enqueued_at < now - grace, OutboxMessage.id > _audit_from
     )
     _audit_from = rows[-1].id if len(rows) == limit else 0
-    if not rows:
-        return [], []
     try:
-        pipe = redis_connection(app).pipeline(transaction=False)
+        connection = redis_connection(app)
+        started = _started(app, connection, now - grace)
+        pipe = connection.pipeline(transaction=False)
         for row in rows:
-            pipe.hmget(Job.key_for(job_id(row.id)), "status", "started_at")
-        found = pipe.execute()
+            pipe.exists(Job.key_for(job_id(row.id)))
+        found = pipe.execute() if rows else []
     except (RedisError, OSError):
         return [], []
-    missing = [row for row, (status, _) in zip(rows, found, strict=True) if status is None]
-    started = [
-        row for row, (status, started_at) in zip(rows, found, strict=True)
-        if status == b"started" and _older(started_at, now - grace)
-    ]
+    missing = [row for row, exists in zip(rows, found, strict=True) if not exists]
     return missing, _orphaned(started)
+
+
+def _started(app: Flask, connection: Any, before: datetime) -> list[Pending]:
+    """Unfinished messages whose job RQ lists as started before `before`."""
+    from rq.registry import StartedJobRegistry
+
+    ids: list[int] = []
+    for name in app.config["RQ_QUEUES"]:
+        # No clean-up here: RQ's would fail an abandoned job before it could be given back.
+        registry = StartedJobRegistry(name, connection=connection)
+        for job in registry.get_job_ids(cleanup=False):
+            if job.startswith(PREFIX) and job[len(PREFIX):].isdigit():
+                ids.append(int(job[len(PREFIX):]))
+    if not ids:
+        return []
+    pipe = connection.pipeline(transaction=False)
+    for message in ids:
+        pipe.hmget(Job.key_for(job_id(message)), "status", "started_at")
+    stamps = pipe.execute()
+    old = {
+        message for message, (status, started_at) in zip(ids, stamps, strict=True)
+        if status == b"started" and _older(started_at, before)
+    }
+    return _unfinished(len(old), OutboxMessage.id.in_(old)) if old else []
 
 
 def _older(stamp: bytes | None, than: datetime) -> bool:
