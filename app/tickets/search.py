@@ -81,9 +81,8 @@ def pattern(term: str, mode: SearchMode | str) -> tuple[str, bool] | None:
 def search_fields(tf: TemplateForm) -> tuple[str, ...]:
     """The template version's text fields (the list's "text" filter kind: no file fields)."""
     ui = tf.ui_schema if isinstance(tf.ui_schema, dict) else {}
-    return tuple(
-        name for name, sub in properties(tf.schema).items() if field_kind(sub, ui.get(name)) == "text"
-    )
+    fields = properties(tf.schema).items()
+    return tuple(name for name, sub in fields if field_kind(sub, ui.get(name)) == "text")
 
 
 def _digits(phone: str) -> str:
