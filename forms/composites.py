@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from forms import names
+from forms.i18n import _
 from forms.nodes import (
     ABSENT,
     JSON,
@@ -194,7 +195,13 @@ class MapNode(Node):
 
 
 class AltNode(Node):
-    """oneOf/anyOf alternatives: a selector and the chosen alternative's inputs."""
+    """oneOf/anyOf alternatives: a selector and the chosen alternative's inputs.
+
+    ``titles`` holds each alternative's own label, None where RJSF numbers it instead
+    ("Option 2", or "<title> option 2" when the schema around the alternatives has a
+    ``title``: ``option_title``). ``owner`` is the object whose properties the alternatives
+    extend (object alternatives), which names the selector for assistive technology.
+    """
 
     kind = "alt"
 
@@ -204,20 +211,41 @@ class AltNode(Node):
         ui: dict[str, Any],
         path: str,
         branches: list[Node],
-        labels: list[str],
+        titles: list[str | None],
         tests: list[Callable[[JSON], bool]],
         merge: bool,
         index: int,
     ) -> None:
         super().__init__(schema, ui, path)
         self.branches = branches
-        self.labels = labels
+        self.titles = titles
         self.tests = tests
         self.merge = merge
         self.index = index
+        self.option_title: str | None = self.title
+        self.owner: ObjectNode | None = None
         self.name_suffix = f"/~a{index}" if merge else ""
         for i, branch in enumerate(branches):
             branch.name_suffix = f"/~b{i}"
+
+    @property
+    def labels(self) -> list[str]:
+        """The selector's option labels, in the current locale."""
+        return [self.option_label(i) for i in range(len(self.titles))]
+
+    def option_label(self, index: int) -> str:
+        """The label of one alternative: its title, else its number (RJSF's wording)."""
+        title = self.titles[index]
+        if title is not None:
+            return title
+        if self.option_title:
+            return _("%(title)s option %(num)d", title=self.option_title, num=index + 1)
+        return _("Option %(num)d", num=index + 1)
+
+    def selector_name(self) -> str:
+        """What the selector is called for assistive technology (it shows no label)."""
+        owner = self.owner.label_text() if self.owner is not None else ""
+        return self.title or self.label_text() or self.option_title or owner or _("Options")
 
     def choose(self, value: JSON) -> int:
         """Index of the alternative that ``value`` belongs to."""

@@ -29,15 +29,27 @@ from forms.schema import SchemaResolver
 MAX_DEPTH = 24  # nesting levels of objects/arrays rendered before falling back to JSON
 
 WIDGETS = {
-    "text", "textarea", "password", "email", "uri", "url", "hidden", "select", "radio",
+    "text", "textarea", "password", "email", "uri", "hidden", "select", "radio",
     "checkbox", "checkboxes", "updown", "range", "date", "datetime", "time", "color", "file",
-    "alt-date", "alt-datetime", "tel", "search",
+    "files", "alt-date", "alt-datetime", "tel", "search",
 }  # fmt: skip
-_WIDGET_ALIASES = {"alt-date": "date", "alt-datetime": "datetime", "url": "uri"}
+# RJSF's other names for them: its registry (@rjsf/core widgets) and getWidget's aliases
+_WIDGET_NAMES = {
+    "TextWidget": "text", "TextareaWidget": "textarea", "PasswordWidget": "password",
+    "EmailWidget": "email", "URLWidget": "uri", "HiddenWidget": "hidden",
+    "SelectWidget": "select", "RadioWidget": "radio", "CheckboxWidget": "checkbox",
+    "CheckboxesWidget": "checkboxes", "UpDownWidget": "updown", "RangeWidget": "range",
+    "DateWidget": "date", "DateTimeWidget": "datetime", "TimeWidget": "time",
+    "ColorWidget": "color", "FileWidget": "file", "AltDateWidget": "alt-date",
+    "AltDateTimeWidget": "alt-datetime",
+    "url": "uri", "date-time": "datetime", "iso-date-time": "datetime", "iso-time": "time",
+    "data-url": "file", "hostname": "text", "ipv4": "text", "ipv6": "text",
+}  # fmt: skip
 _TEXT_INPUTS = {
     "text": "text", "password": "password", "email": "email", "uri": "url", "hidden": "hidden",
     "date": "date", "datetime": "datetime-local", "time": "time", "color": "color",
     "textarea": "textarea", "tel": "tel", "search": "search",
+    "alt-date": "date", "alt-datetime": "datetime-local",
 }  # fmt: skip
 _FORMAT_INPUTS = {
     "email": "email",
@@ -45,8 +57,10 @@ _FORMAT_INPUTS = {
     "uri": "url",
     "iri": "url",
     "date": "date",
+    "date-time": "datetime-local",  # read and shown in the person's zone (forms.zones)
+    "time": "time",
     "color": "color",
-}  # fmt: skip  (date-time and time stay text: their inputs cannot show a time zone)
+}  # fmt: skip
 # a group that ends in a quantifier and is itself quantified: (a+)+, (\w*)*, (x{2,})+
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}]\)[+*{]")
 
@@ -80,6 +94,24 @@ def _any(schema: Schema, ui: dict[str, Any], path: str) -> Node:
     return AnyNode(schema, ui, path)
 
 
+def widget_name(widget: Any, schema: Schema) -> Any:
+    """The name Tessera gives a ``ui:widget`` RJSF accepts (``RadioWidget`` → ``radio``).
+
+    RJSF's FileWidget on an array is its several-files input, ``files``.
+    """
+    if not isinstance(widget, str):
+        return widget
+    name = _WIDGET_NAMES.get(widget, widget)
+    return "files" if name == "file" and "array" in types(schema) else name
+
+
+def _named(ui: dict[str, Any], schema: Schema) -> dict[str, Any]:
+    """``ui`` with its ``ui:widget`` under Tessera's name (every converter reads that one)."""
+    widget = ui.get("ui:widget")
+    name = widget_name(widget, schema)
+    return ui if name == widget else {**ui, "ui:widget": name}
+
+
 def _widget(ui: dict[str, Any], path: str, ctx: Context) -> str | None:
     widget = ui.get("ui:widget")
     field = ui.get("ui:field")
@@ -90,12 +122,13 @@ def _widget(ui: dict[str, Any], path: str, ctx: Context) -> str | None:
     if not isinstance(widget, str) or widget not in WIDGETS:
         ctx.warn(f"Unknown ui:widget {widget!r} at {path or '/'}; using the default widget.")
         return None
-    return _WIDGET_ALIASES.get(widget, widget)
+    return widget
 
 
 def _convert(
     schema: Schema, ui: dict[str, Any], path: str, ctx: Context, resolver: SchemaResolver
 ) -> Node:
+    ui = _named(ui, schema)
     widget = _widget(ui, path, ctx)
     declared = types(schema)
     nullable = "null" in declared
@@ -188,10 +221,13 @@ def _apply_widget(node: Node, widget: str | None, path: str, ctx: Context) -> No
         "text": set(_TEXT_INPUTS) | {"file"},
         "number": {"updown", "range", "text", "hidden"},
         "boolean": {"checkbox", "hidden"},
-        "file": {"file", "hidden"},
+        "file": {"file", "files", "hidden"},
+        "multi": {"select", "checkboxes", "hidden"},
         "any": {"textarea", "text", "hidden"},
     }
     if widget in fits.get(node.kind, set()):
+        if node.kind in ("file", "multi") and widget != "hidden":
+            return  # the structure already chose (one or several files; multi-select, boxes)
         node.widget = widget
         if node.kind == "text":
             node.input_type = _TEXT_INPUTS.get(widget, node.input_type)

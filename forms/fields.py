@@ -9,16 +9,18 @@ whether the person left every input of the field empty.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
+from datetime import date, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from wtforms.fields.core import Field, Flags, Label
 from wtforms.utils import unset_value
 
-from forms import names
+from forms import names, zones
 from forms.codec import read_upload
+from forms.i18n import _
 from forms.nodes import (
     ABSENT,
     JSON,
@@ -80,6 +82,12 @@ class JsonField(Field):
         self.process_errors = []
 
     @property
+    def zone(self) -> ZoneInfo:
+        """The time zone of the person filling the form in (``Form(timezone=...)``)."""
+        found = getattr(self._form, "_tf_zone", None)
+        return found if isinstance(found, ZoneInfo) else zones.zone_of(None)
+
+    @property
     def data(self) -> JSON:
         """The JSON value (None when absent), for code that expects WTForms' ``data``."""
         return None if self.value is ABSENT else self.value
@@ -114,10 +122,18 @@ class JsonField(Field):
             self.keep_fixed()
             return
         if hints and hints.get(self.name) == JSON_STATE:
-            text = formdata.get(names.input_name(self.name), "")
+            key = names.input_name(self.name)
+            text = formdata.get(key, "")
             try:
                 value = json.loads(text)
             except ValueError:
+                value = ABSENT
+            shows_value = value is ABSENT or len(formdata.getlist(key)) > 1
+            if shows_value and zones.local_kind(self.node) is not None:
+                # date-time/time inputs show the value, not JSON text: read what they post
+                self.decode(formdata, hints)
+                return
+            if value is ABSENT:
                 self.blank = False
                 self.fail("Not valid JSON.")
                 return
@@ -227,11 +243,31 @@ class ScalarField(JsonField):
         if value is ABSENT:
             self.blank = True
             value = self.blank_value(hints)
+        elif isinstance(value, str):
+            value = self.from_local(value)
         problem = text_problem(value)
         if problem is not None:
             self.fail(problem)
             return
         self.value = value
+
+    def from_local(self, text: str) -> str:
+        """A date-time or time typed in the person's zone as the value to store.
+
+        A value shown unchanged keeps its stored text (its offset, its precision): editing
+        another field never rewrites it.
+        """
+        kind = zones.local_kind(self.node)
+        if kind is None:
+            return text
+        original = getattr(self._form, "_tf_original", ABSENT)
+        stored = resolve(original, self.pointer) if original is not ABSENT else ABSENT
+        typed = zones.from_local(kind, text, self.zone)
+        if isinstance(stored, str):
+            shown = zones.to_local(kind, stored, self.zone)
+            if typed == zones.from_local(kind, shown, self.zone):
+                return stored
+        return typed
 
     def load(self, value: JSON) -> None:
         super().load(value)
@@ -268,20 +304,34 @@ def text_problem(value: JSON) -> str | None:
 
 
 def _text(node: Node, raw: list[Any]) -> JSON:
+    assert isinstance(node, TextNode)
+    if node.widget in zones.DATE_PARTS and len(raw) > 1:
+        return _date_parts(node, raw)
     value = raw[0]
     if not isinstance(value, str):
         raise ValueError("Not a valid text value.")
-    assert isinstance(node, TextNode)
-    if node.input_type in _LOCAL_TIME and _LOCAL_TIME[node.input_type].fullmatch(value):
-        # datetime-local/time inputs post no seconds and no zone; RFC 3339 needs both: UTC.
-        return value + (":00Z" if value.count(":") == 1 else "Z")
     return value
 
 
-_LOCAL_TIME = {
-    "datetime-local": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?"),
-    "time": re.compile(r"\d\d:\d\d(:\d\d(\.\d+)?)?"),
-}
+def _date_parts(node: TextNode, raw: list[Any]) -> JSON:
+    """The date (or local date and time) the selects of an alt-date widget post."""
+    parts = [p.strip() if isinstance(p, str) else "" for p in raw]
+    if not any(parts):
+        return ABSENT
+    count = zones.DATE_PARTS[str(node.widget)]
+    if len(parts) != count or not all(p.isdigit() for p in parts):
+        if len(parts) == count and all(p == "" or p.isdigit() for p in parts):
+            raise ValueError(_("Choose every part of the date."))
+        raise ValueError(_("Not a valid date."))
+    numbers = [int(p) for p in zones.in_part_order(node, parts)] + [0, 0, 0]
+    try:
+        day = date(numbers[0], numbers[1], numbers[2])
+        clock = time(numbers[3], numbers[4], numbers[5])
+    except ValueError:
+        raise ValueError(_("Not a valid date.")) from None
+    if count == 3:
+        return day.isoformat()
+    return f"{day.isoformat()}T{clock.isoformat()}"
 
 
 def _number(node: Node, raw: list[Any]) -> JSON:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import tzinfo
 from typing import Any, ClassVar
 
 from flask import current_app, has_app_context, has_request_context
@@ -12,7 +13,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import cached_property
 
-from forms import codec, messages, names
+from forms import codec, messages, names, zones
 from forms.composites import ObjectNode
 from forms.fields import JsonField, text_problem
 from forms.nodes import ABSENT, JSON, JSON_STATE, Node
@@ -43,8 +44,15 @@ class TesseraForm(FlaskForm):  # type: ignore[misc]
 
     Meta = TesseraMeta
 
-    def __init__(self, formdata: Any = IMPLICIT, **kwargs: Any) -> None:
-        """Read the request's form only when there is a request and no formdata is given."""
+    def __init__(
+        self, formdata: Any = IMPLICIT, *, timezone: str | tzinfo | None = None, **kwargs: Any
+    ) -> None:
+        """Read the request's form only when there is a request and no formdata is given.
+
+        ``timezone``: the person's zone (an IANA name or a tzinfo; UTC when None), in which
+        date-time and time inputs show and read wall-clock time (see ``forms.zones``).
+        """
+        self._tf_zone = zones.zone_of(timezone)
         if formdata is IMPLICIT:
             if has_request_context():
                 super().__init__(**kwargs)  # Flask-WTF reads request.form and request.files

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from typing import Any, ClassVar, Final
 
-from forms import names
+from forms import names, zones
 
 JSON = Any
 Pairs = list[tuple[str, Any]]
@@ -183,6 +183,9 @@ class TextNode(StringNode):
 
     kind = "text"
 
+    def accepts(self, value: JSON) -> bool:
+        return isinstance(value, str) and not zones.is_local(self.input_type, value)
+
 
 class NumberNode(Node):
     """A number or an integer (text input of type number)."""
@@ -314,6 +317,43 @@ class FileNode(StringNode):
             default = int(max_length) * 3 // 4  # the data URL is base64: 4 chars per 3 bytes
         limit = self.options.get("maxSize", self.options.get("max_size", default))
         self.max_size = int(limit) if is_number(limit) else default
+
+
+class FilesNode(Node):
+    """An array of files (its items a file field): one file input taking several, as RJSF's
+    files widget. The value is the list of the files' data URLs (or stored references).
+
+    ``item`` is the items' FileNode, whose limits each file is checked by; the array's own
+    ``ui:options`` ``accept`` / ``maxSize`` (where RJSF reads them) take precedence.
+    """
+
+    kind = "files"
+
+    def __init__(self, schema: dict[str, Any], ui: dict[str, Any], path: str, item: FileNode):
+        super().__init__(schema, ui, path)
+        self.item = item
+        self.widget = "files"
+        if self.options.get("accept"):
+            item.accept = str(self.options["accept"])
+        limit: Any = self.options.get("maxSize", self.options.get("max_size"))
+        if is_number(limit):
+            item.max_size = int(limit)
+
+    def blank_state(self) -> str:
+        if self.nullable:
+            return NULL_STATE
+        return PRESENT_STATE if self.required else ABSENT_STATE
+
+    def present_empty(self) -> JSON:
+        return []
+
+    def accepts(self, value: JSON) -> bool:
+        return isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+
+    def encode(self, value: JSON, name: str, out: Pairs) -> bool:
+        key = names.input_name(name)
+        out.extend((key, item) for item in value)
+        return not value
 
 
 def _looks_json(text: str) -> bool:

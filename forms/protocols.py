@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
@@ -50,6 +51,8 @@ class ScalarView(FieldView, Protocol):
     def raw(self) -> Sequence[Any]: ...
     @property
     def value(self) -> JSON: ...
+    @property
+    def zone(self) -> ZoneInfo: ...
 
 
 class ObjectView(FieldView, Protocol):

@@ -1,13 +1,25 @@
-"""Runtime fields for structure: objects, array rows, extra-property rows, alternatives."""
+"""Runtime fields for structure: objects, array rows, extra-property rows, alternatives, and
+the multiple file input of an array of files."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from forms import names
+from forms.codec import read_upload
 from forms.composites import AltNode, ArrayNode, MapNode, ObjectNode
 from forms.fields import FormData, Hints, JsonField, ScalarField
-from forms.nodes import ABSENT, JSON, NULL_STATE, PRESENT_STATE, Node, TextNode, same
+from forms.i18n import _
+from forms.nodes import (
+    ABSENT,
+    JSON,
+    NULL_STATE,
+    PRESENT_STATE,
+    FilesNode,
+    Node,
+    TextNode,
+    same,
+)
 
 
 def make_field(node: Node, name: str, pointer: str, form: Any) -> JsonField:
@@ -179,7 +191,7 @@ class MapField(JsonField):
     def __init__(self, node: MapNode, name: str, pointer: str | None = None, **kw: Any):
         super().__init__(node, name, pointer, **kw)
         self.base = self.name[: -len(node.name_suffix)]
-        self.label.text = node.title or ("Other fields" if node.visible else "Other data")
+        self.label.text = ""  # RJSF names no group for extra properties
         self.rows: list[tuple[ScalarField, JsonField]] = []
 
     def children(self) -> list[JsonField]:
@@ -217,10 +229,14 @@ class MapField(JsonField):
                 continue
             if key_field.process_errors:  # a name that cannot be read names no member
                 continue
-            if key_field.value in out:
-                key_field.fail("This name is used twice.")
+            if value_field.blank and value_field.name not in hints:
+                # a named member left blank is there, empty (RJSF keeps "" under its key)
+                value_field.read(formdata, {**hints, value_field.name: PRESENT_STATE})
+            member = key_field.value if isinstance(key_field.value, str) else ""
+            if member in out:
+                key_field.fail(_("This name is used twice."))
             if value_field.value is not ABSENT:
-                out[key_field.value] = value_field.value
+                out[member] = value_field.value
         self.blank = not out
         self.value = out
 
@@ -235,8 +251,7 @@ class MapField(JsonField):
             self.rows.append((key_field, value_field))
 
 
-_KEY_NODE = TextNode({"type": "string"}, {}, "#/propertyNames")
-_KEY_NODE.required = True
+_KEY_NODE = TextNode({"type": "string"}, {}, "#/propertyNames")  # blank: the name ""
 
 
 class AltField(JsonField):
@@ -281,9 +296,44 @@ class AltField(JsonField):
                 branch.load(ABSENT)
 
 
+class FilesField(ScalarField):
+    """A multiple file input: the files kept (posted back as their values), then new uploads.
+
+    Its value is the list of the files' strings: those the form rendered (references or data
+    URLs, in their order, less any the person removed) followed by the chosen files, each
+    read into a data URL within the items' size limit.
+    """
+
+    node: FilesNode
+
+    def decode(self, formdata: FormData, hints: Hints) -> None:
+        key = names.input_name(self.name)
+        posted = formdata.getlist(key) if key in formdata else []
+        values = [item for item in posted if isinstance(item, str) and item]
+        for upload in posted:
+            if isinstance(upload, str) or not getattr(upload, "filename", None):
+                continue  # kept values above; an empty upload is no file chosen
+            try:
+                values.append(read_upload(upload, self.node.item.max_size))
+            except ValueError as exc:
+                self.raw = values
+                self.blank = False
+                self.fail(str(exc.args[0]))
+                return
+        self.raw = values
+        self.blank = not values
+        self.value = values if values else self.blank_value(hints)
+
+    def refuse(self, value: str, message: str) -> None:
+        """Fail with ``message`` and stop offering ``value`` (a file refused) as kept."""
+        self.raw = [item for item in self.raw if item != value]
+        self.fail(message)
+
+
 FIELD_CLASSES: dict[str, type[JsonField]] = {
     "object": ObjectField,
     "array": ArrayField,
     "map": MapField,
     "alt": AltField,
+    "files": FilesField,
 }

@@ -15,7 +15,7 @@ from forms import schema as schemas
 from forms.composites import AltNode, ArrayNode, MapNode, ObjectNode
 from forms.context import Context, Schema, choices, const_options, expand
 from forms.errors import FormCompileError
-from forms.nodes import AnyNode, Condition, MultiChoiceNode, Node
+from forms.nodes import AnyNode, Condition, FileNode, FilesNode, MultiChoiceNode, Node
 from forms.schema import SchemaResolver
 
 
@@ -44,7 +44,7 @@ def build_object(
         if isinstance(required_list, list)
         else set()
     )
-    conditional, required_if = _conditional(schema, props, required, ctx, resolver)
+    conditional, required_if = _conditional(schema, props, ctx, resolver)
     for key in required_list if isinstance(required_list, list) else []:
         if isinstance(key, str) and key not in props and key not in conditional:
             props[key] = {}
@@ -58,6 +58,8 @@ def build_object(
         )
         child.key = key
         child.name_suffix = child.ptr_suffix = "/" + names.escape_token(key)
+        if isinstance(child, AnyNode) and _says_nothing(sub, ui.get(key)):
+            child.widget = "hidden"  # RJSF renders no input for any value: kept, not edited
         set_required(child, key in required)
         child.condition = condition
         if key not in required:
@@ -72,6 +74,19 @@ def build_object(
     if extras:
         _extra_maps(node, schema, ui, path, ctx, resolver)
     return node
+
+
+_ANNOTATIONS = frozenset(
+    {"title", "description", "default", "examples", "$comment", "readOnly", "writeOnly"}
+)
+
+
+def _says_nothing(schema: Any, ui: Any) -> bool:
+    """Whether a property's schema allows any value (``{}``, ``true``, annotations only) and
+    its uiSchema names no widget for it."""
+    if isinstance(ui, dict) and ("ui:widget" in ui or "widget" in (ui.get("ui:options") or {})):
+        return False
+    return schema is True or (isinstance(schema, dict) and set(schema) <= _ANNOTATIONS)
 
 
 def set_required(node: Node, required: bool) -> None:
@@ -92,7 +107,8 @@ def inherit(parent: Node, child: Node) -> None:
 
 
 def children(node: Node) -> list[Node]:
-    """A node's direct sub-nodes: members, tuple and item rows, alternatives, map values."""
+    """A node's direct sub-nodes: members, tuple and item rows, alternatives, map values, the
+    file field of a multiple file input."""
     if isinstance(node, ObjectNode):
         return node.members
     if isinstance(node, ArrayNode):
@@ -101,6 +117,8 @@ def children(node: Node) -> list[Node]:
         return node.branches
     if isinstance(node, MapNode):
         return [node.value]
+    if isinstance(node, FilesNode):
+        return [node.item]
     return []
 
 
@@ -126,13 +144,12 @@ def _present(key: str) -> Callable[[dict[str, Any]], bool]:
 def _conditional(
     schema: Schema,
     props: dict[str, Any],
-    required: set[str],
     ctx: Context,
     resolver: SchemaResolver,
 ) -> tuple[dict[str, tuple[Any, Condition]], dict[str, Condition]]:
-    """Properties that only apply under if/then/else or a dependency, with their condition;
-    and the names a condition requires (``required`` of then/else/dependentSchemas, and
-    dependentRequired), with the condition that requires them."""
+    """Properties that only apply under if/then/else or a schema dependency, with their
+    condition; and the names a condition requires (``required`` of then/else/dependentSchemas,
+    and dependentRequired), with the condition that requires them."""
     found: dict[str, tuple[Any, Condition]] = {}
     required_if: dict[str, Condition] = {}
     parts = schema.get("x-tessera-parts")
@@ -163,15 +180,14 @@ def _conditional(
             for name in needed if isinstance(needed, list) else []:
                 if isinstance(name, str):
                     required_if.setdefault(name, condition)
+        # Property dependencies only require (RJSF's withDependentProperties): the dependent
+        # property stays shown, whatever the trigger holds.
         dep_required = part.get("dependentRequired")
         for trigger, needed in (dep_required if isinstance(dep_required, dict) else {}).items():
             condition = Condition(_present(trigger), {"present": trigger})
             for name in needed if isinstance(needed, list) else []:
-                if not isinstance(name, str):
-                    continue
-                required_if.setdefault(name, condition)
-                if name not in required and name not in found:
-                    found[name] = (props.get(name, {}), condition)
+                if isinstance(name, str):
+                    required_if.setdefault(name, condition)
     return found, required_if
 
 
@@ -195,7 +211,7 @@ def _merge_alternatives(
     parent: ObjectNode,
 ) -> AltNode:
     branches: list[Node] = []
-    labels: list[str] = []
+    titles: list[str | None] = []
     tests = []
     for i, alternative in enumerate(schema[key]):
         sub_path = f"{path}/{key}/{i}"
@@ -208,11 +224,35 @@ def _merge_alternatives(
                 branch.members.remove(duplicate)
         branch.required = True
         branches.append(branch)
-        labels.append(str(expanded.get("title", f"Option {i + 1}")))
+        titles.append(_own_title(expanded, schema))
         tests.append(ctx.test(alternative, resolver))
-    alt = AltNode({}, {}, f"{path}/{key}", branches, labels, tests, merge=True, index=index)
-    alt.title = str(ui.get("ui:alternativesTitle", "Type"))
+    alt = AltNode({}, {}, f"{path}/{key}", branches, titles, tests, merge=True, index=index)
+    named = ui.get("ui:alternativesTitle")
+    alt.title = str(named) if named is not None else None
+    alt.option_title = parent.title
+    alt.owner = parent
     return alt
+
+
+def _own_title(alternative: Any, around: Schema) -> str | None:
+    """An alternative's own title (not one it shares with the schema around it), or None."""
+    title = alternative.get("title") if isinstance(alternative, dict) else None
+    if title is None or title == around.get("title"):
+        return None
+    return str(title)
+
+
+def _type_only(alternative: Any, around: Schema, key: str) -> str | None:
+    """The type an alternative names when it is the schema around it but for ``type`` (the
+    alternatives a type list such as ``["string", "number"]`` is read as), else None."""
+    if not isinstance(around.get("type"), list) or not isinstance(alternative, dict):
+        return None
+    if not isinstance(alternative.get("type"), str):
+        return None
+    rest = {k: v for k, v in alternative.items() if k != "type"}
+    if rest != {k: v for k, v in around.items() if k not in (key, "type")}:
+        return None
+    return str(alternative["type"])
 
 
 def alternatives(
@@ -222,7 +262,7 @@ def alternatives(
     key = "oneOf" if isinstance(schema.get("oneOf"), list) else "anyOf"
     base = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf", "title", "description")}
     branches: list[Node] = []
-    labels: list[str] = []
+    titles: list[str | None] = []
     tests = []
     for i, alternative in enumerate(schema[key]):
         sub_path = f"{path}/{key}/{i}"
@@ -232,11 +272,9 @@ def alternatives(
         child = ctx.convert(merged, {}, sub_path, resolver)
         child.required = True
         branches.append(child)
-        title = alternative.get("title") if isinstance(alternative, dict) else None
-        kind = alternative.get("type") if isinstance(alternative, dict) else None
-        labels.append(str(title or kind or f"Option {i + 1}"))
+        titles.append(_type_only(alternative, schema, key) or _own_title(alternative, schema))
         tests.append(ctx.test(alternative, resolver))
-    return AltNode(schema, ui, path, branches, labels, tests, merge=False, index=0)
+    return AltNode(schema, ui, path, branches, titles, tests, merge=False, index=0)
 
 
 def _extra_maps(
@@ -256,9 +294,7 @@ def _extra_maps(
                 f"{path}/patternProperties", f"invalid regular expression {pattern!r}"
             ) from exc
         value = ctx.convert(sub, {}, f"{path}/patternProperties/{pattern}", resolver)
-        value.required = True
         extra = MapNode({}, ui, path, len(node.maps), value, pattern, visible=True)
-        extra.title = pattern
         node.maps.append(extra)
         node.members.append(extra)
     additional = schema.get("additionalProperties")
@@ -269,7 +305,6 @@ def _extra_maps(
         visible = True
     else:
         value, visible = AnyNode({}, {}, f"{path}/additionalProperties"), False
-    value.required = True
     extra = MapNode({}, ui, path, len(node.maps), value, None, visible=visible)
     node.maps.append(extra)
     node.members.append(extra)
@@ -278,7 +313,8 @@ def _extra_maps(
 def array(
     schema: Schema, ui: dict[str, Any], path: str, ctx: Context, resolver: SchemaResolver
 ) -> Node:
-    """An array: a multi-select for unique enum items, otherwise repeatable rows."""
+    """An array: a multi-select for unique enum items, one multiple file input for file
+    items, otherwise repeatable rows."""
     items = schema.get("items")
     prefix = schema.get("prefixItems")
     item_ui = ui.get("items")
@@ -306,6 +342,10 @@ def array(
         node.items = AnyNode({}, {}, f"{path}/items")
     if node.items is not None:
         node.items.required = True
+    if isinstance(node.items, FileNode) and not node.prefix:
+        # items that are file fields (the one rule: ``forms.converters.is_file``, applied by
+        # the items' own converter): one input taking several files, as RJSF's files widget
+        return FilesNode(schema, ui, path, node.items)
     return node
 
 

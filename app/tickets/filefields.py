@@ -12,7 +12,8 @@ How a file comes in: the form's file input posts the file, which the compiled fo
 data URL (`forms.codec.read_upload`); an API client sends the data URL itself, as RJSF does.
 `read` (a JSON document) and `read_posted` (a posted form) find the file fields of the data
 the way the compiled form does (its `FileNode`s: nested objects, arrays, the alternative
-chosen) and check each value there:
+chosen; an array of files is one multiple file input, `FilesNode`, whose list holds one value
+per file, each at its own pointer `/files/1`) and check each value there:
 
 - a data URL is decoded and checked: size within the field's limit (`FileNode.max_size`, from
   `maxLength` or `ui:options.maxSize`) and the storage's, type within the field's `accept` /
@@ -59,8 +60,8 @@ from app.tickets.storage import FileStorage, check_type, clean_filename, storage
 from app.tickets.uploads import Staged, Upload, attachment_row, files_follow_rows, stage_uploads
 from forms import TesseraForm
 from forms.fields import JsonField
-from forms.nodes import FileNode, Node
-from forms.rows import AltField
+from forms.nodes import FileNode, FilesNode, Node
+from forms.rows import AltField, FilesField
 from forms.structure import children
 
 PREFIX = "attachment:"
@@ -216,6 +217,16 @@ def _checked(value: str, node: FileNode, storage: FileStorage) -> DataFile:
 # Where the file fields are: the compiled form's own fields
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where a file field's value is: its form field, the FileNode it is checked by, and
+    whether it is one of the files of a multiple file input (an array of files)."""
+
+    field: JsonField
+    node: FileNode
+    many: bool = False
+
+
 def _has_file_node(nodes: Iterable[Node]) -> bool:
     stack = list(nodes)
     while stack:
@@ -245,17 +256,24 @@ def _file_fields(fields: Iterable[JsonField]) -> Iterator[JsonField]:
     for item in fields:
         if isinstance(item, AltField):
             yield from _file_fields([item.branches[item.selected]])
-        elif isinstance(item.node, FileNode):
+        elif isinstance(item.node, FileNode | FilesNode):
             yield item
         else:
             yield from _file_fields(item.children())
 
 
-def _places(form: TesseraForm) -> dict[str, JsonField]:
-    """{pointer: field} of the file fields a form holds (posted or loaded)."""
-    found: dict[str, JsonField] = {}
+def _places(form: TesseraForm) -> dict[str, _Place]:
+    """{pointer: place} of the file values a form holds (posted or loaded); a multiple file
+    input (an array of files) holds one per file, at `<its pointer>/<index>`."""
+    found: dict[str, _Place] = {}
     for item in _file_fields(f for f in form if isinstance(f, JsonField)):
-        found.setdefault(item.pointer, item)
+        node = item.node
+        if isinstance(node, FilesNode):
+            files = item.value if isinstance(item.value, list) else []
+            for index in range(len(files)):
+                found.setdefault(f"{item.pointer}/{index}", _Place(item, node.item, True))
+        elif isinstance(node, FileNode):
+            found.setdefault(item.pointer, _Place(item, node))
     return found
 
 
@@ -326,11 +344,28 @@ def read_posted(
     if not has_file_fields(type(form)):
         return NO_FILES
     places = _places(form)
-    files = _read(places, form.to_instance(), ticket, storage)
+    data = form.to_instance()
+    files = _read(places, data, ticket, storage)
     for pointer, messages in files.errors.items():
+        place = places[pointer]
+        value = resolve(data, pointer, "")
         for message in messages:
-            places[pointer].fail(message)
+            if place.many and isinstance(place.field, FilesField):
+                # one input, several files: say which one, and offer it no more
+                named = _("%(name)s: %(message)s", name=_name_of(value), message=message)
+                place.field.refuse(value, named)
+            else:
+                place.field.fail(message)
     return files
+
+
+def _name_of(value: object) -> str:
+    """The file name a file field's value carries (a reference's or a data URL's)."""
+    ref = parse_ref(value)
+    if ref is not None:
+        return ref.name
+    head = _head(value)
+    return head.name if head is not None else _("file")
 
 
 def validate(form: TesseraForm, files: Files) -> bool:
@@ -339,7 +374,7 @@ def validate(form: TesseraForm, files: Files) -> bool:
 
 
 def _read(
-    places: Mapping[str, JsonField],
+    places: Mapping[str, _Place],
     data: Any,
     ticket: Ticket | None,
     storage: FileStorage | None,
@@ -350,7 +385,7 @@ def _read(
     errors: dict[str, list[str]] = {}
     for pointer, place in places.items():
         value = resolve(data, pointer, None)
-        if not isinstance(value, str) or value == "" or place.process_errors:
+        if not isinstance(value, str) or value == "" or place.field.process_errors:
             continue
         if stored is not None and resolve(stored, pointer, _MISSING) == value:
             continue
@@ -361,7 +396,6 @@ def _read(
         try:
             if storage is None:
                 storage = storage_for(current_app)
-            assert isinstance(place.node, FileNode)
             new.append(NewFile(pointer, value, _checked(value, place.node, storage)))
         except ValueError as exc:
             errors[pointer] = [str(exc)]

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -264,7 +265,10 @@ class DefinitionView(BaseView):
             return self._fragment(outline=outline)
         form_class = editor.preview_form(self.kind, checked)
         form = form_class(
-            formdata=None, data=editor.example_of(self.kind, checked), meta={"csrf": False}
+            formdata=None,
+            data=editor.example_of(self.kind, checked),
+            meta={"csrf": False},
+            timezone=get_timezone(),
         )
         return self._fragment(form=form, warnings=form_class.warnings)
 
@@ -279,7 +283,9 @@ class DefinitionView(BaseView):
             return failed
         form_class = editor.preview_form(self.kind, checked)
         form = form_class(
-            formdata=CombinedMultiDict([request.files, request.form]), meta={"csrf": False}
+            formdata=CombinedMultiDict([request.files, request.form]),
+            meta={"csrf": False},
+            timezone=get_timezone(),
         )
         valid = form.validate()
         errors = form.errors_by_pointer()

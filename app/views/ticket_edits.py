@@ -156,7 +156,7 @@ def form_for(tf: TemplateForm, data: Any, stored: dict[str, Any]) -> Any:
     token = request.form.get("csrf_token")
     if token is not None:
         formdata["csrf_token"] = token
-    return form(formdata=formdata, data=stored)
+    return form(formdata=formdata, data=stored, timezone=zone())
 
 
 def user_name(users: dict[int, dict[str, Any]], user_id: int | None) -> str:

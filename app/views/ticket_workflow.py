@@ -20,8 +20,8 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_appbuilder import expose, has_access
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from app.clock import aware, utcnow
 from app.errors import TesseraError
@@ -182,7 +182,13 @@ def _transition_view(
     form = mine.form if mine is not None and mine.form is not None else None
     if form is None and form_class is not None:
         data = {n: v for n, v in (ticket.data or {}).items() if n in offered.fields}
-        form = form_class(formdata=None, data=data, prefix=prefix_of(name), meta={"csrf": False})
+        form = form_class(
+            formdata=None,
+            data=data,
+            prefix=prefix_of(name),
+            meta={"csrf": False},
+            timezone=get_timezone(),
+        )
     return {
         "name": name,
         "label": offered.transition.label or name,
@@ -402,6 +408,7 @@ class TicketWorkflowPages:
             data=ticket.data or {},
             prefix=prefix_of(name),
             meta={"csrf": False},
+            timezone=get_timezone(),
         )
         if not form.validate():
             return None, form

@@ -326,8 +326,8 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         tf = _template_or_abort(template)
         needs_subject = not tf.settings.get("subject")
         if request.method == "GET":
-            return self._new_page(tf, tf.form(), {}, needs_subject)
-        form = tf.form(formdata=_formdata())
+            return self._new_page(tf, tf.form(timezone=edits.zone()), {}, needs_subject)
+        form = tf.form(formdata=_formdata(), timezone=edits.zone())
         checked = read_form(tf, form)
         errors: dict[str, list[str]] = {}
         system = _system_values(errors, with_subject=needs_subject)
@@ -464,7 +464,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         """The ticket's header, its values, comments, history, and the edit form (folded)."""
         ticket = _readable_ticket(pk)
         tf = _version_or_abort(ticket)
-        form = edits.edit_form(tf)(formdata=None, data=ticket.data or {})
+        form = edits.edit_form(tf)(formdata=None, data=ticket.data or {}, timezone=edits.zone())
         return self._detail(ticket, tf, form, ticket.lock_version)
 
     @expose("/<int:pk>/edit", methods=["POST"])
@@ -481,7 +481,9 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         tf = _version_or_abort(ticket)
         read_at = _posted_lock_version()
         choices = edits.posted_choices()
-        form = edits.edit_form(tf)(formdata=_formdata(), data=ticket.data or {})
+        form = edits.edit_form(tf)(
+            formdata=_formdata(), data=ticket.data or {}, timezone=edits.zone()
+        )
         files = filefields.read_posted(form, ticket=ticket)
         errors: dict[str, list[str]] = {}
         system = _system_values(errors, with_subject=True)
@@ -628,7 +630,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         """
         db.session.rollback()
         tf = _version_or_abort(ticket)
-        form = edits.edit_form(tf)(formdata=None, data=ticket.data or {})
+        form = edits.edit_form(tf)(formdata=None, data=ticket.data or {}, timezone=edits.zone())
         comment = {"body": body, "internal": internal, "errors": messages}
         return self._detail(ticket, tf, form, ticket.lock_version, comment=comment), status
 
@@ -730,5 +732,5 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         current = _scoped_ticket(ticket.id)
         tf = _version_or_abort(current)
         # formdata=None: the edit form shows the stored data, not the refused post.
-        form = edits.edit_form(tf)(formdata=None, data=current.data or {})
+        form = edits.edit_form(tf)(formdata=None, data=current.data or {}, timezone=edits.zone())
         return self._detail(current, tf, form, current.lock_version, refused=refused), status

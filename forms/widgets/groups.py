@@ -51,11 +51,18 @@ def render_form(form: FormView, **options: Any) -> Markup:
         parts.append(tag("input", {"type": "hidden", "name": names.HINT_KEY, "value": hint}))
     parts.append(error_summary(form))
     root = form._tf_root
+    inner: list[Any] = []
     if root.description and isinstance(root, ObjectNode):
         intro = {"class": "help-block tf-form-description"}
-        parts.append(tag("p", intro, root.description))
+        inner.append(tag("p", intro, root.description))
     for field in form._tf_fields:
-        parts.append(render_group(field))
+        inner.append(render_group(field))
+    if isinstance(root, ObjectNode) and root.title and root.show_label:
+        # RJSF titles the root only with the schema's own title (or ui:title), never a name
+        legend = tag("legend", {"class": "tf-form-title"}, root.title)
+        parts.append(tag("fieldset", {"class": "tf-root"}, join([legend, *inner])))
+    else:
+        parts.extend(inner)
     body = join(parts)
     return tag("div", {"class": "tessera-form", "data-tf-form": True}, body)
 
@@ -231,6 +238,12 @@ def row_content(row: FieldView) -> list[Markup]:
 
 
 def _map_group(group: FieldView) -> Markup:
+    """Extra properties as RJSF renders them: per member a key input and the value's field,
+    among the object's own fields (no group of their own), then one add button.
+
+    Kept data no schema describes (no ``additionalProperties``) shows only when there is
+    some, in a fieldset of its own ("Other data"), and takes no new rows.
+    """
     field = cast(MapView, group)
     node = field.node
     assert isinstance(node, MapNode)
@@ -246,29 +259,33 @@ def _map_group(group: FieldView) -> Markup:
         key_field, value_field = field.row(key, "")
         key_field.load(ABSENT)
         value_field.load(ABSENT)
-        inner.append(
-            tag(
-                "template", {"data-tf-template": True}, _map_row(field, key_field, value_field, key)
-            )
+        template = _map_row(field, key_field, value_field, key)
+        inner.append(tag("template", {"data-tf-template": True}, template))
+        label = (
+            _("Add item matching %(pattern)s", pattern=node.pattern)
+            if node.pattern is not None
+            else _("Add item")
         )
-        inner.append(
-            tag(
-                "button",
-                {"type": "button", "class": "btn btn-default btn-sm", "data-tf-add": True},
-                "Add field",
-            )
-        )
+        button = {"type": "button", "class": "btn btn-default btn-sm", "data-tf-add": True}
+        inner.append(tag("button", button, label))
     extra = {
         "data-tf-array": names.input_name(field.name),
         "data-tf-placeholder": key,
         "data-tf-next": len(rows),
     }
-    return _fieldset(field, "tf-map", inner, extra)
+    if not node.visible:
+        field.label.text = _("Other data")
+        return _fieldset(field, "tf-map", inner, extra)
+    values = wrapper(field, "tf-map")
+    values.update(extra)
+    return tag("div", values, join(inner))
 
 
-def _map_row(field: MapView, key_field: FieldView, value_field: FieldView, key: str) -> Markup:
-    key_field.label.text = "Name"
-    value_field.label.text = "Value"
+def _map_row(field: MapView, key_field: ScalarView, value_field: FieldView, key: str) -> Markup:
+    """One member: "<name> Key" and its name, then the value labelled by the name (RJSF)."""
+    member = key_field.value if isinstance(key_field.value, str) else ""
+    key_field.label.text = _("%(name)s Key", name=member) if member else _("Key")
+    value_field.label.text = member or _("Value")
     parts = [
         tag("input", {"type": "hidden", "name": field.name, "value": key}),
         render_group(key_field),
@@ -276,7 +293,7 @@ def _map_row(field: MapView, key_field: FieldView, value_field: FieldView, key: 
         tag(
             "button",
             {"type": "button", "class": "btn btn-link btn-sm", "data-tf-remove": True},
-            "Remove",
+            _("Remove"),
         ),
     ]
     return tag("div", {"class": "tf-row", "data-tf-row": key}, join(parts))
@@ -291,22 +308,20 @@ def _alt_group(group: FieldView) -> Markup:
         tag("option", {"value": str(i), "selected": i == field.selected}, label)
         for i, label in enumerate(node.labels)
     ]
+    # RJSF's chooser shows no label of its own: the field's legend (or the object's) names
+    # what is chosen, and the select carries that name for assistive technology.
     select = tag(
         "select",
         {
             "class": "form-control",
             "id": selector_id,
             "name": field.name + names.SELECTOR,
+            "aria-label": node.selector_name(),
             "data-tf-selector": True,
         },
         join(options),
     )
-    label_text = node.title or node.label_text() or "Type"
-    chooser = tag(
-        "div",
-        {"class": "form-group"},
-        join([tag("label", {"class": "control-label", "for": selector_id}, label_text), select]),
-    )
+    chooser = tag("div", {"class": "form-group tf-chooser"}, select)
     branches = []
     for i, branch in enumerate(field.branches):
         content = (

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from urllib.parse import unquote
 
 from markupsafe import Markup, escape
 
-from forms import names
+from forms import names, zones
+from forms.i18n import _
 from forms.nodes import ChoiceNode, FileNode, NumberNode, TextNode
 from forms.protocols import ScalarView
+from forms.widgets.files import files_input
 from forms.widgets.html import (
     Attrs,
     common,
@@ -45,11 +48,23 @@ def _text(field: ScalarView, kwargs: Attrs) -> Markup:
     if input_type == "textarea":
         values["rows"] = node.options.get("rows", 4)
         return tag("textarea", values, value)
-    if input_type in ("datetime-local", "time"):
-        value = re.sub(r"(Z|[+-]00:00)$", "", value)
+    kind = zones.local_kind(node)
+    if kind is not None:
+        shown = zones.to_local(kind, zones.unquoted(value), field.zone)
+        values.update({"type": input_type, "value": shown, "placeholder": node.placeholder})
+        return _zoned(field, values)
     values["type"] = input_type
     values["value"] = value
     return tag("input", values)
+
+
+def _zoned(field: ScalarView, values: Attrs) -> Markup:
+    """A date-time or time input with the person's zone beside it (the value is in it)."""
+    zone_id = f"{field.id}-zone"
+    values["aria-describedby"] = " ".join(i for i in (values.get("aria-describedby"), zone_id) if i)
+    addon = {"class": "input-group-addon tf-zone", "id": zone_id, "title": _("Time zone")}
+    parts = [tag("input", values), tag("span", addon, zones.label(field.zone))]
+    return tag("div", {"class": "input-group"}, join(parts))
 
 
 _PLACEHOLDERS = {"date-time": "YYYY-MM-DDThh:mm:ssZ", "time": "hh:mm:ssZ"}
@@ -107,7 +122,7 @@ def _select(field: ScalarView, kwargs: Attrs, multiple: bool = False) -> Markup:
         {
             "class": "form-control",
             "multiple": multiple,
-            "required": node.required and not multiple and not node.nullable,
+            "required": node.required and not node.nullable,  # a multi-select too (RJSF)
             "disabled": node.disabled or node.readonly,
         }
     )
@@ -174,6 +189,109 @@ def _file(field: ScalarView, kwargs: Attrs) -> Markup:
     return join(parts)
 
 
+# RJSF's AltDateWidget: one select per part; the "now" and "clear" buttons are left out
+_PART_RANGES = {"month": (1, 12), "day": (1, 31), "hour": (0, 23), "minute": (0, 59),
+                "second": (0, 59)}  # fmt: skip
+
+
+def _alt_date(field: ScalarView, kwargs: Attrs) -> Markup:
+    """Selects for year, month and day (and hour, minute, second for alt-datetime)."""
+    node = field.node
+    positions = zones.part_order(node)
+    chosen = _chosen_parts(field, len(positions))
+    base = common(field, kwargs)
+    zoned = zones.local_kind(node) is not None
+    zone_id = f"{field.id}-zone"
+    if zoned:
+        base["aria-describedby"] = " ".join(i for i in (base["aria-describedby"], zone_id) if i)
+    items = []
+    for n, i in enumerate(positions):
+        part = zones.PARTS[i]
+        placeholder, name = _part_names()[part]
+        values: Attrs = {
+            **base,
+            "id": field.id if n == 0 else f"{field.id}-{part}",
+            "autofocus": node.autofocus and n == 0,
+            "aria-label": _("%(field)s: %(part)s", field=field.label.text, part=name),
+            "class": "form-control",
+            "disabled": node.disabled or node.readonly,
+        }
+        options = [tag("option", {"value": ""}, placeholder)]
+        for number in _part_numbers(part, node.options.get("yearsRange"), chosen[i]):
+            token = str(number)
+            selected = token == chosen[i]
+            options.append(tag("option", {"value": token, "selected": selected}, f"{number:02d}"))
+        select = tag("select", values, join(options))
+        items.append(tag("li", {"class": "list-inline-item"}, select))
+    parts = [tag("ul", {"class": "list-inline tf-alt-date"}, join(items))]
+    if zoned:
+        zone = {"class": "help-block tf-zone", "id": zone_id, "title": _("Time zone")}
+        parts.append(tag("span", zone, zones.label(field.zone)))
+    if node.readonly or node.disabled:  # disabled selects post nothing: hidden copies do
+        name = names.input_name(field.name)
+        parts.extend(_hidden_input(name, chosen[i]) for i in positions)
+    return join(parts)
+
+
+def _hidden_input(name: str, value: str) -> Markup:
+    """One hidden input."""
+    return tag("input", {"type": "hidden", "name": name, "value": value})
+
+
+def _part_numbers(part: str, years: object, chosen: str) -> list[int]:
+    """The numbers a part's select offers (a stored year outside the range stays offered)."""
+    low, high = _PART_RANGES.get(part) or _years(years)
+    numbers = list(range(low, high + 1)) if low <= high else list(range(low, high - 1, -1))
+    if chosen.isdigit() and int(chosen) not in numbers:
+        numbers.append(int(chosen))
+    return numbers
+
+
+def _part_names() -> dict[str, tuple[str, str]]:
+    """Each part's placeholder (RJSF's) and its name for screen readers, translated."""
+    return {
+        "year": (_("year"), _("Year")),
+        "month": (_("month"), _("Month")),
+        "day": (_("day"), _("Day")),
+        "hour": (_("hour"), _("Hour")),
+        "minute": (_("minute"), _("Minute")),
+        "second": (_("second"), _("Second")),
+    }
+
+
+def _chosen_parts(field: ScalarView, count: int) -> list[str]:
+    """The part values to select: those posted, else the stored value's (in the person's zone)."""
+    raw = [str(v) for v in raw_values(field)]
+    if len(raw) == count:  # as posted: in the order shown
+        posted = [str(int(v)) if v.strip().isdigit() else "" for v in raw]
+        return zones.in_part_order(field.node, posted)
+    text = zones.unquoted(raw[0]) if raw else ""
+    kind = zones.local_kind(field.node)
+    if kind is not None:
+        text = zones.to_local(kind, text, field.zone)
+    match = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d))?.*)?", text)
+    if match is None:
+        return [""] * count
+    found = [str(int(g)) if g is not None else "0" for g in match.groups()]
+    return found[:count]
+
+
+def _years(option: object) -> tuple[int, int]:
+    """RJSF's ``yearsRange``: [start, stop], both ≤ 0 counting from this year; else 1900..+2."""
+    this_year = date.today().year
+    if (
+        isinstance(option, list)
+        and len(option) == 2
+        and all(isinstance(y, int) and not isinstance(y, bool) for y in option)
+    ):
+        start, stop = option
+        if start <= 0 and stop <= 0:
+            return this_year + start, this_year + stop
+        if start > 0 and stop > 0:
+            return start, stop
+    return 1900, this_year + 2
+
+
 def _any(field: ScalarView, kwargs: Attrs) -> Markup:
     node = field.node
     values = common(field, kwargs)
@@ -209,7 +327,10 @@ SCALARS: dict[str, Callable[[ScalarView, Attrs], Markup]] = {
     "checkboxes": lambda f, kw: _choices(f, kw, "checkbox"),
     "const": _const,
     "file": _file,
+    "files": files_input,
     "any": _any,
+    "alt-date": _alt_date,
+    "alt-datetime": _alt_date,
 }
 
 
@@ -226,4 +347,6 @@ def widget_of(field: ScalarView) -> Callable[[ScalarView, Attrs], Markup]:
     node = field.node
     if node.widget == "hidden" and node.kind not in ("text", "number"):
         return _hidden
+    if node.kind == "text" and node.widget in ("alt-date", "alt-datetime"):
+        return _alt_date
     return KINDS.get(node.kind) or SCALARS.get(node.widget or "", _any)
