@@ -16,8 +16,8 @@ from typing import Any, ClassVar, TypeVar
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_appbuilder import BaseView, expose, has_access
-from flask_babel import get_timezone
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import CombinedMultiDict
@@ -37,9 +37,18 @@ from app.definitions.errors import (
 from app.extensions import db
 from app.models import AuditLog, Definition, Department
 from app.views import definition_editor as editor
+from app.views.display import viewer_zone
 
 T = TypeVar("T")
 DIFF_CLASSES = (("+++", "meta"), ("---", "meta"), ("@@", "hunk"), ("+", "add"), ("-", "del"))
+
+
+# How pages name each kind of definition: (one, the list of them).
+KIND_NAMES = {
+    "field": (_l("field"), _l("Fields")),
+    "template": (_l("template"), _l("Templates")),
+    "workflow": (_l("workflow"), _l("Workflows")),
+}
 
 
 def store_call(action: Callable[..., T], *args: Any) -> T:
@@ -268,7 +277,7 @@ class DefinitionView(BaseView):
             formdata=None,
             data=editor.example_of(self.kind, checked),
             meta={"csrf": False},
-            timezone=get_timezone(),
+            timezone=viewer_zone(),
         )
         return self._fragment(form=form, warnings=form_class.warnings)
 
@@ -285,7 +294,7 @@ class DefinitionView(BaseView):
         form = form_class(
             formdata=CombinedMultiDict([request.files, request.form]),
             meta={"csrf": False},
-            timezone=get_timezone(),
+            timezone=viewer_zone(),
         )
         valid = form.validate()
         errors = form.errors_by_pointer()
@@ -314,7 +323,8 @@ class DefinitionView(BaseView):
         return editor.starter(self.kind, first)
 
     def _page_args(self) -> dict[str, Any]:
-        return {"kind": self.kind, "ep": self.endpoint, "title": f"{self.kind.title()}s"}
+        singular, plural = KIND_NAMES[self.kind]
+        return {"kind": self.kind, "ep": self.endpoint, "title": plural, "kind_label": singular}
 
     def _unconfirmed(self, action: str) -> bool:
         """True when `action` asks first and the POST does not carry `confirm=1`."""

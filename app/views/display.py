@@ -1,16 +1,19 @@
-"""How console pages show stored values: times to the minute, nothing as a dash, skills as tags.
+"""How console pages show stored values: times to the minute in the viewer's zone, nothing as
+a dash, skills as tags.
 
 Flask-AppBuilder's model views (`formatters_columns`) and Flask-Admin's tables
-(`column_type_formatters`) call these; Tessera's own pages call them through their views. The
-Jinja macro `when` of the definitions console writes times with the same `MINUTE` format.
+(`column_type_formatters`) call these; Tessera's own pages call them through their views, and
+templates through the `minute` filter (the definitions console's `when` macro).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from flask import has_request_context
+from flask_babel import get_timezone
 from markupsafe import Markup
 
 MINUTE = "%Y-%m-%d %H:%M"
@@ -23,9 +26,27 @@ TAG = Markup(
 )
 
 
+def viewer_zone() -> tzinfo:
+    """The zone pages show times in: Flask-Babel's, i.e. the browser's (`app.web.
+    browser_timezone`), else BABEL_DEFAULT_TIMEZONE; UTC outside a request."""
+    return (get_timezone() if has_request_context() else None) or UTC
+
+
+def zone_name() -> str:
+    """The viewer's zone as people read it in a column header (`Asia/Shanghai`, `UTC`)."""
+    zone = viewer_zone()
+    return str(getattr(zone, "zone", None) or zone)
+
+
 def minute(value: datetime | None) -> str:
-    """`value` to the minute (`2025-03-01 14:05`); nothing for no value."""
-    return value.strftime(MINUTE) if value is not None else ""
+    """`value` to the minute in the viewer's zone (`2025-03-01 14:05`); nothing for no value.
+
+    A naive value is UTC (SQLite gives stored times back without their offset).
+    """
+    if value is None:
+        return ""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(viewer_zone()).strftime(MINUTE)
 
 
 def or_dash(value: Any) -> Any:

@@ -9,11 +9,10 @@ who changed them, and the agent chooses per value before anything is saved.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from flask import request
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 
 from app.pointers import tokens
@@ -21,6 +20,7 @@ from app.tickets import display, merge
 from app.tickets.access import users_by_id
 from app.tickets.models import Priority, Ticket
 from app.tickets.templates import TemplateForm
+from app.views.display import viewer_zone
 from forms import TesseraForm, compile_form
 from forms.fields import JsonField
 
@@ -45,9 +45,8 @@ MAX_EDIT_FORMS = 512  # edit-form classes kept (one per resolved template versio
 
 
 def zone() -> tzinfo:
-    """The time zone the ticket pages show moments in: Flask-Babel's, i.e. the browser's
-    (`app.web.browser_timezone`), else BABEL_DEFAULT_TIMEZONE (UTC when unset)."""
-    return get_timezone() or UTC
+    """The time zone the ticket pages show moments in (`display.viewer_zone`)."""
+    return viewer_zone()
 
 
 def without_autofocus(ui: Any) -> Any:

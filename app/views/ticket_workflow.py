@@ -20,8 +20,8 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_appbuilder import expose, has_access
-from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.clock import aware, utcnow
 from app.errors import TesseraError
@@ -43,6 +43,7 @@ from app.tickets.transitions import Offer, Offered, offer, roles_on, state_label
 from app.tickets.transitions import claim as claim_ticket
 from app.tickets.transitions import transfer as transfer_ticket
 from app.tickets.workflow import WorkflowUnavailable, workflow_of
+from app.views.display import viewer_zone
 from app.views.ticket_edits import without_autofocus
 from app.views.ticket_lists import span
 from forms import TesseraForm, compile_form
@@ -187,7 +188,7 @@ def _transition_view(
             data=data,
             prefix=prefix_of(name),
             meta={"csrf": False},
-            timezone=get_timezone(),
+            timezone=viewer_zone(),
         )
     return {
         "name": name,
@@ -408,7 +409,7 @@ class TicketWorkflowPages:
             data=ticket.data or {},
             prefix=prefix_of(name),
             meta={"csrf": False},
-            timezone=get_timezone(),
+            timezone=viewer_zone(),
         )
         if not form.validate():
             return None, form
