@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.notifications import views as notifications
 from app.views.approvals import ApprovalsView
+from app.views.builder import TemplateBuilderView
 from app.views.definition_files import DefinitionFilesView
 from app.views.definitions import (
     FieldDefinitionView,
@@ -48,6 +49,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         label=_l("Import / export"),
     )
     appbuilder.add_view_no_menu(WorkflowToolsView)
+    appbuilder.add_view_no_menu(TemplateBuilderView)  # the template editor's palette
     notifications.register(appbuilder)  # the bell: its page, and the navbar's unread count
     appbuilder.add_link(
         "Operations", href="/ops/", icon="fa-tachometer", category=CONSOLE,

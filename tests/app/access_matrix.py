@@ -118,6 +118,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/definitions/workflows/submit/<int:pk>"): (302, 403, 403, 404),
     ("POST", "/definitions/workflows/withdraw/<int:pk>"): (302, 403, 403, 404),
     ("POST", "/definitions/workflows/try"): (302, 403, 403, 404),
+    # The template builder's palette (library fields, widgets): Admin only, like the editor.
+    ("GET", "/definitions/builder/palette"): (302, 403, 403, 200),
     # The workflow editor's route tester (Admin only); <pk> is a version that does not exist.
     ("GET", "/definitions/workflow-tools/route/<int:pk>"): (302, 403, 403, 404),
     ("POST", "/definitions/workflow-tools/route/<int:pk>"): (302, 403, 403, 404),
