@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.headers import init_headers
 from app.queue import queue_online
 from app.security import ROLE_ADMIN
+from app.tickets.display import priority_label
 from app.views.display import minute, zone_name
 
 # Seconds an admin page reuses the outbox age read by an earlier page of the same process:
@@ -181,6 +182,7 @@ def register_web(app: Flask) -> None:
     get_babel(app).timezone_selector = browser_timezone
     app.context_processor(_queue_banner)
     app.add_template_filter(minute)
+    app.add_template_filter(priority_label)
     app.add_template_global(zone_name)
     init_headers(app)
     app.register_error_handler(HTTPException, _api_errors_as_json)

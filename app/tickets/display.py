@@ -389,6 +389,21 @@ def summary(data: Mapping[str, Any], schema: Any, ui: Any, zone: tzinfo = UTC) -
 
 
 # What the history calls each event kind (app.tickets.models.EventKind).
+# The system priorities as people read them (the stored values are `Priority`'s).
+PRIORITY_LABELS = {
+    "low": _l("Low"),
+    "normal": _l("Normal"),
+    "high": _l("High"),
+    "urgent": _l("Urgent"),
+}
+
+
+def priority_label(value: Any) -> str:
+    """A priority's label; an unknown value as it is."""
+    label = PRIORITY_LABELS.get(str(value)) if value is not None else None
+    return str(label) if label is not None else ("" if value is None else str(value))
+
+
 KIND_PHRASES: dict[str, Any] = {
     "created": _l("Ticket created"),
     "field_changed": _l("Field changed"),
