@@ -29,6 +29,8 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     app = Flask(__name__, instance_path=str(instance_path()))
     install_converters(app.url_map)  # before any route: ids beyond 32 bits answer 404
     app.config.from_object(config_class)
+    # JSON answers keep their objects' order: a definition's `properties` order is its form's.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     _ensure_secret_key(app)  # and, in production, DATABASE_URL
     # FAB's ModelView download route reads UPLOAD_FOLDER; keep it inside instance/.
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))

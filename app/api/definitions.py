@@ -501,7 +501,7 @@ class DefinitionsApi(TesseraApi):
         if not isinstance(files, dict) or not files:
             raise DefinitionInvalid({"/files": ["Give a non-empty object of files."]})
         texts = {
-            str(name): body if isinstance(body, str) else store.canonical_json(body)
+            str(name): body if isinstance(body, str) else store.document_json(body)
             for name, body in files.items()
         }
         report = io.import_texts(

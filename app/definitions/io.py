@@ -1,9 +1,10 @@
 """Definitions as code: export to and import from one JSON file per definition.
 
 Layout: `DIR/<kind>/<key>.json` holds the published version (`<key>.draft.json` the open
-draft, with drafts). Files are the canonical JSON of the body, so export → import into an
-empty database → export gives the same bytes. Import checks every file first and writes
-nothing if any is bad.
+draft, with drafts). Files are the body's JSON in the document's own key order
+(`store.document_json`: the order of `properties` is the order of the form), so export →
+import into an empty database → export gives the same bytes; only the checksum reads the
+sorted canonical form. Import checks every file first and writes nothing if any is bad.
 
 Publishing on import takes workflows without a department head's approval: operators with
 shell access (`flask tessera defs import --publish`, the demo) are trusted. The API's import
@@ -51,15 +52,15 @@ class ImportFailed(DefinitionInvalid):
 
 
 def export_files(include_drafts: bool = False) -> dict[str, str]:
-    """{relative path: canonical JSON} for every published (and optionally draft) definition."""
+    """{relative path: JSON in document order} of every published (and optionally draft) one."""
     files: dict[str, str] = {}
     for row in db.session.scalars(db.select(Definition).order_by(Definition.kind, Definition.key)):
         if row.kind not in KINDS:
             continue
         if row.status == store.PUBLISHED:
-            files[f"{row.kind}/{row.key}.json"] = store.canonical_json(row.body)
+            files[f"{row.kind}/{row.key}.json"] = store.document_json(row.body)
         elif row.status == store.DRAFT and include_drafts:
-            files[f"{row.kind}/{row.key}{DRAFT_SUFFIX}"] = store.canonical_json(row.body)
+            files[f"{row.kind}/{row.key}{DRAFT_SUFFIX}"] = store.document_json(row.body)
     return files
 
 
@@ -188,7 +189,8 @@ def _write(
     try:
         for kind, key, body in checked:
             current = store.versions(kind, key)
-            if current and current[0].checksum == store.checksum(body) and (
+            # Same checksum but another key order is a change: the form's order moved.
+            if current and store.same_document(current[0], body) and (
                 current[0].status == store.PUBLISHED or not publish
             ):
                 report.unchanged.append(f"{kind}:{key}")

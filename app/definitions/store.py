@@ -69,13 +69,32 @@ class ApprovalRequired(DefinitionConflict):
 
 
 def canonical_json(body: Any) -> str:
-    """The stable text of a document: sorted keys, 2-space indent, UTF-8, final newline."""
+    """The stable text of a document: sorted keys, 2-space indent, UTF-8, final newline.
+
+    Only the checksum reads it: what is written out keeps the document's order
+    (`document_json`), because the order of `properties` is the order of the form.
+    """
     return json.dumps(body, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
+def document_json(body: Any) -> str:
+    """The text of a document as written: its own key order, 2-space indent, final newline.
+
+    Exports, the API's import of objects and diffs use it (API answers keep the order through
+    the app's JSON provider); two documents differing only in key order have the same
+    checksum but different texts (their forms order the fields differently).
+    """
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
 def checksum(body: Any) -> str:
-    """sha256 of the canonical JSON."""
+    """sha256 of the canonical JSON (independent of key order)."""
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def same_document(row: Definition, body: Any) -> bool:
+    """Whether `body` is the version's document, key order included."""
+    return row.checksum == checksum(body) and document_json(row.body) == document_json(body)
 
 
 def lookup_published_field(key: str) -> FieldVersion | None:
@@ -339,9 +358,12 @@ def usages(field_key: str) -> list[tuple[Definition, int | None]]:
 
 
 def diff(old: Definition | None, new: Definition) -> str:
-    """Unified diff of the canonical JSON of two versions."""
-    before = canonical_json(old.body).splitlines(keepends=True) if old else []
-    after = canonical_json(new.body).splitlines(keepends=True)
+    """Unified diff of the documents of two versions, in their own key order.
+
+    A reordering of fields shows as lines moved: it changes the form.
+    """
+    before = document_json(old.body).splitlines(keepends=True) if old else []
+    after = document_json(new.body).splitlines(keepends=True)
     label = f"{new.kind}:{new.key}"
     return "".join(
         difflib.unified_diff(

@@ -1,7 +1,7 @@
 """Definitions as files in the console (Admin only): download them all, upload a file or a zip.
 
 The files are those of `flask tessera defs export` (`app.definitions.io.export_files`): one
-canonical JSON file per definition, `<kind>/<key>.json`. An upload goes through
+JSON file per definition in its document's key order, `<kind>/<key>.json`. An upload goes through
 `io.import_texts` like the API's import: every file is checked first and nothing is written
 when one is bad, and workflows are never published here (department heads approve them).
 """
