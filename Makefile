@@ -64,6 +64,7 @@ e2e: install-dev browser
 ## Debian's Chromium for the browser tests (never a browser downloaded by a tool).
 browser:
 	@command -v chromium >/dev/null 2>&1 || bash .ci/install-chromium
+	@bash .ci/install-rjsf
 
 bench: install-dev
 	$(BIN)/python bench/forms_bench.py
