@@ -225,6 +225,10 @@ def defs_import_command(path: Path, publish: bool) -> None:
     )
     for line in report.created:
         click.echo(f"  {line}")
+    for name, warnings in report.warnings.items():
+        for pointer, messages in warnings.items():
+            for message in messages:
+                click.echo(f"{name}#{pointer or '/'}: warning: {message}", err=True)
 
 
 def register_cli(app: Flask) -> None:

@@ -487,6 +487,13 @@ class DefinitionsApi(TesseraApi):
                     properties:
                       created: {type: array, items: {type: string}}
                       unchanged: {type: array, items: {type: string}}
+                      warnings:
+                        type: object
+                        description: "file → pointer → messages: imported, but an example
+                          (formData) does not fit its form"
+                        additionalProperties:
+                          type: object
+                          additionalProperties: {type: array, items: {type: string}}
             400: {description: Not a JSON object}
             401: {description: "Not signed in, or a bad or expired token"}
             403: {description: "Not an Admin, or a session write without its CSRF token"}
@@ -507,7 +514,9 @@ class DefinitionsApi(TesseraApi):
         report = io.import_texts(
             texts, bool(payload.get("publish")), g.user.id, approved_by_import=False
         )
-        return self.response(200, created=report.created, unchanged=report.unchanged)
+        return self.response(
+            200, created=report.created, unchanged=report.unchanged, warnings=report.warnings
+        )
 
     @expose("/export", methods=["GET"])
     @protect()

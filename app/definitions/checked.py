@@ -1,8 +1,9 @@
 """What the definition checks are given and what they give back.
 
 The checks are pure: what they need from the database comes in as lookups (`LookupField` on
-every save, `PublishLookups` when publishing), and their answer is a `Checked` definition or
-`DefinitionInvalid` with every problem at its JSON pointer.
+every save, `PublishLookups` when publishing), and their answer is a `Checked` definition (with
+the warnings of what it keeps, such as an example that does not fit) or `DefinitionInvalid`
+with every problem at its JSON pointer.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class Checked:
     schema: dict[str, Any]  # field refs inlined
     ui_schema: dict[str, Any]
     pins: dict[str, int] = field(default_factory=dict)
+    warnings: Errors = field(default_factory=dict)
+    """What is kept but worth saying: where the example (`formData`) does not fit the form."""
 
 
 def raise_if(errors: Errors) -> None:

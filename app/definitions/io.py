@@ -36,6 +36,8 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     errors: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    warnings: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """What was imported but is worth saying (an example that does not fit): file → pointer."""
 
 
 class ImportFailed(DefinitionInvalid):
@@ -164,17 +166,22 @@ def import_texts(
     # with its name here, before anything is written (`store.publish` checks again).
     publishing = _batch_lookups(parsed) if publish else None
     checked: list[tuple[str, str, Any]] = []
+    warnings: dict[str, dict[str, list[str]]] = {}
     for name, kind, key, body in parsed:
         if name in errors:
             continue
         try:
             result = check_definition(kind, body, lookup, key=key, publish=publishing)
             checked.append((kind, key, result.body))
+            if result.warnings:
+                warnings[name] = result.warnings
         except DefinitionInvalid as exc:
             errors[name] = exc.errors
     if errors:
         raise ImportFailed(errors)
-    return _write(checked, publishing, actor_id, approved_by_import)
+    report = _write(checked, publishing, actor_id, approved_by_import)
+    report.warnings = warnings
+    return report
 
 
 def _write(

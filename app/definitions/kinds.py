@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.definitions.checked import Checked, Errors, LookupField, PublishLookups, raise_if
+from app.definitions.errors import DefinitionInvalid
 from app.definitions.filterable import settings_errors
+from app.definitions.playground import example_warnings, root_errors
 from app.definitions.publishing import required_errors, template_publish_errors
 from app.definitions.schema_checks import (
     compile_check,
-    example_errors,
     field_ref_pointers,
     ref_errors,
     resolve_fields,
     schema_errors,
 )
 from app.definitions.workflow_checks import check_workflow, workflow_publish_errors
+from forms import compile_form
 from workflows import meta_schema as workflow_meta_schema
 
 
@@ -66,7 +68,11 @@ def check_field(body: dict[str, Any], lookup_field: LookupField) -> Checked:
 
 
 def check_template(body: dict[str, Any], lookup_field: LookupField) -> Checked:
-    """A ticket template: its form with library fields inlined, its settings and example."""
+    """A ticket template: its form with library fields inlined, its settings and example.
+
+    The schema is kept as written (draft-07 too, `playground.dialect`); an example that does
+    not fit is kept as well, its problems returned as `Checked.warnings`.
+    """
     schema = body["schema"]
     raise_if(schema_errors(schema, "/schema"))
     resolved, ui, pins, errors = resolve_fields(schema, body.get("uiSchema", {}), lookup_field)
@@ -75,13 +81,20 @@ def check_template(body: dict[str, Any], lookup_field: LookupField) -> Checked:
     raise_if(required_errors(schema, resolved))
     raise_if(settings_errors(body.get("settings"), resolved))
     compile_check(resolved, ui, "/schema")
-    raise_if(example_errors(resolved, body.get("formData")))
-    return Checked("template", body["key"], body["title"], body, resolved, ui, pins)
+    warnings = example_warnings(compile_form(resolved, ui), body.get("formData"))
+    return Checked("template", body["key"], body["title"], body, resolved, ui, pins, warnings)
 
 
 def normalize_template(key: str | None, body: Any) -> Any:
-    """Accept the RJSF playground shape {schema, uiSchema, formData} for templates."""
+    """Accept the RJSF playground shape {schema, uiSchema, formData} for templates.
+
+    A playground schema whose root is not an object is refused here, before the meta-schema,
+    with what to write instead (`playground.root_errors`).
+    """
     if isinstance(body, dict) and "schema" in body:
+        root = root_errors(body["schema"])
+        if root:
+            raise DefinitionInvalid(root)
         body = dict(body)
         if "key" not in body and key:
             body["key"] = key

@@ -34,7 +34,8 @@ from app.models import DefinitionStatus
 from app.pointers import pointer, tokens
 
 # Subschemas that apply to the same value as their parent; draft-07's `dependencies` holds
-# dependentSchemas (its list values, dependentRequired, are no schemas and are skipped).
+# dependentSchemas (its list values, dependentRequired, are no schemas and are skipped), and
+# its `items` may be a list (a tuple: 2020-12's prefixItems) followed by `additionalItems`.
 IN_PLACE = (
     "allOf", "anyOf", "oneOf", "if", "then", "else", "not", "dependentSchemas", "dependencies"
 )
@@ -60,7 +61,7 @@ Location = list[_At]
 def _subschemas(node: dict[str, Any], keywords: Iterable[str]) -> Iterator[tuple[Any, list[Any]]]:
     for keyword in keywords:
         value = node.get(keyword)
-        if keyword in _LISTS:
+        if keyword in _LISTS or isinstance(value, list):
             found: Iterable[tuple[Any, Any]] = enumerate(value) if isinstance(value, list) else ()
         elif keyword in _MAPS:
             found = value.items() if isinstance(value, dict) else ()
@@ -137,7 +138,7 @@ def _items(location: Location) -> Location:
     """The schemas applying to the items of the array here (any item: conservative)."""
     starts: list[_At] = []
     for at in location:
-        for sub, rel in _subschemas(at.node, ("items", "prefixItems")):
+        for sub, rel in _subschemas(at.node, ("items", "prefixItems", "additionalItems")):
             starts.append(_At(sub, [*at.path, *rel], at.demands))
         for sub, rel in _subschemas(at.node, ("contains", "unevaluatedItems")):
             starts.append(_At(sub, [*at.path, *rel], False))

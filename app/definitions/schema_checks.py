@@ -1,8 +1,10 @@
 """Checks of the JSON Schema inside a form-shaped definition (a field's or a template's `schema`).
 
-A valid 2020-12 schema with safe patterns, `field:` references inlined, every `$ref`
-resolvable, a form the compiler can build and render, and an example that fits. Each function
-reports at pointers under `base` (the schema's pointer in the body, `/schema`).
+A valid schema in its dialect (`playground.dialect`: the one it declares, draft-07 for the
+playground's draft-07 spellings, else 2020-12) with safe patterns, `field:` references
+inlined, every `$ref` resolvable and a form the compiler can build and render. Whether the
+example fits is a warning (`playground.example_warnings`). Each function reports at pointers
+under `base` (the schema's pointer in the body, `/schema`).
 """
 
 from __future__ import annotations
@@ -11,14 +13,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012
 
 from app.definitions.checked import Errors, LookupField
 from app.definitions.errors import DefinitionInvalid
 from app.definitions.patterns import pattern_problem
+from app.definitions.playground import dialect, dialect_name, reference_resource
 from app.pointers import pointer
 from forms import FormCompileError, compile_form
 
@@ -39,12 +40,13 @@ def walk(node: Any, path: list[Any]) -> Iterator[tuple[Any, list[Any]]]:
 
 
 def schema_errors(schema: Any, base: str) -> Errors:
-    """Keyword values that are not JSON Schema 2020-12, then patterns that are bad or unsafe."""
+    """Keyword values not valid in the schema's dialect, then patterns that are bad or unsafe."""
     errors: Errors = {}
-    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
-    for error in meta.iter_errors(schema):
+    cls = dialect(schema)
+    name = dialect_name(cls)
+    for error in cls(cls.META_SCHEMA).iter_errors(schema):
         errors.setdefault(base + pointer(error.absolute_path), []).append(
-            f"Not a valid JSON Schema 2020-12 keyword value: {error.message}"
+            f"Not a valid JSON Schema {name} keyword value: {error.message}"
         )
     if errors:
         return errors
@@ -160,7 +162,7 @@ def _merge_ui(ui: dict[str, Any], path: list[str] | None, defaults: dict[str, An
 def ref_errors(schema: dict[str, Any], base: str, prefix_len: int = 0) -> Errors:
     """Unresolvable $refs, and cycles of refs that never reach a real schema."""
     errors: Errors = {}
-    resource = Resource.from_contents(schema, default_specification=DRAFT202012)
+    resource = reference_resource(schema)
     uri = resource.id() or "urn:tessera:definition"
     registry: Registry[Any] = Registry().with_resource(uri, resource).crawl()
     root = registry.resolver(base_uri=uri)
@@ -210,13 +212,3 @@ def compile_check(
         where = base + ("/" + "/".join(parts) if parts else "")
         raise DefinitionInvalid({where: [f"The form cannot be built: {exc.message}"]}) from exc
 
-
-def example_errors(schema: dict[str, Any], example: Any) -> Errors:
-    """Where an example instance (`formData`) does not fit the schema."""
-    if example is None:
-        return {}
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    errors: Errors = {}
-    for error in validator.iter_errors(example):
-        errors.setdefault("/formData" + pointer(error.absolute_path), []).append(error.message)
-    return errors

@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from app.definitions.checked import Checked
 from app.definitions.checks import parse_json
 from app.definitions.errors import DefinitionInvalid
+from app.definitions.playground import form_data
 from forms import TesseraForm, compile_form
 from workflows.diagram import Diagram, Words, layout, render_svg
 
@@ -259,7 +260,12 @@ def outline(kind: str, checked: Checked) -> Outline | None:
 
 
 def example_of(kind: str, checked: Checked) -> Any:
-    """The instance the preview starts from (a template's formData), or None."""
-    if kind == "template":
-        return checked.body.get("formData")
-    return None
+    """The instance the preview starts from: a template's formData as RJSF shows it, or None.
+
+    Its own values (array rows, extra properties) as written, defaults where it has none and
+    blank rows up to `minItems` (`playground.form_data`). A new ticket's form does not start
+    from the example: it starts from the defaults alone.
+    """
+    if kind != "template":
+        return None
+    return form_data(preview_form(kind, checked), checked.body.get("formData"), rows=True)

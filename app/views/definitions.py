@@ -279,7 +279,9 @@ class DefinitionView(BaseView):
             meta={"csrf": False},
             timezone=viewer_zone(),
         )
-        return self._fragment(form=form, warnings=form_class.warnings)
+        return self._fragment(
+            form=form, warnings=form_class.warnings, example_warnings=checked.warnings
+        )
 
     @expose("/try", methods=["POST"])
     @has_access

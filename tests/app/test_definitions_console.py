@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Callable
@@ -454,3 +455,74 @@ def test_a_workflow_publish_is_refused_without_asking(app: Flask, client_as: Cli
     assert 'data-confirm="retire-dialog"' in page  # retiring a workflow asks first
     refused = admin.post(f"/definitions/workflows/publish/{pk}")
     assert refused.status_code == 409 and "submit it" in refused.get_data(as_text=True)
+
+
+def test_preview_shows_the_example_as_rjsf_shows_form_data(client_as: Client) -> None:
+    rows = {
+        "type": "array",
+        "title": "Rows",
+        "items": {
+            "type": "object",
+            "properties": {
+                "part": {"type": "string", "title": "Part"},
+                "qty": {"type": "integer", "title": "Qty", "default": 4},
+            },
+        },
+    }
+    codes = {"type": "array", "title": "Codes", "minItems": 2, "items": {"type": "integer"}}
+    extra = {"type": "object", "title": "Extra", "additionalProperties": {"type": "string"}}
+    inputs = template_inputs(unique("t"), {"rows": rows, "codes": codes, "extra": extra})
+    example = {"rows": [{"part": "fan"}, {"part": "belt"}], "extra": {"k1": "v1"}}
+    inputs["formData"] = json.dumps(example)
+    payload = client_as("admin").post(f"{TEMPLATES}/preview", data=inputs).get_json()
+    html = payload["html"]
+    assert payload["ok"] is True
+    assert 'value="fan"' in html and 'value="belt"' in html  # the example's rows
+    assert html.count('value="4"') >= 2  # their defaults, as RJSF fills them
+    assert 'value="k1"' in html and 'value="v1"' in html  # the extra property
+    assert 'name="/codes/1"' in html  # blank rows up to minItems
+    assert 'value="null"' not in html
+    assert 'id="example-warnings"' not in html
+
+
+def test_preview_keeps_an_example_that_does_not_fit_and_warns(client_as: Client) -> None:
+    inputs = template_inputs(
+        unique("t"), {"age": {"type": "integer", "title": "Age", "minimum": 18}}
+    )
+    inputs["formData"] = json.dumps({"age": 12})
+    response = client_as("admin").post(f"{TEMPLATES}/preview", data=inputs)
+    assert response.status_code == 200
+    html = response.get_json()["html"]
+    assert 'id="example-warnings"' in html and "/formData/age" in html
+    assert 'value="12"' in html and 'id="preview-form"' in html
+
+
+def test_an_upload_of_a_playground_document_reports_its_example_warnings(
+    app: Flask, client_as: Client
+) -> None:
+    key = unique("pg")
+    body = {
+        "schema": {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "required": ["firstName"],
+            "properties": {
+                "firstName": {"type": "string", "default": "Chuck"},
+                "point": {"type": "array", "items": [{"type": "number"}, {"type": "number"}]},
+                "word": {"type": "string", "minLength": 5},
+            },
+        },
+        "uiSchema": {},
+        "formData": {"point": [1, 2], "word": "hi"},
+    }
+    data = json.dumps(body).encode()
+    form = {"file": (io.BytesIO(data), f"{key}.json")}
+    response = client_as("admin").post(
+        "/definitions/files/import", data=form, content_type="multipart/form-data"
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert f"template:{key} v1" in html
+    assert 'id="import-warnings"' in html and "/formData/word" in html
+    assert "/formData/firstName" not in html  # filled from its default
+    assert [v[2] for v in versions(app, "template", key)] == ["draft"]
