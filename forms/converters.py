@@ -13,9 +13,19 @@ from typing import Any
 from forms import schema as schemas
 from forms import structure
 from forms.composites import AltNode
-from forms.context import Choices, Context, Converter, Schema, choices, expand, types
+from forms.context import (
+    Choices,
+    Context,
+    Converter,
+    Schema,
+    choices,
+    const_options,
+    expand,
+    types,
+)
 from forms.errors import FormCompileError
 from forms.nodes import (
+    ABSENT,
     AnyNode,
     BooleanNode,
     ChoiceNode,
@@ -211,7 +221,17 @@ def _choice(
         ctx.warn(f"ui:widget {widget!r} does not fit a choice at {path or '/'}; using select.")
     if node.widget is None:
         node.widget = "const" if len(values) == 1 and "const" in schema else "select"
+    if node.default is ABSENT and _const_alternatives(schema):
+        # RJSF's computeDefaults starts a oneOf/anyOf at its first alternative: its const
+        node.default = values[0]
     return node
+
+
+def _const_alternatives(schema: Schema) -> bool:
+    """Whether a choice's options are its oneOf/anyOf consts (not its const or enum)."""
+    if "const" in schema or isinstance(schema.get("enum"), list) and schema["enum"]:
+        return False
+    return const_options(_alternatives(schema)) is not None
 
 
 def _apply_widget(node: Node, widget: str | None, path: str, ctx: Context) -> None:

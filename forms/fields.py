@@ -28,6 +28,7 @@ from forms.nodes import (
     NULL_STATE,
     PRESENT_STATE,
     ChoiceNode,
+    Condition,
     FileNode,
     Node,
     NumberNode,
@@ -86,6 +87,16 @@ class JsonField(Field):
         """The time zone of the person filling the form in (``Form(timezone=...)``)."""
         found = getattr(self._form, "_tf_zone", None)
         return found if isinstance(found, ZoneInfo) else zones.zone_of(None)
+
+    def holds(self, condition: Condition) -> bool:
+        """Whether ``condition`` holds for the object this field is a member of, as the form
+        stands now (its loaded or posted values)."""
+        suffix = self.node.ptr_suffix
+        instance = getattr(self._form, "to_instance", None)
+        if not suffix or instance is None:
+            return False
+        parent = resolve(instance(), self.pointer[: len(self.pointer) - len(suffix)])
+        return isinstance(parent, dict) and bool(condition.test(parent))
 
     @property
     def data(self) -> JSON:

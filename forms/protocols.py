@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from forms.nodes import JSON, Node
+from forms.nodes import JSON, Condition, Node
 
 
 class Label(Protocol):
@@ -42,6 +42,9 @@ class FieldView(Protocol):
 
     def walk(self) -> Iterator[FieldView]:
         """This field and every field below it, in render order."""
+
+    def holds(self, condition: Condition) -> bool:
+        """Whether ``condition`` holds for the object the field is a member of, now."""
 
 
 class ScalarView(FieldView, Protocol):

@@ -118,30 +118,43 @@ class ArrayField(JsonField):
         """Build the field of one row."""
         node = self.node.item_node(position)
         field = make_field(node, f"{self.name}/{key}", f"{self.pointer}/{position}", self._form)
-        if node.title is None:
-            field.label.text = f"{self.label.text or 'Item'} {position + 1}"
+        if node.title is None:  # RJSF's ArrayField: "<array title>-<n>"
+            field.label.text = f"{self.label.text or 'Item'}-{position + 1}"
         return field
 
     def decode(self, formdata: FormData, hints: Hints) -> None:
         posted = [(k, False) for k in formdata.getlist(self.name + names.ROWS)]
         posted += [(k, True) for k in formdata.getlist(self.name + names.SPARE)]
-        self.rows = []
-        values = []
+        rows: list[tuple[JsonField, str]] = []
         seen: set[str] = set()
         for key, spare in posted:
             if not isinstance(key, str) or not key.isdigit() or key in seen:
                 continue
             seen.add(key)
-            field = self.row(len(self.rows), key)
+            field = self.row(len(rows), key)
             field.read(formdata, hints)
-            if spare and as_rendered(field, self.spare(len(self.rows), key)):
+            if spare and as_rendered(field, self.spare(len(rows), key)):
                 continue  # the no-JavaScript spare row, left as it was: no item
+            rows.append((field, key))
+        if self._untouched(rows):
+            rows = []  # an optional array's minItems rows, left as rendered: no array
+        self.rows = []
+        values = []
+        for field, _key in rows:
             if field.value is ABSENT and not field.process_errors:
                 field.fail("This field is required.")
             self.rows.append(field)
             values.append(None if field.value is ABSENT else field.value)
         self.blank = not self.rows
         self.value = self.blank_value(hints) if self.blank else values
+
+    def _untouched(self, rows: list[tuple[JsonField, str]]) -> bool:
+        """Whether posted rows are the blank rows an optional array starts with (``minItems``
+        of them, as RJSF starts it) and were left as rendered."""
+        node = self.node
+        if node.required or not rows or len(rows) > node.min_items:
+            return False
+        return all(as_rendered(f, self.spare(i, k)) for i, (f, k) in enumerate(rows))
 
     def spare(self, position: int, key: str) -> JsonField:
         """The blank row rendered after the rows for browsers without JavaScript."""

@@ -97,7 +97,7 @@ def to_local(kind: str, value: str, zone: ZoneInfo) -> str:
     that is no RFC 3339 ``date-time``/``time`` is shown as is.
     """
     if _LOCAL[kind].fullmatch(value):
-        return value
+        return _local_shown(kind, value)
     match = _STORED[kind].fullmatch(value)
     if match is None:
         return value
@@ -113,6 +113,16 @@ def to_local(kind: str, value: str, zone: ZoneInfo) -> str:
     except (ValueError, OverflowError):  # 23:59:60 (a leap second), year 0 after the shift
         return value
     return moment.date().isoformat() + "T" + _shown(moment.time())
+
+
+def _local_shown(kind: str, text: str) -> str:
+    """Wall-clock text (no offset) as the input shows it: zero seconds left out."""
+    try:
+        if kind == TIME:
+            return _shown(time.fromisoformat(text))
+        return text[:10] + "T" + _shown(time.fromisoformat(text[11:]))
+    except ValueError:  # 25:00: shown as typed, the schema says what is wrong
+        return text
 
 
 # RJSF's AltDateWidget: year, month, day (ordered by ``ui:options.format``), then the time

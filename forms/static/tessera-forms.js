@@ -140,6 +140,7 @@
         if (when.negate) { on = !on; }
       }
       setActive(el, on);
+      if (el.hasAttribute("data-tf-mark")) { el.textContent = on ? "*" : ""; }
     });
     root.querySelectorAll("[data-tf-array]").forEach(updateButtons);
   }

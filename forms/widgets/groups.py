@@ -187,11 +187,13 @@ def _array_group(group: FieldView) -> Markup:
 
 
 def _rows(field: ArrayView, node: ArrayNode) -> tuple[list[Markup], int]:
-    """The rows (blank ones up to the minimum a required array needs) and the next row key."""
+    """The rows (blank ones up to ``minItems``, and up to a required tuple's length) and the
+    next row key. Every array starts with ``minItems`` rows, required or not, as RJSF's
+    defaults start it; an optional array's blank rows posted untouched are no array."""
     keys = [str(row.name.rsplit("/", 1)[1]) for row in field.rows]
     rows = [_row(field, row, k, node) for row, k in zip(field.rows, keys, strict=True)]
     next_key = 1 + max((int(k) for k in keys if k.isdigit()), default=-1)
-    minimum = max(node.min_items, len(node.prefix)) if node.required else 0
+    minimum = max(node.min_items, len(node.prefix) if node.required else 0)
     while len(rows) < minimum:
         extra = field.row(len(rows), str(next_key))
         extra.load(ABSENT)

@@ -115,19 +115,26 @@ def required_mark(field: FieldView) -> Markup:
     """The required marker of a field's label or legend, or nothing.
 
     A field the schema requires only under a condition (if/then/else, dependencies) is marked
-    too: always when it is shown under that same condition, else while the condition holds.
+    too: always when it is shown under that same condition, else while the condition holds
+    (as RJSF marks a property dependency's field once its trigger has a value). Such a mark
+    is rendered as the form's values stand, and the script (``data-tf-mark``) writes or
+    clears its "*" as they change; a cleared mark holds no text, so nothing reads it.
     """
     node = field.node
     if node.kind in _UNMARKED:
         return Markup("")
     values: Attrs = {"class": "tf-required", "aria-hidden": "true"}
     condition = node.required_if
+    text = "*"
     if not node.required:
         if condition is None:
             return Markup("")
         if node.condition is None or node.condition.describe != condition.describe:
             values.update(when(field, condition))
-    return Markup(" ") + tag("span", values, "*")
+            values["data-tf-mark"] = True
+            if not field.holds(condition):
+                values["hidden"], text = True, ""
+    return Markup(" ") + tag("span", values, text)
 
 
 def label_for(field: FieldView, for_id: str | None = None) -> Markup:

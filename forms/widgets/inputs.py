@@ -102,6 +102,9 @@ def _checkbox(field: ScalarView, kwargs: Attrs) -> Markup:
             "type": "checkbox",
             "value": "true",
             "checked": field.value is True,
+            # as RJSF's CheckboxWidget: a required boolean (a tuple's item too) says so; the
+            # forms are novalidate, so an unchecked box still posts false
+            "required": node.required and not node.nullable,
             "disabled": node.disabled or node.readonly,
         }
     )

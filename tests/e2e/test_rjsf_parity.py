@@ -35,6 +35,12 @@ DELIBERATE: list[tuple[str, str, str, str]] = [
         "for screen readers, RJSF leaves the input nameless.",
     ),
     (
+        "nullable", "Floor", "kind",
+        "A nullable number (type [\"integer\", \"null\"]) is a number input in Tessera, with "
+        "its step, min and max; RJSF picks its number field (getSchemaType drops the null) but "
+        "getInputProps compares the type list with 'integer' and falls back to a text input.",
+    ),
+    (
         "any_value", "", "extra",
         "Nothing to edit in both. A posted form carries an any-value field's stored value in a "
         "hidden input (posted back unseen); RJSF keeps it in its state.",
