@@ -38,27 +38,36 @@ class Part:
 
 
 FIELD_PARTS = (
-    Part("title", "Title", "text"),
-    Part("description", "Description", "textarea", rows=2),
-    Part("schema", "Schema", "json", "JSON Schema 2020-12 fragment for the value.", rows=12),
-    Part("ui", "UI schema", "json", 'uiSchema hints, e.g. {"ui:widget": "textarea"}.', rows=5),
-    Part("tags", "Tags", "tags", "Comma-separated."),
+    Part("title", _l("Title"), "text"),
+    Part("description", _l("Description"), "textarea", rows=2),
+    Part(
+        "schema", _l("Schema"), "json", _l("JSON Schema 2020-12 fragment for the value."),
+        rows=12,
+    ),
+    Part(
+        "ui", _l("UI schema"), "json", _l('uiSchema hints, e.g. {"ui:widget": "textarea"}.'),
+        rows=5,
+    ),
+    Part("tags", _l("Tags"), "tags", _l("Comma-separated.")),
 )
 
 TEMPLATE_PARTS = (
-    Part("title", "Title", "text"),
-    Part("description", "Description", "textarea", rows=2),
+    Part("title", _l("Title"), "text"),
+    Part("description", _l("Description"), "textarea", rows=2),
     Part(
-        "schema", "Schema", "json",
-        'JSON Schema of the ticket data; use library fields as {"$ref": "field:<key>"}.',
+        "schema", _l("Schema"), "json",
+        _l('JSON Schema of the ticket data; use library fields as {"$ref": "field:<key>"}.'),
         rows=16,
     ),
-    Part("uiSchema", "uiSchema", "json", "Widgets, order and help texts.", rows=8),
+    Part("uiSchema", _l("uiSchema"), "json", _l("Widgets, order and help texts."), rows=8),
     Part(
-        "settings", "Settings", "json",
-        "subject, list_columns, default_department, workflow, channels.", rows=6,
+        "settings", _l("Settings"), "json",
+        _l("subject, list_columns, default_department, workflow, channels."), rows=6,
     ),
-    Part("formData", "Example data (formData)", "json", "Optional; fills the preview.", rows=6),
+    Part(
+        "formData", _l("Example data (formData)"), "json", _l("Optional; fills the preview."),
+        rows=6,
+    ),
 )
 
 WORKFLOW_PARTS = (

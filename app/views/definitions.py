@@ -409,7 +409,9 @@ class DefinitionView(BaseView):
 
     def _fragment(self, status: int = 200, **context: Any) -> Any:
         errors = context.get("errors") or {}
-        html = render_template("tessera/definitions/_preview.html", kind=self.kind, **context)
+        html = render_template(
+            "tessera/definitions/_preview.html", kind_label=KIND_NAMES[self.kind][0], **context
+        )
         payload = {"ok": not errors, "html": html, "errors": errors}
         if context.get("tried"):
             payload["valid"] = context["valid"]
