@@ -11,7 +11,8 @@ cached answer. Pages are newest first unless the case names another sort.
 
 Then whole pages through the app (Flask test client, signed in as an agent and as an admin):
 lists, a filtered list and ticket pages, with the SQL statements each one sends.
-`--pages-only` skips the query-only cases.
+`--pages-only` skips the query-only cases; `--only TEXT` keeps the cases and pages whose name
+has TEXT (`--only "custom-field sort"`: the rows of the lists sorted by a custom field).
 
 The admin DSN comes from TESSERA_BENCH_PG (default postgresql://postgres@127.0.0.1:5432/postgres).
 The machine is small and shared: read the medians, and compare the two columns of one run.
@@ -46,6 +47,7 @@ from app.tickets.query import (  # noqa: E402
     UNASSIGNED,
     DateRange,
     EnumIs,
+    FieldSort,
     FlagIs,
     NumberRange,
     Search,
@@ -54,6 +56,7 @@ from app.tickets.query import (  # noqa: E402
     TextPrefix,
     TicketFilters,
     count_tickets,
+    encode_field_cursor,
     explain,
     list_tickets,
     page_statement,
@@ -299,11 +302,12 @@ def drop_field_indexes(engine: Engine) -> None:
 
 @dataclass
 class Case:
-    """A list page; `make` draws the filters of one run."""
+    """A list page; `make` draws the filters of one run, `after` (if any) its cursor."""
 
     name: str
     make: Callable[[random.Random], TicketFilters]
     second_page: bool = False
+    after: Callable[[random.Random], str] | None = None
 
 
 def _window(rng: random.Random, days: int, recent: bool = False) -> tuple[str, str]:
@@ -405,6 +409,68 @@ def cases(departments: dict[str, int]) -> list[Case]:
     ]
 
 
+def sort_cases(n: int) -> list[Case]:
+    """Template 'repair' sorted by a custom field; "after a cursor": one drawn inside the range.
+
+    `n`: the number of tickets (cursors take a random id and creation time among them).
+    """
+
+    def by(field: str, kind: FieldKind, descending: bool = False) -> FieldSort:
+        return FieldSort(field, kind.value, descending)
+
+    def sorted_by(sort: FieldSort) -> Callable[[random.Random], TicketFilters]:
+        return lambda rng: TicketFilters(template="repair", sort=sort)
+
+    def cursor(sort: FieldSort, value: Callable[[random.Random], Any]) -> Callable[..., str]:
+        def make(rng: random.Random) -> str:
+            created = START + SPAN * rng.random()
+            return encode_field_cursor(sort, value(rng), created, rng.randrange(1, n + 1))
+
+        return make
+
+    def amount(rng: random.Random) -> Decimal:
+        return Decimal(rng.randrange(0, 10**6)) / 100
+
+    def model(rng: random.Random) -> str:
+        return rng.choice(MODELS)
+
+    def last_day(rng: random.Random) -> str:  # after every value: the tickets without one
+        return "9999-12-31"
+
+    amount_up, amount_down = by("amount", FieldKind.NUMBER), by("amount", FieldKind.NUMBER, True)
+    model_up = by("product_model", FieldKind.ENUM)
+    serial_up = by("serial_number", FieldKind.TEXT)
+    vip_down = by("vip", FieldKind.BOOLEAN, True)
+    dates_up = by("purchase_date", FieldKind.DATE)
+    return [
+        Case("custom-field sort: amount ascending", sorted_by(amount_up)),
+        Case("custom-field sort: amount descending", sorted_by(amount_down)),
+        Case(
+            "custom-field sort: amount ascending, after a cursor",
+            sorted_by(amount_up),
+            after=cursor(amount_up, amount),
+        ),
+        Case(
+            "custom-field sort: amount descending, after a cursor",
+            sorted_by(amount_down),
+            after=cursor(amount_down, amount),
+        ),
+        Case("custom-field sort: model (enum) ascending", sorted_by(model_up)),
+        Case(
+            "custom-field sort: model ascending, after a cursor inside a model (~2%)",
+            sorted_by(model_up),
+            after=cursor(model_up, model),
+        ),
+        Case("custom-field sort: serial (text) ascending, page 2", sorted_by(serial_up), True),
+        Case("custom-field sort: vip (boolean) descending, page 2", sorted_by(vip_down), True),
+        Case(
+            "custom-field sort: purchase date, page where values run out (none missing)",
+            sorted_by(dates_up),
+            after=cursor(dates_up, last_day),
+        ),
+    ]
+
+
 def search_cases() -> list[Case]:
     """Free-text search (`?q=`), newest first, in template 'repair' (≈ 35%) and across all."""
 
@@ -492,7 +558,7 @@ def measure(
     for run in range(runs + 5):  # 5 warm-up runs
         filters = case.make(rng)
         with Session(engine) as session:
-            after = None
+            after = case.after(rng) if case.after is not None else None
             if case.second_page:
                 after = list_tickets(filters, limit=PAGE, session=session).next_cursor
                 session.expunge_all()
@@ -509,9 +575,11 @@ def measure(
             page_ms.append(elapsed)
             count_ms.append(counted)
     if show_plan:
-        filters = case.make(random.Random(seed))
+        plan_rng = random.Random(seed)
+        filters = case.make(plan_rng)
+        after = case.after(plan_rng) if case.after is not None else None
         with Session(engine) as session:
-            statement = page_statement(filters, None, PAGE, session)
+            statement = page_statement(filters, after, PAGE, session)
             plan = explain(session.connection(), statement, analyze=True)
             print(f"\n-- {case.name}\n{plan}")
     return Result(matched, page_ms, count_ms)
@@ -586,6 +654,10 @@ def page_cases(detail_ids: dict[str, list[int]]) -> list[PageCase]:
         PageCase("list, mine", lambda rng, role: "/tickets/?view=mine"),
         PageCase("list, my departments' queue", lambda rng, role: "/tickets/?view=queue"),
         PageCase("filtered list (repair, 33-day purchase window)", filtered),
+        PageCase(
+            "list sorted by a custom field (repair, serial number)",
+            lambda rng, role: "/tickets/?template=repair&sort=f.serial_number",
+        ),
         PageCase("ticket page", lambda rng, role: f"/tickets/{rng.choice(detail_ids[role])}"),
     ]
 
@@ -625,12 +697,12 @@ def measure_page(
 
 
 def measure_pages(
-    url: str, engine: Engine, runs: int
+    url: str, engine: Engine, runs: int, only: str = ""
 ) -> tuple[list[PageCase], dict[Any, PageResult]]:
-    """Every page case for every role of PAGE_USERS: {(case name, role): result}."""
+    """Every page case (whose name has `only`) for every role: {(case name, role): result}."""
     app = bench_app(url)
     ids = {role: visible_ticket_ids(engine, user) for role, user in PAGE_USERS.items()}
-    all_pages = page_cases(ids)
+    all_pages = [c for c in page_cases(ids) if only in c.name]
     results: dict[Any, PageResult] = {}
     for role, user in PAGE_USERS.items():
         client = app.test_client()
@@ -709,7 +781,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
-    parser.add_argument("--only", default="", help="run only the cases whose name has this")
+    parser.add_argument(
+        "--only", default="", help="run only the cases and pages whose name has this"
+    )
     parser.add_argument(
         "--pages-only",
         action="store_true",
@@ -753,7 +827,7 @@ def main() -> None:
         for field, kind in FIELDS:
             ensure_field_index(engine, field, kind)
         analyze(engine)
-        all_pages, pages = measure_pages(url, engine, args.runs)
+        all_pages, pages = measure_pages(url, engine, args.runs, args.only)
         print_pages(all_pages, pages, n)
         print(
             f"\n{args.runs} runs per page after 5 warm-up runs; total "
@@ -763,7 +837,8 @@ def main() -> None:
         engine.dispose()
         return
 
-    all_cases = [c for c in cases(departments) + search_cases() if args.only in c.name]
+    every_case = cases(departments) + search_cases() + sort_cases(n)
+    all_cases = [c for c in every_case if args.only in c.name]
     drop_field_indexes(engine)
     without: dict[str, Result] = {}
     for i, case in enumerate(all_cases):
@@ -789,9 +864,10 @@ def main() -> None:
         )
         print(f"  with: {case.name}: {fmt(with_[case.name].page_ms)}", flush=True)
 
-    all_pages, pages = measure_pages(url, engine, args.runs)
+    all_pages, pages = measure_pages(url, engine, args.runs, args.only)
     print_table(all_cases, without, with_, n)
-    print_pages(all_pages, pages, n)
+    if all_pages:
+        print_pages(all_pages, pages, n)
     print(
         f"\n{args.runs} runs per case and page after 5 warm-up runs, fresh filter values each run; "
         f"total {time.perf_counter() - began:.0f} s on {os.cpu_count()} CPUs "

@@ -93,6 +93,8 @@ COMMENT_FIELDS = ("body", "internal", "files")
 LIST_PARAMS = (
     "template", "department", "created_by", "sort", "cursor", "limit", *SYSTEM_PARAMS
 )
+# A custom-field sort's cursor carries a value (text up to 500 characters, as UTF-8, base64).
+MAX_CURSOR_CHARS = 3000
 
 
 def _unknown(payload: dict[str, Any], known: Sequence[str]) -> dict[str, list[str]]:
@@ -149,8 +151,9 @@ def list_filters() -> tuple[query.TicketFilters, str | None, int]:
     for name in request.args:
         if name not in LIST_PARAMS and field_param(name) is None:
             raise ApiError(400, f"Unknown query parameter {name!r}.")
+        longest = MAX_CURSOR_CHARS if name == "cursor" else 500
         for value in request.args.getlist(name):
-            if "\x00" in value or len(value) > 500:
+            if "\x00" in value or len(value) > longest:
                 raise ApiError(400, f"Bad value for {name!r}.")
     scope = visible_departments()
     department = _one("department")
@@ -172,18 +175,17 @@ def list_filters() -> tuple[query.TicketFilters, str | None, int]:
         if not _digits(limit_text) or not 1 <= int(limit_text) <= query.MAX_LIMIT:
             raise ApiError(400, f"limit must be between 1 and {query.MAX_LIMIT}.")
         limit = int(limit_text)
-    sort = query.as_sort(_one("sort") or query.Sort.NEWEST)
+    template = _one("template")
+    offered = _offered(template)
+    sort = query.read_sort(_one("sort"), offered, template)
     cursor = _one("cursor")
     if cursor is not None:
-        _, after_id = query.decode_cursor(cursor, sort)
-        if not 0 <= after_id <= MAX_ID:
-            raise ApiError(400, "Not a valid page cursor.")
-    template = _one("template")
+        query.check_cursor(cursor, sort)
     filters = query.TicketFilters(
         template=template,
         department_ids=departments,
         created_by=created_by,
-        fields=read_field_filters(request.args, _offered(template)),
+        fields=read_field_filters(request.args, offered),
         sort=sort,
     )
     return read_system_filters(request.args, int(g.user.id), filters), cursor, limit
@@ -333,12 +335,23 @@ class TicketsApi(TesseraApi):
             allowEmptyValue: true
             description: "me: the tickets you created, in any department"
             schema: {type: string, enum: [me]}
-          - {in: query, name: sort, allowEmptyValue: true, schema: {type: string,
-             default: newest,
-             enum: [newest, oldest, recently_updated, least_recently_updated, due]}}
+          - in: query
+            name: sort
+            allowEmptyValue: true
+            description: >-
+              A system sort, or with `template` one of its filterable custom fields:
+              `f.<field>` ascending, `-f.<field>` descending (numbers as numbers, booleans
+              false first, dates as ISO text, enums and text by code point, case-sensitive;
+              ties newest first ascending, oldest first descending; tickets without the
+              value last either way). Without `template` a custom-field sort is a 400.
+            schema:
+              oneOf:
+              - {type: string, default: newest,
+                 enum: [newest, oldest, recently_updated, least_recently_updated, due]}
+              - {type: string, pattern: '^-?f\\.[A-Za-z_][A-Za-z0-9_]{0,63}$'}
           - {in: query, name: cursor, allowEmptyValue: true,
-             description: "the next_cursor of a page of the same sort",
-             schema: {type: string, maxLength: 500}}
+             description: "the next_cursor of a page of the same sort (and direction)",
+             schema: {type: string, maxLength: 3000}}
           - {in: query, name: limit, allowEmptyValue: true,
              schema: {type: integer, minimum: 1, maximum: 500, default: 50}}
           responses:
@@ -346,7 +359,8 @@ class TicketsApi(TesseraApi):
               description: One page of tickets, newest first unless sorted otherwise
               content: {application/json: {schema: {$ref: '#/components/schemas/TicketPage'}}}
             400: {description: "An unknown parameter, a bad value, a department that does not
-              exist, or a cursor of another sort"}
+              exist, a custom-field sort without a template or on a field it cannot sort by,
+              or a cursor of another sort"}
             401: {description: "Not signed in, or a bad or expired token"}
             403: {description: "Your role may not read tickets"}
         """

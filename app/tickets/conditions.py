@@ -39,7 +39,10 @@ from app.tickets.search import SEPARATOR, pattern
 
 
 class _PatternCompare(ColumnElement[bool]):
-    """`expr ~>=~ bound` / `expr ~<~ bound` on PostgreSQL (text_pattern_ops); >= / < elsewhere."""
+    """`expr ~op~ bound` on PostgreSQL (text_pattern_ops: byte-wise); `expr op bound` elsewhere.
+
+    SQLite compares text byte-wise (BINARY) already; UTF-8 byte order is code-point order.
+    """
 
     inherit_cache = True
     type = Boolean()
@@ -47,25 +50,35 @@ class _PatternCompare(ColumnElement[bool]):
     _traverse_internals = [
         ("expr", InternalTraversal.dp_clauseelement),
         ("bound", InternalTraversal.dp_clauseelement),
-        ("below", InternalTraversal.dp_boolean),
+        ("comparison", InternalTraversal.dp_string),
     ]
 
-    def __init__(self, expr: ColumnElement[Any], bound: str, below: bool) -> None:
+    def __init__(self, expr: ColumnElement[Any], bound: Any, comparison: str) -> None:
+        if comparison not in PATTERN_OPS:
+            raise ValueError(f"not a comparison: {comparison!r}")
         self.expr = expr
-        self.bound = literal(bound)
-        self.below = below
+        self.bound = bound if isinstance(bound, ColumnElement) else literal(bound)
+        self.comparison = comparison
+
+
+PATTERN_OPS = ("<", "<=", ">", ">=")
+
+
+def pattern_compare(expr: ColumnElement[Any], op: str, bound: Any) -> ColumnElement[bool]:
+    """`expr op bound` in byte-wise text order, as the text fields' prefix index reads it."""
+    return _PatternCompare(expr, bound, op)
 
 
 @compiles(_PatternCompare, "postgresql")
 def _pg_pattern(element: _PatternCompare, compiler: SQLCompiler, **kw: Any) -> str:
-    op = "~<~" if element.below else "~>=~"
-    return f"{compiler.process(element.expr, **kw)} {op} {compiler.process(element.bound, **kw)}"
+    expr, bound = compiler.process(element.expr, **kw), compiler.process(element.bound, **kw)
+    return f"{expr} ~{element.comparison}~ {bound}"
 
 
 @compiles(_PatternCompare)
 def _pattern(element: _PatternCompare, compiler: SQLCompiler, **kw: Any) -> str:
-    op = "<" if element.below else ">="
-    return f"{compiler.process(element.expr, **kw)} {op} {compiler.process(element.bound, **kw)}"
+    expr, bound = compiler.process(element.expr, **kw), compiler.process(element.bound, **kw)
+    return f"{expr} {element.comparison} {bound}"
 
 
 def prefix_successor(prefix: str) -> str | None:
@@ -129,8 +142,8 @@ def _prefix(f: TextPrefix, data: ColumnElement[Any]) -> ColumnElement[bool]:
     if not f.prefix:
         return expr.is_not(None)
     upper = prefix_successor(f.prefix)
-    lower = _PatternCompare(expr, f.prefix, below=False)
-    return lower if upper is None else and_(lower, _PatternCompare(expr, upper, below=True))
+    lower = pattern_compare(expr, ">=", f.prefix)
+    return lower if upper is None else and_(lower, pattern_compare(expr, "<", upper))
 
 
 LIKE_ESCAPE = "/"

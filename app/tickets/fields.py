@@ -7,8 +7,9 @@ text (`pg_field_sql`), so query and index cannot drift apart.
 
 Index design (measured on ticket list pages at 1,000,000 tickets): one btree per field name
 (not per template: per-template partial indexes get no statistics and break generic plans), led
-by `template`, plus `CREATE STATISTICS` on (template, expression). Text fields also get a GIN
-trigram index for "contains" filters when the pg_trgm extension can be had.
+by `template` and ending in `created_at DESC, id DESC` (the order of a list sorted by the
+field), plus `CREATE STATISTICS` on (template, expression). Text fields also get a GIN trigram
+index for "contains" filters when the pg_trgm extension can be had.
 """
 
 from __future__ import annotations
@@ -144,19 +145,31 @@ def _sqlite_number(element: _FieldExpr, compiler: SQLCompiler, **kw: Any) -> str
 # ---------------------------------------------------------------------------------------------
 # Per-field indexes (PostgreSQL)
 
-# Index shape per kind: (name prefix, reading, key after `template`, extra keys).
+# Index shape per kind: (name prefix, reading, key after `template`, extra keys). Every shape
+# ends in `created_at DESC, id DESC`: equality pages then skip the sort, and a list sorted by
+# the field (app.tickets.fieldsort: value, then newest first) walks the index in either
+# direction, a cursor's position being one index range.
+_TAIL = ", created_at DESC, id DESC"
 _SHAPES: dict[FieldKind, tuple[str, str, str, str]] = {
-    # Equality and ISO-date ranges: the ordered tail lets equality pages skip the sort.
-    FieldKind.ENUM: ("fv", "text", "{expr}", ", created_at DESC, id DESC"),
-    FieldKind.DATE: ("fv", "text", "{expr}", ", created_at DESC, id DESC"),
-    FieldKind.BOOLEAN: ("fv", "text", "{expr}", ", created_at DESC, id DESC"),
-    FieldKind.NUMBER: ("fn", "number", "{expr}", ""),
+    FieldKind.ENUM: ("fv", "text", "{expr}", _TAIL),
+    FieldKind.DATE: ("fv", "text", "{expr}", _TAIL),
+    FieldKind.BOOLEAN: ("fv", "text", "{expr}", _TAIL),
+    FieldKind.NUMBER: ("fns", "number", "{expr}", _TAIL),
     # Prefix search: byte-wise order, so `~>=~` / `~<~` ranges use it under any collation.
-    FieldKind.TEXT: ("fp", "text", "{expr} text_pattern_ops", ""),
+    FieldKind.TEXT: ("fps", "text", "{expr} text_pattern_ops", _TAIL),
 }
 
 
-FIELD_INDEX_PREFIXES = ("ix_ticket_fv_", "ix_ticket_fn_", "ix_ticket_fp_", "ix_ticket_ft_")
+# Every prefix a field index has had: `reconcile` lists those of earlier shapes as unused
+# (`ix_ticket_fn_` and `ix_ticket_fp_` had no tail, so they could not serve a sorted list).
+FIELD_INDEX_PREFIXES = (
+    "ix_ticket_fv_",
+    "ix_ticket_fns_",
+    "ix_ticket_fps_",
+    "ix_ticket_ft_",
+    "ix_ticket_fn_",
+    "ix_ticket_fp_",
+)
 
 # "Contains" filters (ILIKE '%...%') on text fields: a GIN trigram index from this extension
 # (trusted since PostgreSQL 13: a database owner may create it without being superuser).

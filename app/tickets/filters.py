@@ -11,6 +11,9 @@ API and the list page alike:
     f.<field>.prefix         text prefix (case-sensitive)
     f.<field>.contains       substring (case-insensitive)
     f.<field>.is             boolean: true or false
+
+and the sort (`read_sort`): a system sort's name (`newest`, `oldest`, ...), or `f.<field>` /
+`-f.<field>` for a custom field of the list's template, ascending / descending.
 """
 
 from __future__ import annotations
@@ -113,6 +116,28 @@ class Sort(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class FieldSort:
+    """A list sorted by a custom field of its template (`?sort=f.<field>` / `-f.<field>`).
+
+    `kind` is the field's filter kind (app.definitions.filterable), which says how values
+    compare: numbers as numbers, booleans false before true, dates as ISO text, enums and text
+    in code-point order (case-sensitive, as "starts with" reads them). Ascending: ties on the
+    value newest first; descending is that order reversed. Either way the tickets without a
+    value (or with one of another type) come last, newest first when ascending, oldest first
+    when descending (app.tickets.fieldsort).
+    """
+
+    field: str
+    kind: str
+    descending: bool = False
+
+    @property
+    def value(self) -> str:
+        """The sort as the query string gives it: `f.amount` or `-f.amount`."""
+        return f"{'-' if self.descending else ''}f.{self.field}"
+
+
+@dataclass(frozen=True)
 class Search:
     """Free-text search: `text` in the tickets' search text (`app.tickets.search`)."""
 
@@ -155,7 +180,7 @@ class TicketFilters:
     assignee: int | Literal["unassigned"] | None = None
     created_by: int | None = None
     fields: tuple[FieldFilter, ...] = ()
-    sort: Sort | str = Sort.NEWEST
+    sort: Sort | FieldSort | str = Sort.NEWEST
     categories: tuple[str, ...] | None = None
     priorities: tuple[str, ...] | None = None
     created: TimeRange | None = None
@@ -169,7 +194,48 @@ def as_sort(value: Sort | str) -> Sort:
     try:
         return Sort(value)
     except ValueError as exc:
-        raise BadFilter(f"Unknown sort {value!r} (one of: {', '.join(Sort)}).") from exc
+        raise BadFilter(
+            _("Unknown sort %(sort)r (one of: %(sorts)s, or f.<field> / -f.<field> on a "
+              "template's list).", sort=value, sorts=", ".join(Sort))
+        ) from exc
+
+
+def as_order(value: Sort | FieldSort | str) -> Sort | FieldSort:
+    """A list's order: a FieldSort as it is, else the Sort `value` names (`as_sort`)."""
+    return value if isinstance(value, FieldSort) else as_sort(value)
+
+
+# `f.<field>` ascending, `-f.<field>` descending (no white space: see FIELD_PARAM).
+SORT_FIELD = re.compile(r"(-?)f\.([^.\s]+)")
+
+
+def read_sort(
+    value: str | None, offered: Iterable[FilterSpec] = (), template: str | None = None
+) -> Sort | FieldSort:
+    """A `sort` parameter: newest when empty, a Sort's name, or `f.<field>` / `-f.<field>`.
+
+    A custom field sorts only a list of one `template`, by a field `offered` (its filterable
+    fields, whose kinds say how values compare): BadFilter otherwise, naming the parameter.
+    """
+    if not value:
+        return Sort.NEWEST
+    match = SORT_FIELD.fullmatch(value)
+    if match is None:
+        return as_sort(value)
+    field = check_field_name(match.group(2))
+    if template is None:
+        raise BadFilter(
+            _("sort=%(sort)s sorts by a custom field: it needs a template (template=<key>).",
+              sort=value)
+        )
+    spec = next((s for s in offered if s.name == field), None)
+    if spec is None:
+        raise BadFilter(
+            _("sort=%(sort)s: the template %(template)s cannot sort by %(field)s (only by its "
+              "top-level enum, number, date, boolean and text fields).",
+              sort=value, field=field, template=template)
+        )
+    return FieldSort(field, spec.kind, descending=match.group(1) == "-")
 
 
 def as_decimal(value: Any) -> Decimal | None:

@@ -12,7 +12,8 @@ an index on a large ticket table takes seconds to minutes, so it never happens i
 `reconcile` is idempotent (`CREATE INDEX CONCURRENTLY IF NOT EXISTS`; an index left invalid by
 an interrupted build is rebuilt), so running it twice, or in two workers at once, is harmless.
 It never drops an index: `unused` lists the field indexes no published template wants, for an
-administrator to drop (`flask tessera indexes --drop-unused`).
+administrator to drop (`flask tessera indexes --drop-unused`), among them those of an earlier
+shape once their field's new one is built (`app.tickets.fields.FIELD_INDEX_PREFIXES`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from app.tickets.fields import (
     ensure_field_index,
     field_index_names,
 )
+from app.tickets.query import forget_day_indexes
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,8 @@ def reconcile(drop_unused: bool = False) -> Reconciled:
     if result.built:
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE ticket"))
+    if result.built or drop_unused:
+        forget_day_indexes()  # this process's pages see the change at once, others within a TTL
     return result
 
 

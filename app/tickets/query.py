@@ -9,7 +9,8 @@ exactly, and to JSON1 on SQLite. `page_statement` is what `list_tickets` runs an
 
 - Sorts (`Sort`): newest or oldest created, recently or least recently updated, resolution due
   soonest (tickets without a due time last); keyset pages on (sort column, id), each cursor
-  valid for its own sort only.
+  valid for its own sort only. On a template's list also a custom field (`FieldSort`,
+  `?sort=f.<field>` / `-f.<field>`): see `_field_sort_statement`.
 - Equality, number, prefix, contains and boolean filters: one `ORDER BY <sort> LIMIT n`
   statement; the planner picks the per-field index or the walk down the sort's index.
 - Date ranges, newest first: a probe of the newest candidates, else (PostgreSQL, whole days, a
@@ -27,9 +28,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import operator
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
 from typing import Any
 
 from sqlalchemy import (
@@ -38,6 +42,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     column,
     exists,
     func,
@@ -66,11 +71,24 @@ from app.tickets.conditions import (
 )
 from app.tickets.errors import BadCursor, BadFilter
 from app.tickets.fields import FieldKind, FieldText, check_field_name, field_index_names
+from app.tickets.fieldsort import (
+    ROW_VALUE,
+    Position,
+    decode_field_cursor,
+    encode_field_cursor,
+    has_value,
+    key_order,
+    missing,
+    sort_key,
+    values_from,
+)
+from app.tickets.fieldsort import after as after_value
 from app.tickets.filters import (
     UNASSIGNED,
     DateRange,
     EnumIs,
     FieldFilter,
+    FieldSort,
     FlagIs,
     NumberRange,
     Search,
@@ -80,7 +98,9 @@ from app.tickets.filters import (
     TicketFilters,
     TimeRange,
     as_decimal,
+    as_order,
     as_sort,
+    read_sort,
 )
 from app.tickets.models import Ticket
 from app.tickets.search import SearchMode
@@ -94,6 +114,7 @@ __all__ = [  # the filters are re-exported: views and APIs import everything fro
     "DateRange",
     "EnumIs",
     "FieldFilter",
+    "FieldSort",
     "FlagIs",
     "NumberRange",
     "Search",
@@ -105,23 +126,30 @@ __all__ = [  # the filters are re-exported: views and APIs import everything fro
     "TicketPage",
     "TimeRange",
     "as_decimal",
+    "as_order",
     "as_sort",
+    "check_cursor",
     "check_field_name",
     "conditions",
     "count_statement",
     "count_tickets",
+    "day_index_known",
     "day_index_ready",
     "day_walk_field",
     "decode_cursor",
+    "decode_field_cursor",
     "encode_cursor",
+    "encode_field_cursor",
     "estimate_tickets",
     "explain",
     "field_condition",
+    "forget_day_indexes",
     "like_pattern",
     "list_statement",
     "list_tickets",
     "page_statement",
     "prefix_successor",
+    "read_sort",
 ]
 
 DEFAULT_LIMIT = 50
@@ -184,6 +212,8 @@ def decode_cursor(
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         decoded = json.loads(raw)
+        if isinstance(decoded, list) and len(decoded) == 4:  # a custom-field sort's
+            raise BadCursor("This page cursor belongs to another sort order.")
         if not isinstance(decoded, list) or len(decoded) not in (2, 3):
             raise ValueError("shape")
         stamp, ticket_id, *rest = decoded
@@ -200,6 +230,15 @@ def decode_cursor(
     if made_for != wanted.value:
         raise BadCursor("This page cursor belongs to another sort order.")
     return position
+
+
+def check_cursor(cursor: str, sort: Sort | FieldSort | str) -> None:
+    """BadCursor unless `cursor` is a page cursor of `sort` (what a page would refuse)."""
+    order = as_order(sort)
+    if isinstance(order, FieldSort):
+        decode_field_cursor(cursor, order)
+    else:
+        decode_cursor(cursor, order)
 
 
 def _keyset(after: str | None, sort: Sort) -> list[ColumnElement[bool]]:
@@ -241,16 +280,20 @@ def list_statement(
     after: str | None = None,
     limit: int = DEFAULT_LIMIT,
     day_walk: bool = False,
-) -> Select[Ticket]:
+) -> Select[Any]:
     """The SELECT of one list page: `limit + 1` rows so the caller knows if there is a next.
 
     `day_walk=True` lets a date-range page walk the days of its window (`_day_walk`, PostgreSQL
     only): pass it only when `day_walk_field` names a field and `day_index_ready` says its index
-    exists, as `page_statement` does. The rows are the same either way.
+    exists, as `page_statement` does. The rows are the same either way. Sorted by a custom
+    field, each row comes with its sort key (`_field_sort_statement`).
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise BadFilter(f"limit must be between 1 and {MAX_LIMIT}.")
-    sort = as_sort(filters.sort)
+    order = as_order(filters.sort)
+    if isinstance(order, FieldSort):
+        return _field_sort_statement(filters, order, after, limit)
+    sort = order
     keyset = _keyset(after, sort)
     if sort is Sort.NEWEST and any(_is_date(f) for f in filters.fields):
         return _date_range_statement(filters, keyset, limit, day_walk)
@@ -259,6 +302,114 @@ def list_statement(
         .where(*conditions(filters), *keyset)
         .order_by(*_order(sort))
         .limit(_rows(limit + 1))
+    )
+
+
+def _field_sort_statement(
+    filters: TicketFilters, sort: FieldSort, after: str | None, limit: int
+) -> Select[Any]:
+    """A page sorted by a custom field, in one statement: at most three index walks.
+
+    The order is (value, created_at DESC, id DESC) ascending, its exact reverse descending,
+    and the tickets without a value last (`app.tickets.fieldsort`). Each part below reads one
+    index range in its own order and stops after `limit + 1` rows:
+
+    1. after a cursor on a value, the rest of that value's tickets (index range: the value,
+       then the cursor's (created_at, id));
+    2. the values after it (the first page: every value), walking the field's index
+       (`(template, <expr>, created_at DESC, id DESC)`); booleans instead read false, then
+       true (or the other way round) by equality, each a range of that index in order;
+    3. the tickets without a value, walking `(template, created_at DESC, id DESC)` (after a
+       cursor that stands on one, the part alone).
+
+    A part runs only when those before it found `limit` rows or fewer (a one-time filter), so
+    a page past the first value reads about `limit + 1` index entries, as a first page does.
+    Part 3 reads the template's tickets in creation order until it finds tickets without a
+    value: quick where they are common, a walk over the template on the one page where values
+    run out when there are none (bench/list_bench.py, "page where values run out"). The
+    outer SELECT puts the (at most 3 × (limit + 1)) rows in order.
+    """
+    key = sort_key(sort)
+    where = conditions(filters)
+    position = decode_field_cursor(after, sort) if after is not None else None
+    tie = _tie(newest=not sort.descending)
+    parts: list[Select[Any]] = []
+    if position is None or position.value is not None:
+        parts += _valued_parts(sort, where, position)
+    lacking = [*where, missing(sort)]
+    if position is not None and position.value is None:
+        lacking.append(_beyond(position, sort))
+    parts.append(select(Ticket.id).where(*lacking).order_by(*tie))
+    ctes: list[CTE] = []
+    for n, part in enumerate(parts):
+        if ctes:
+            counts = [select(func.count()).select_from(c).scalar_subquery() for c in ctes]
+            part = part.where(reduce(operator.add, counts) <= limit)
+        ctes.append(
+            part.limit(_rows(limit + 1))
+            .cte(f"part{n}")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+    page = union_all(*(select(c.c.id) for c in ctes))
+    shown = case((has_value(sort), key))  # the key, NULL for the tickets without a value
+    return (
+        select(Ticket, shown.label("sort_key"))
+        .where(Ticket.id.in_(page))
+        .order_by(missing(sort), key_order(sort, shown), *tie)
+        .limit(_rows(limit + 1))
+    )
+
+
+def _valued_parts(
+    sort: FieldSort, where: list[ColumnElement[bool]], position: Position | None
+) -> list[Select[Any]]:
+    """The parts of a page that read rows with a value (parts 1 and 2 of the statement).
+
+    A kind of a few values (booleans) reads each of them by equality instead of part 2.
+    """
+    key = sort_key(sort)
+    few = values_from(sort, None if position is None else position.value)
+    if few is not None:
+        parts = [select(Ticket.id).where(*where, key == value) for value in few]
+        if position is not None:
+            parts[0] = parts[0].where(_beyond(position, sort))
+        return [part.order_by(*_tie(newest=not sort.descending)) for part in parts]
+    tie = _tie(newest=not sort.descending)
+    valued = [*where, has_value(sort)]
+    parts = []
+    if position is not None:
+        bound = _cursor_value(sort, position)
+        same = select(Ticket.id).where(*valued, key == bound, _beyond(position, sort))
+        parts.append(same.order_by(*tie))
+        valued.append(after_value(sort, bound))
+    parts.append(select(Ticket.id).where(*valued).order_by(key_order(sort), *tie))
+    return parts
+
+
+def _tie(newest: bool) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """The order among equal values: newest first (ascending sorts) or oldest first."""
+    if newest:
+        return Ticket.created_at.desc(), Ticket.id.desc()
+    return Ticket.created_at.asc(), Ticket.id.asc()
+
+
+def _beyond(position: Position, sort: FieldSort) -> ColumnElement[bool]:
+    """Rows after the cursor's (created_at, id) in the order among equal values."""
+    row = tuple_(Ticket.created_at, Ticket.id)
+    stamp = bindparam("after_stamp", position.created_at, type_=Ticket.created_at.type)
+    mark = tuple_(stamp, bindparam("after_id", position.ticket_id, type_=Ticket.id.type))
+    return row > mark if sort.descending else row < mark
+
+
+def _cursor_value(sort: FieldSort, position: Position) -> Any:
+    """The cursor's value, or (after a long text value) its row's value read again."""
+    if position.value is not ROW_VALUE:
+        return position.value
+    row = Ticket.__table__.alias("cursor_row")
+    return (
+        select(sort_key(sort, row.c.data))
+        .where(row.c.id == bindparam("row_id", position.ticket_id, type_=Ticket.id.type))
+        .scalar_subquery()
     )
 
 
@@ -374,7 +525,7 @@ def day_walk_field(filters: TicketFilters) -> DateRange | None:
     The field index leads with `template`, so without one there is nothing to walk; values
     with a time of day are nearly all distinct, so walking them would visit every match.
     """
-    if filters.template is None or as_sort(filters.sort) is not Sort.NEWEST:
+    if filters.template is None or as_order(filters.sort) is not Sort.NEWEST:
         return None
     return next((f for f in filters.fields if isinstance(f, DateRange) and f.whole_days), None)
 
@@ -393,8 +544,8 @@ def _index_ready(field: str) -> ColumnElement[bool]:
 def day_index_ready(conn: Connection | Session, field: str) -> bool:
     """Whether the field's index exists and is valid, so a day walk may run; False off PostgreSQL.
 
-    One catalog lookup (~0.1 ms), asked afresh for each page that could walk: not cached, so an
-    index dropped, rebuilt or still being built is seen at once.
+    One catalog lookup (~0.1 ms), asked afresh: an index dropped, rebuilt or still being built
+    is seen at once. Pages ask `day_index_known`, which remembers the answer a while.
     """
     bind = conn if isinstance(conn, Connection) else conn.get_bind()  # a (scoped) Session
     if bind.dialect.name != "postgresql":
@@ -402,12 +553,43 @@ def day_index_ready(conn: Connection | Session, field: str) -> bool:
     return bool(conn.scalar(select(_index_ready(field))))
 
 
+# How long a process trusts `day_index_ready`'s answer for a field (seconds). Either way no row
+# differs: a walk statement checks the index again as it runs (`_index_ready`), and without the
+# walk a page collects its matches. A field index appears when `reconcile` builds it (then
+# `forget_day_indexes` runs in its process; the other processes see it within this time).
+DAY_INDEX_TTL = 60.0
+_day_indexes: dict[tuple[Any, str], tuple[float, bool]] = {}
+
+
+def day_index_known(session: Session, field: str) -> bool:
+    """`day_index_ready`, remembered per process, database and field for DAY_INDEX_TTL seconds.
+
+    Saves a list page its catalog lookup (pages keep within 10 statements).
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return False
+    key = (bind.engine.url, field)
+    now = time.monotonic()
+    seen = _day_indexes.get(key)
+    if seen is not None and now - seen[0] < DAY_INDEX_TTL:
+        return seen[1]
+    ready = day_index_ready(session, field)
+    _day_indexes[key] = (now, ready)
+    return ready
+
+
+def forget_day_indexes() -> None:
+    """Drop what `day_index_known` remembers (after field indexes were built or dropped)."""
+    _day_indexes.clear()
+
+
 def page_statement(
     filters: TicketFilters, after: str | None, limit: int, session: Session
-) -> Select[Ticket]:
+) -> Select[Any]:
     """What `list_tickets` runs: `list_statement`, with the day walk where it may run."""
     walked = day_walk_field(filters)
-    day_walk = walked is not None and day_index_ready(session, walked.field)
+    day_walk = walked is not None and day_index_known(session, walked.field)
     return list_statement(filters, after, limit, day_walk=day_walk)
 
 
@@ -521,13 +703,25 @@ def list_tickets(
     The cursor must come from a page of the same sort (`filters.sort`), else BadCursor.
     """
     s = _session(session)
-    sort = as_sort(filters.sort)
-    rows = list(s.scalars(page_statement(filters, after, limit, s)))
+    order = as_order(filters.sort)
+    statement = page_statement(filters, after, limit, s)
+    if isinstance(order, FieldSort):
+        return _field_sorted_page(s.execute(statement).all(), order, limit)
+    rows = list(s.scalars(statement))
     if len(rows) <= limit:
         return TicketPage(rows, None)
     rows = rows[:limit]
     last = rows[-1]
-    return TicketPage(rows, encode_cursor(getattr(last, SORT_KEYS[sort][0]), last.id, sort))
+    return TicketPage(rows, encode_cursor(getattr(last, SORT_KEYS[order][0]), last.id, order))
+
+
+def _field_sorted_page(rows: Sequence[Any], sort: FieldSort, limit: int) -> TicketPage:
+    """The page of (ticket, sort key) rows, the cursor holding the last row's key."""
+    tickets = [row[0] for row in rows[:limit]]
+    if len(rows) <= limit:
+        return TicketPage(tickets, None)
+    last, key = rows[limit - 1]
+    return TicketPage(tickets, encode_field_cursor(sort, key, last.created_at, last.id))
 
 
 # count_tickets answers "more than cap" from the planner's estimate when it exceeds the cap this

@@ -1,11 +1,13 @@
 """What a ticket list page shows: its columns, its filters read from the query string, values.
 
 Pure helpers of `TicketView.index` (no database): the page asks `columns` and `filter_specs`
-(app.definitions.filterable) what a template's list offers, `read_sort` reads its sort,
-`sort_links` makes its column headers, and `display` renders a stored value the way the
-template's schema labels it. The filter inputs are read by `app.tickets.filters`
-(`read_field_filters` in its form mode, `read_system_filters`: the API's readers too);
-`read_department` narrows the list to one of the departments the user sees.
+(app.definitions.filterable) what a template's list offers, `read_sort` reads its sort (a
+system sort, or on a template's list one of its `sortable` fields), `sort_links` makes its
+column headers (the custom columns' too, for the fields it can sort by), and `display`
+renders a stored value the way the template's schema labels it. The filter inputs are read
+by `app.tickets.filters` (`read_field_filters` in its form mode, `read_system_filters`: the
+API's readers too); `read_department` narrows the list to one of the departments the user
+sees.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.clock import aware, utcnow
-from app.definitions.filterable import choices, column_name, properties
+from app.definitions.filterable import FilterSpec, choices, column_name, filterable, properties
 from app.tickets import query
 from app.tickets.display import labelled
 from app.tickets.errors import BadFilter
-from app.tickets.filters import SYSTEM_PARAMS
+from app.tickets.filters import SYSTEM_PARAMS, FieldSort
 from app.tickets.models import Ticket
 from app.tickets.templates import TemplateForm
 from workflows import Category
@@ -80,9 +82,27 @@ SORTS = {
 }
 
 
-def read_sort(args: MultiDict[str, str]) -> query.Sort:
-    """The page's sort (`?sort=`; newest first when absent; BadFilter when unknown)."""
-    return query.as_sort(args.get("sort") or query.Sort.NEWEST)
+def sortable(tf: TemplateForm) -> list[FilterSpec]:
+    """The fields a template's list can sort by: its filterable ones (their kinds say how)."""
+    return list(filterable(tf.schema, tf.ui_schema).values())
+
+
+def column_sorts(tf: TemplateForm, shown: list[Column]) -> list[FilterSpec]:
+    """The sortable fields among a template list's custom columns, in the columns' order."""
+    found = {spec.name: spec for spec in sortable(tf)}
+    return [found[c.name] for c in shown if c.name in found]
+
+
+def read_sort(
+    args: MultiDict[str, str],
+    offered: Collection[FilterSpec] = (),
+    template: str | None = None,
+) -> query.Sort | FieldSort:
+    """The page's sort (`?sort=`; newest first when absent; BadFilter when unknown).
+
+    `f.<field>` / `-f.<field>` sorts a template's list by one of its `offered` fields.
+    """
+    return query.read_sort(args.get("sort"), offered, template)
 
 
 # The sortable column headers: (first sort, the other direction or None). Numbers follow
@@ -105,20 +125,51 @@ class SortLink:
     order: str | None  # "ascending" / "descending" (aria-sort) when the list is sorted by it
 
 
-def sort_links(args: MultiDict[str, str], current: query.Sort) -> dict[str, SortLink]:
+def _field_columns(fields: Collection[FilterSpec]) -> dict[str, tuple[FieldSort, FieldSort]]:
+    """The custom columns' headers, by `f.<field>`: ascending first, then descending."""
+    return {
+        f"f.{spec.name}": (
+            FieldSort(spec.name, spec.kind),
+            FieldSort(spec.name, spec.kind, descending=True),
+        )
+        for spec in fields
+    }
+
+
+def _ascending(sort: query.Sort | FieldSort) -> bool:
+    return not sort.descending if isinstance(sort, FieldSort) else sort in ASCENDING
+
+
+def sort_links(
+    args: MultiDict[str, str],
+    current: query.Sort | FieldSort,
+    fields: Collection[FilterSpec] = (),
+) -> dict[str, SortLink]:
     """{column: SortLink}: each header toggles its direction and keeps the other parameters.
 
     A header sorted by already leads to its other direction (when it has one); any other
-    leads to its first sort. The cursor is dropped: it belongs to the current order.
+    leads to its first sort. The cursor is dropped: it belongs to the current order. `fields`:
+    the custom columns that sort (keys `f.<field>`), ascending first.
     """
     links: dict[str, SortLink] = {}
     kept = {k: v for k, v in args.to_dict(flat=False).items() if k not in ("cursor", "sort")}
-    for name, (first, other) in SORT_COLUMNS.items():
+    headers: dict[str, tuple[Any, Any]] = {**SORT_COLUMNS, **_field_columns(fields)}
+    for name, (first, other) in headers.items():
         shown = current in (first, other)
-        target = other if shown and current is first and other is not None else first
-        order = ("ascending" if current in ASCENDING else "descending") if shown else None
+        target = other if shown and current == first and other is not None else first
+        order = ("ascending" if _ascending(current) else "descending") if shown else None
         links[name] = SortLink({**kept, "sort": [target.value]}, order)
     return links
+
+
+def sort_options(fields: Collection[FilterSpec], titles: Mapping[str, str]) -> dict[str, str]:
+    """The filter panel's sort choices: the system sorts, then each sortable column both ways."""
+    options = {sort.value: _(label) for sort, label in SORTS.items()}
+    for spec in fields:
+        title = titles.get(spec.name, spec.title)
+        options[f"f.{spec.name}"] = _("%(title)s, ascending", title=title)
+        options[f"-f.{spec.name}"] = _("%(title)s, descending", title=title)
+    return options
 
 
 def read_department(

@@ -376,6 +376,8 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         tf = _template_or_abort(key) if key else None
         specs = filter_specs(tf.settings, tf.schema, tf.ui_schema) if tf is not None else []
         columns = lists.columns(tf) if tf is not None else []
+        sortable = lists.sortable(tf) if tf is not None else []
+        column_sorts = lists.column_sorts(tf, columns) if tf is not None else []
         scope = visible_departments()
         assignee: int | Literal["unassigned"] | None = None
         creator: int | None = None
@@ -392,10 +394,10 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         error = None
         page: query.TicketPage = query.TicketPage([], None)
         count, capped = 0, False
-        sort = query.Sort.NEWEST
+        sort: query.Sort | query.FieldSort = query.Sort.NEWEST
         choices = self._filter_choices(tf, visible_departments())
         try:
-            sort = lists.read_sort(request.args)
+            sort = lists.read_sort(request.args, sortable, key)
             filters = read_system_filters(
                 request.args,
                 int(g.user.id),
@@ -431,8 +433,9 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
                 specs=specs, columns=columns, tickets=page.tickets, count=count,
                 capped=capped, cap=COUNT_CAP, next_args=next_args, args=request.args,
                 departments=departments, users=users, display=lists.display, error=error,
-                sorts=lists.SORTS, sla_text=lists.sla_text, title="Tickets",
-                sort_links=lists.sort_links(request.args, sort), choices=choices,
+                sla_text=lists.sla_text, title="Tickets", sort_value=sort.value,
+                sorts=lists.sort_options(column_sorts, {c.name: c.title for c in columns}),
+                sort_links=lists.sort_links(request.args, sort, column_sorts), choices=choices,
                 filtered=lists.filters_given(request.args), min_term=MIN_CONTAINS,
             ),
             400 if error else 200,

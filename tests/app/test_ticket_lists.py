@@ -28,12 +28,16 @@ from app.tickets.models import Ticket
 from app.tickets.service import create_ticket
 from app.tickets.templates import TemplateForm, published_template
 from app.views.ticket_lists import (
+    column_sorts,
     columns,
     display,
     field_labels,
     labels,
     read_sort,
     sla_text,
+    sort_links,
+    sort_options,
+    sortable,
 )
 from forms import compile_form
 
@@ -357,3 +361,119 @@ def test_sort_headers_order_the_list(client_as: Any, three: dict[str, Any]) -> N
     updated, order = follow(first, "updated")
     assert order == "bca"  # recently updated first
     assert follow(updated, "updated")[1] == "acb"
+
+
+# ---------------------------------------------------------------------------------------------
+# Custom-field sorts
+
+
+def test_a_template_list_sorts_by_its_filterable_fields() -> None:
+    tf = template(list_columns=["/amount", "/address/city", "/tier", "/vip"])
+    offered = sortable(tf)
+    assert [(s.name, s.kind) for s in column_sorts(tf, columns(tf))] == [
+        ("amount", "number"), ("tier", "enum"), ("vip", "boolean"),  # not the object
+    ]
+    given = MultiDict([("sort", "-f.amount")])
+    assert read_sort(given, offered, "t") == query.FieldSort("amount", "number", True)
+    assert read_sort(MultiDict([("sort", "f.bought")]), offered, "t").kind == "date"
+    for sort, says in [("f.address", "cannot sort by"), ("f.nope", "cannot sort by")]:
+        with pytest.raises(BadFilter, match=says):
+            read_sort(MultiDict([("sort", sort)]), offered, "t")
+    with pytest.raises(BadFilter, match="needs a template"):
+        read_sort(given, offered, None)
+
+
+def test_a_custom_column_header_sorts_ascending_then_descending() -> None:
+    tf = template(list_columns=["/amount", "/tier"])
+    fields = column_sorts(tf, columns(tf))
+    args = MultiDict([("template", "t"), ("cursor", "x"), ("q", "jam")])
+    links = sort_links(args, query.Sort.NEWEST, fields)
+    assert links["f.amount"].args == {"template": ["t"], "q": ["jam"], "sort": ["f.amount"]}
+    assert links["f.amount"].order is None and links["created"].order == "descending"
+    links = sort_links(args, query.FieldSort("amount", "number"), fields)
+    assert links["f.amount"].args["sort"] == ["-f.amount"]
+    assert links["f.amount"].order == "ascending" and links["created"].order is None
+    assert links["f.tier"].args["sort"] == ["f.tier"]
+    links = sort_links(args, query.FieldSort("amount", "number", descending=True), fields)
+    assert links["f.amount"].args["sort"] == ["f.amount"]
+    assert links["f.amount"].order == "descending"
+    assert set(sort_options(fields, {"amount": "Amount"})) >= {"newest", "f.amount", "-f.tier"}
+
+
+@pytest.fixture
+def refunds(app: Flask) -> dict[str, Any]:
+    """Five billing refunds sharing a search tag; amounts 30, 10.5, none, 20, 10.5."""
+    tag = "qs" + uuid.uuid4().hex[:10]
+    made: dict[str, str] = {}
+    with app.app_context():
+        version = published_template("refund").version
+        start = datetime(2026, 4, 1, 9, tzinfo=UTC)
+        for n, (name, amount) in enumerate(
+            [("a", 30), ("b", 10.5), ("c", None), ("d", 20), ("e", 10.5)]
+        ):
+            data: dict[str, Any] = {"reason": "other", "currency": "EUR"}
+            if amount is not None:
+                data["refund_amount"] = amount
+            ticket = create_ticket(
+                template="refund", template_version=version, subject=f"{tag} {name} refund",
+                department_id=_department("billing"), data=data,
+            )
+            stamp = start + timedelta(days=n)
+            db.session.execute(
+                update(Ticket).where(Ticket.id == ticket.id).values(
+                    created_at=stamp, updated_at=stamp
+                )
+            )
+            db.session.commit()
+            made[name] = ticket.number
+        db.session.remove()
+    return {"tag": tag, "numbers": made}
+
+
+def _order(text: str, numbers: dict[str, str]) -> str:
+    rows = text.split('id="tickets"', 1)[1]
+    shown = [n for n in numbers if numbers[n] in rows]
+    return "".join(sorted(shown, key=lambda n: rows.index(numbers[n])))
+
+
+def test_custom_column_headers_order_the_list_and_page_by_cursor(
+    client_as: Any, refunds: dict[str, Any]
+) -> None:
+    client = client_as("agent")  # agent3: billing
+    numbers = refunds["numbers"]
+    first = client.get("/tickets/", query_string={"template": "refund", "q": refunds["tag"]})
+    attrs, args = _header(first.text, "f-refund_amount")
+    assert "aria-sort" not in attrs and args["sort"] == ["f.refund_amount"]
+    up = client.get("/tickets/", query_string=args)
+    assert up.status_code == 200
+    assert _order(up.text, numbers) == "ebdac"  # ties newest first, no amount last
+    attrs, args = _header(up.text, "f-refund_amount")
+    assert 'aria-sort="ascending"' in attrs and args["sort"] == ["-f.refund_amount"]
+    assert '<option value="f.refund_amount" selected>' in up.text
+    down = client.get("/tickets/", query_string=args)
+    assert _order(down.text, numbers) == "adbec"
+    assert 'aria-sort="descending"' in _header(down.text, "f-refund_amount")[0]
+    seen = ""
+    page_args: dict[str, Any] = {**args, "limit": "2"}
+    for _ in range(5):
+        page = client.get("/tickets/", query_string=page_args)
+        assert page.status_code == 200, page.text
+        seen += _order(page.text, numbers)
+        link = re.search(r'id="next-page"[^>]*href="([^"]+)"', page.text)
+        if link is None:
+            break
+        page_args = parse_qs(urlsplit(link.group(1).replace("&amp;", "&")).query)
+    assert seen == "adbec"
+
+
+def test_a_custom_field_sort_needs_a_template(client_as: Any) -> None:
+    client = client_as("agent")
+    page = client.get("/tickets/", query_string={"sort": "f.refund_amount"})
+    assert page.status_code == 400
+    error = page.text.split('id="filter-error"', 1)[1].split("</div>", 1)[0]
+    assert "needs a template" in error
+    plain = client.get("/tickets/").text
+    assert 'id="sort-f-' not in plain and 'value="f.' not in plain.split('id="filter-sort"')[1]
+    # A filterable field that is no column sorts too (by URL); a field that is none does not.
+    assert client.get("/tickets/?template=refund&sort=-f.summary").status_code == 200
+    assert client.get("/tickets/?template=refund&sort=f.nope").status_code == 400

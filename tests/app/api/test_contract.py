@@ -70,6 +70,14 @@ EXPLAINED = (
         "`department` names a department that must exist.",
     ),
     Explained(
+        "ST202", frozenset({"GET /api/v1/tickets/"}), 400, "cannot sort by",
+        "`sort=f.<field>` names a filterable field of the template `template` names.",
+    ),
+    Explained(
+        "ST202", frozenset({"GET /api/v1/tickets/"}), 400, "needs a template",
+        "`sort=f.<field>` sorts a template's list only: it comes with `template`.",
+    ),
+    Explained(
         "ST202", frozenset({"GET /api/v1/tickets/"}), 400, "cursor",
         "`cursor` is opaque: only a `next_cursor` the server gave (for the same sort) is one.",
     ),

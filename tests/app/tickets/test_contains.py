@@ -188,9 +188,9 @@ def test_text_fields_get_a_trigram_index(
     db.session.remove()
     field = "zzc_note"
     try:
-        assert ensure_field_index(db.engine, field, FieldKind.TEXT) == "ix_ticket_fp_zzc_note"
+        assert ensure_field_index(db.engine, field, FieldKind.TEXT) == "ix_ticket_fps_zzc_note"
         assert _index_names("ix_ticket_f%_zzc_note") == {
-            "ix_ticket_fp_zzc_note",
+            "ix_ticket_fps_zzc_note",
             "ix_ticket_ft_zzc_note",
         }
         assert ensure_field_index(db.engine, field, FieldKind.TEXT)  # idempotent
