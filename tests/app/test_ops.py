@@ -19,7 +19,8 @@ def test_ops_index_lists_queues(client_as: Callable[[str], FlaskClient]) -> None
     html = client_as("admin").get("/ops/").get_data(as_text=True)
     for queue in ("high", "default", "low"):
         assert f"<td>{queue}</td>" in html
-    assert "No worker is running: start one with <code>flask --app run tessera worker</code>." in html
+    command = "<code>flask --app run tessera worker</code>"
+    assert f"No worker is running: start one with {command}." in html
 
 
 def test_failed_job_is_listed_and_requeued(
