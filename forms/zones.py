@@ -16,11 +16,21 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-if TYPE_CHECKING:  # forms.nodes asks ``is_local`` in turn
-    from forms.nodes import Node
+
+class Node(Protocol):
+    """What these rules read of a form node (forms.nodes, which asks ``is_local`` in turn)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def input_type(self) -> Any: ...
+    @property
+    def widget(self) -> Any: ...
+    @property
+    def options(self) -> Any: ...
 
 DATE_TIME = "date-time"
 TIME = "time"
