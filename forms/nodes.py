@@ -264,15 +264,21 @@ class ChoiceNode(Node):
         return False
 
 
+def list_blank_state(node: Node) -> str:
+    """The blank state of a list-valued node (multi-choices, files): null when nullable,
+    an empty list when required, else absent."""
+    if node.nullable:
+        return NULL_STATE
+    return PRESENT_STATE if node.required else ABSENT_STATE
+
+
 class MultiChoiceNode(ChoiceNode):
     """An array of unique enum values: multi-select or a checkbox group."""
 
     kind = "multi"
 
     def blank_state(self) -> str:
-        if self.nullable:
-            return NULL_STATE
-        return PRESENT_STATE if self.required else ABSENT_STATE
+        return list_blank_state(self)
 
     def present_empty(self) -> JSON:
         return []
@@ -340,9 +346,7 @@ class FilesNode(Node):
             item.max_size = int(limit)
 
     def blank_state(self) -> str:
-        if self.nullable:
-            return NULL_STATE
-        return PRESENT_STATE if self.required else ABSENT_STATE
+        return list_blank_state(self)
 
     def present_empty(self) -> JSON:
         return []

@@ -9,7 +9,6 @@ who changed them, and the agent chooses per value before anything is saved.
 from __future__ import annotations
 
 import threading
-from datetime import tzinfo
 from typing import Any
 
 from flask import request
@@ -42,11 +41,6 @@ EDIT_COLUMNS = tuple(pointer[1:] for pointer in SYSTEM_EDITS)
 MAX_CONFLICTS = 200  # conflict pointers a conflict page posts back, at most
 SAVE_ATTEMPTS = 3  # merges against a version that changes again before the save lands
 MAX_EDIT_FORMS = 512  # edit-form classes kept (one per resolved template version)
-
-
-def zone() -> tzinfo:
-    """The time zone the ticket pages show moments in (`display.viewer_zone`)."""
-    return viewer_zone()
 
 
 def without_autofocus(ui: Any) -> Any:
@@ -155,7 +149,7 @@ def form_for(tf: TemplateForm, data: Any, stored: dict[str, Any]) -> Any:
     token = request.form.get("csrf_token")
     if token is not None:
         formdata["csrf_token"] = token
-    return form(formdata=formdata, data=stored, timezone=zone())
+    return form(formdata=formdata, data=stored, timezone=viewer_zone())
 
 
 def user_name(users: dict[int, dict[str, Any]], user_id: int | None) -> str:
@@ -203,7 +197,7 @@ class MergeView:
         latest = next((c for c in reversed(self.history) if c.kind not in merge.VERSIONLESS), None)
         self.by = user_name(self.users, latest.actor_id if latest else None)
         self.at = latest.at if latest else None
-        self.reading = display.Reading(tf.schema, tf.ui_schema, zone())
+        self.reading = display.Reading(tf.schema, tf.ui_schema, viewer_zone())
         self.changed: list[dict[str, Any]] = []
         self.conflicts: list[dict[str, Any]] = []
         self.unknown = False  # the version the agent read could not be recomputed

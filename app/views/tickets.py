@@ -102,6 +102,7 @@ from app.tickets.workflow import (
 from app.views import ticket_edits as edits
 from app.views import ticket_lists as lists
 from app.views import ticket_workflow as workflow_panel
+from app.views.display import viewer_zone
 from workflows import Category
 
 VIEWS = {
@@ -192,7 +193,7 @@ def _reading(
     return display.Reading(
         schema=tf.schema,
         ui=tf.ui_schema,
-        zone=edits.zone(),
+        zone=viewer_zone(),
         users={pk: str(u.get("name") or u.get("username") or pk) for pk, u in users.items()},
         departments=names,
         states=states,
@@ -326,8 +327,8 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         tf = _template_or_abort(template)
         needs_subject = not tf.settings.get("subject")
         if request.method == "GET":
-            return self._new_page(tf, tf.form(timezone=edits.zone()), {}, needs_subject)
-        form = tf.form(formdata=_formdata(), timezone=edits.zone())
+            return self._new_page(tf, tf.form(timezone=viewer_zone()), {}, needs_subject)
+        form = tf.form(formdata=_formdata(), timezone=viewer_zone())
         checked = read_form(tf, form)
         errors: dict[str, list[str]] = {}
         system = _system_values(errors, with_subject=needs_subject)
@@ -467,7 +468,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         """The ticket's header, its values, comments, history, and the edit form (folded)."""
         ticket = _readable_ticket(pk)
         tf = _version_or_abort(ticket)
-        form = edits.edit_form(tf)(formdata=None, data=ticket.data or {}, timezone=edits.zone())
+        form = edits.edit_form(tf)(formdata=None, data=ticket.data or {}, timezone=viewer_zone())
         return self._detail(ticket, tf, form, ticket.lock_version)
 
     @expose("/<int:pk>/edit", methods=["POST"])
@@ -485,7 +486,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         read_at = _posted_lock_version()
         choices = edits.posted_choices()
         form = edits.edit_form(tf)(
-            formdata=_formdata(), data=ticket.data or {}, timezone=edits.zone()
+            formdata=_formdata(), data=ticket.data or {}, timezone=viewer_zone()
         )
         files = filefields.read_posted(form, ticket=ticket)
         errors: dict[str, list[str]] = {}
@@ -633,7 +634,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         """
         db.session.rollback()
         tf = _version_or_abort(ticket)
-        form = edits.edit_form(tf)(formdata=None, data=ticket.data or {}, timezone=edits.zone())
+        form = edits.edit_form(tf)(formdata=None, data=ticket.data or {}, timezone=viewer_zone())
         comment = {"body": body, "internal": internal, "errors": messages}
         return self._detail(ticket, tf, form, ticket.lock_version, comment=comment), status
 
@@ -735,5 +736,5 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
         current = _scoped_ticket(ticket.id)
         tf = _version_or_abort(current)
         # formdata=None: the edit form shows the stored data, not the refused post.
-        form = edits.edit_form(tf)(formdata=None, data=current.data or {}, timezone=edits.zone())
+        form = edits.edit_form(tf)(formdata=None, data=current.data or {}, timezone=viewer_zone())
         return self._detail(current, tf, form, current.lock_version, refused=refused), status
