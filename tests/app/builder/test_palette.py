@@ -25,6 +25,26 @@ def test_palette_lists_published_fields_and_the_widgets_the_compiler_takes(
     assert "textarea" not in data["widgets"]["number"]
 
 
+def test_palette_lists_what_the_settings_and_workflow_dropdowns_offer(
+    client_as: Callable[[str], FlaskClient],
+) -> None:
+    data = client_as("admin").get("/definitions/builder/palette").get_json()
+    departments = {d["key"]: d["name"] for d in data["departments"]}
+    assert {"billing", "frontline", "technical", "repair"} <= set(departments)
+    assert [d["key"] for d in data["departments"]] == sorted(departments)
+    workflows = {w["key"]: w for w in data["workflows"]}
+    assert workflows["refund"]["published"] is True and workflows["refund"]["title"]
+    assert "refund" in data["skills"] and data["skills"] == sorted(set(data["skills"]))
+    assert data["channels"] == ["agent", "web", "email", "api", "import"]
+    assert data["priorities"] == ["low", "normal", "high", "urgent"]
+    assert data["roles"] == ["agent", "head", "admin"]
+    assert "waiting" in data["categories"] and "round_robin" in data["strategies"]
+
+
+def test_the_palette_is_for_admins_only(client_as: Callable[[str], FlaskClient]) -> None:
+    assert client_as("agent").get("/definitions/builder/palette").status_code in (302, 403)
+
+
 def test_widgets_are_asked_from_the_compiler() -> None:
     widgets = fitting_widgets()
     assert set(widgets) == {"text", "number", "integer", "yesno", "choice", "multi", "file"}
