@@ -18,7 +18,6 @@ from typing import Any
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_appbuilder import BaseView, expose, has_access
-
 from sqlalchemy import select
 
 from app.definitions import store
