@@ -6,6 +6,7 @@ import { EditError, change, get } from "./document.js";
 import {
   REF_PREFIX, container, describe, displayOrder, fieldPaths, optionsOf, pointerToken,
 } from "./fields.js";
+import { SETTINGS_ACTIONS } from "./settings.js";
 
 const OPTION = (value, title) => ({ const: value, title });
 
@@ -310,6 +311,8 @@ export const ACTIONS = {
     }
   },
 };
+
+Object.assign(ACTIONS, SETTINGS_ACTIONS);
 
 /** Run one action as one step; returns {undo, result}. The context holds the library. */
 export function perform(doc, action, context = {}) {

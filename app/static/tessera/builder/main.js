@@ -7,6 +7,7 @@ import { EditError, History, get } from "./document.js";
 import { perform } from "./actions.js";
 import { fieldOfPointer, formAdvanced, kindOf, listFields } from "./fields.js";
 import { fieldId, h, renderCanvas, renderFrame, renderPalette, renderPanel, say } from "./render.js";
+import { renderSettings, watchSettings } from "./settings.js";
 
 const PARTS = ["schema", "uiSchema", "settings"];
 
@@ -22,7 +23,7 @@ function start(section, editor) {
     doc: new Map(), written: {}, problem: "", library: {}, libraryList: [], widgets: {},
     libraryStatus: say(strings, "loadingLibrary"), selected: null, target: [], search: "",
     errors: { byField: new Map(), other: [] }, fields: [], containers: [], tab: "builder",
-    drag: null,
+    drag: null, palette: new Map(), csrf: editor.dataset.csrf,
   };
   let typing = null; // the control whose typing extends the last undo step
   let writing = false;
@@ -79,6 +80,7 @@ function start(section, editor) {
     walk(state.fields);
     if (!state.containers.some((c) => JSON.stringify(c.where) === JSON.stringify(state.target))) { state.target = []; }
     if (state.selected && !find(state.selected)) { state.selected = null; }
+    watchSettings(state, () => draw({ panel: false }));
   }
 
   function find(field, items = state.fields) {
@@ -106,6 +108,7 @@ function start(section, editor) {
       const item = state.selected ? find(state.selected) : null;
       slot("tb-panel-slot").replaceChildren(state.problem ? "" : renderPanel(item, state, strings, handlers));
     }
+    slot("tb-settings-slot").replaceChildren((!state.problem && renderSettings(state, handlers)) || "");
     slot("tb-undo").disabled = !history.canUndo;
     slot("tb-redo").disabled = !history.canRedo;
     if (keep && !section.contains(document.activeElement)) {  // it was redrawn: focus its successor
@@ -311,6 +314,7 @@ function start(section, editor) {
       })
       .then((text) => {
         const data = parse(text);
+        state.palette = data;
         const library = {};
         const list = [];
         for (const entry of data.get("fields")) {

@@ -370,5 +370,6 @@ export function renderFrame(strings, on) {
     h("div", { id: "tb-builder", role: "tabpanel", "aria-labelledby": "tb-tab-builder", class: "tb-body" },
       h("p", { class: "alert alert-warning", id: "tb-unreadable", hidden: true }),
       h("div", { id: "tb-palette-slot" }),
-      h("div", { class: "tb-work" }, h("div", { id: "tb-canvas-slot" }), h("div", { id: "tb-panel-slot" }))));
+      h("div", { class: "tb-work" }, h("div", { id: "tb-canvas-slot" }), h("div", { id: "tb-panel-slot" })),
+      h("div", { id: "tb-settings-slot" })));
 }
