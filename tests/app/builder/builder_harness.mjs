@@ -11,7 +11,9 @@ import { createInterface } from "node:readline";
 import { History } from "../../../app/static/tessera/builder/document.js";
 import { EditError } from "../../../app/static/tessera/builder/document.js";
 import { perform } from "../../../app/static/tessera/builder/actions.js";
-import { containers, fieldOfPointer, listFields } from "../../../app/static/tessera/builder/fields.js";
+import {
+  container, containers, displayOrder, fieldOfPointer, formAdvanced, listFields, rulesOf,
+} from "../../../app/static/tessera/builder/fields.js";
 import { ParseError, fromPlain, isMap, parse, serialize } from "../../../app/static/tessera/builder/json.js";
 
 function read(parts) {
@@ -57,7 +59,37 @@ function resolve(doc, action, library) {
     delete concrete.pick;
   }
   if ("box" in action) { concrete.where = boxes[action.box % boxes.length]; delete concrete.box; }
+  const where = concrete.field ? concrete.field.where : [];
+  if (action.test && "pick" in action.test) {  // a test of a field of the same container, by index
+    const names = displayOrder(doc, container(doc, where));
+    if (!names.length) { return null; }
+    concrete.test = { ...action.test, path: [names[action.test.pick % names.length]], value: fromPlain(action.test.value) };
+    delete concrete.test.pick;
+  } else if (action.test) { concrete.test = { ...action.test, value: fromPlain(action.test.value) }; }
+  if ("rule" in action) {  // a condition of the field's container, by index
+    const rules = rulesOf(doc, container(doc, where));
+    if (!rules.length) { return null; }
+    concrete.place = rules[action.rule % rules.length].place;
+    concrete.where = where;
+    delete concrete.rule;
+  }
   return concrete;
+}
+
+function plainTest(test) {
+  return new Map([["path", test.path], ["op", test.op], ["value", test.value === undefined ? null : test.value]]);
+}
+
+/** The form's fields, conditions and advanced keywords after the last action (before undo). */
+function describeEnd(doc, library) {
+  const box = container(doc, []);
+  const rules = rulesOf(doc, box).map((rule) => ({
+    place: rule.place, editable: rule.editable, show: rule.show, require: rule.require,
+    condition: rule.condition
+      && JSON.parse(serialize(new Map([["match", rule.condition.match], ["tests", rule.condition.tests.map(plainTest)]]))),
+  }));
+  const fields = flatten(listFields(doc, [], library)).map((item) => item.field.name);
+  return { rules, fields, formAdvanced: formAdvanced(doc) };
 }
 
 function run(request) {
@@ -94,6 +126,7 @@ function run(request) {
     step.probes = probes(doc);
     answer.steps.push(step);
   }
+  answer.final = describeEnd(doc, library);
   while (history.undo(doc)) { /* back to the start, one step at a time */ }
   answer.restored = write(doc, names);
   answer.fields = flatten(listFields(doc, [], library)).map((item) => ({

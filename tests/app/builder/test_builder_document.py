@@ -150,6 +150,17 @@ BASIC_TYPES = [
 ]  # fmt: skip
 
 
+# A condition's test of the field at index `pick` of the same container (condition.js OPS).
+OPS = ["is", "isNot", "oneOf", "gt", "gte", "lt", "lte", "empty", "filled"]
+tests = st.fixed_dictionaries(
+    {
+        "pick": picks,
+        "op": st.sampled_from(OPS),
+        "value": st.sampled_from(["other", 1, 2.5, True, ["a", "b"], [], None]),
+    }
+)
+
+
 def action(do: str, **members: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries({"do": st.just(do), **members})
 
@@ -200,6 +211,12 @@ EDITS = [
     action("setOptionLabel", pick=picks, index=st.integers(0, 3), value=words),
     action("removeOption", pick=picks, index=st.integers(0, 3)),
     action("moveOption", pick=picks, index=st.integers(0, 3), by=st.sampled_from([-1, 1])),
+    *(action(do, pick=picks, test=tests) for do in ("showWhen", "requireWhen")),
+    action("removeCondition", pick=picks, rule=picks),
+    action("setMatch", pick=picks, rule=picks, match=st.sampled_from(["all", "any"])),
+    action("addTest", pick=picks, rule=picks, test=tests),
+    action("setTest", pick=picks, rule=picks, index=st.integers(0, 2), test=tests),
+    action("removeTest", pick=picks, rule=picks, index=st.integers(0, 2)),
 ]
 keeping = st.lists(st.one_of(*EDITS), max_size=8)  # every action but delete
 actions = st.lists(st.one_of(*EDITS, action("delete", pick=picks)), max_size=8)

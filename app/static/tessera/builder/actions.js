@@ -4,9 +4,10 @@
 import { Num, fromPlain, isMap } from "./json.js";
 import { EditError, change, get } from "./document.js";
 import {
-  REF_PREFIX, container, describe, displayOrder, fieldPaths, optionsOf, pointerToken,
+  REF_PREFIX, conditionalFields, container, describe, displayOrder, fieldPaths, optionsOf, pointerToken,
 } from "./fields.js";
 import { SETTINGS_ACTIONS } from "./settings.js";
+import { CONDITION_ACTIONS, forgetInRules, renameInRules } from "./conditions.js";
 
 const OPTION = (value, title) => ({ const: value, title });
 
@@ -107,7 +108,12 @@ function moveTo(tx, field, index) {
   if (to === from) { return; }
   const orderPath = [...box.ui, "ui:order"];
   let order = get(tx.doc, orderPath);
-  if (!Array.isArray(order)) { tx.move(box.properties, field.name, to); return; }
+  if (!Array.isArray(order) && !conditionalFields(tx.doc, box).length) { tx.move(box.properties, field.name, to); return; }
+  if (!Array.isArray(order)) {  // a condition declares some of the fields: only ui:order can place them
+    tx.ensure(box.ui);
+    tx.put(box.ui, "ui:order", []);
+    order = get(tx.doc, orderPath);
+  }
   const target = shown[to];
   if (!order.includes(field.name) || !order.includes(target)) {
     const star = order.indexOf("*");
@@ -177,8 +183,12 @@ export const ACTIONS = {
   },
   delete(tx, { field }) {
     const paths = fieldPaths(tx.doc, field);
-    tx.remove(paths.box.properties, field.name);
-    withdraw(tx, paths.box.schema, "required", field.name);
+    if (paths.rule) { forgetInRules(tx, paths.box, field.name); }  // its schema goes with its condition
+    else {
+      tx.remove(paths.box.properties, field.name);
+      withdraw(tx, paths.box.schema, "required", field.name);
+      forgetInRules(tx, paths.box, field.name);
+    }
     tx.remove(paths.box.ui, field.name);
     withdraw(tx, paths.box.ui, "ui:order", field.name);
   },
@@ -186,8 +196,10 @@ export const ACTIONS = {
     const paths = fieldPaths(tx.doc, field);
     if (!to) { throw new EditError("a field needs a name"); }
     if (to === field.name) { return; }
-    tx.rename(paths.box.properties, field.name, to);
-    replaceIn(tx, paths.box.required, field.name, to);
+    if (displayOrder(tx.doc, paths.box).includes(to)) { throw new EditError("the name " + JSON.stringify(to) + " is taken"); }
+    tx.rename(paths.schema.slice(0, -1), field.name, to);
+    replaceIn(tx, [...paths.owner, "required"], field.name, to);
+    renameInRules(tx, paths.box, field.name, to);
     if (isMap(get(tx.doc, paths.box.ui)) && get(tx.doc, paths.box.ui).has(field.name)) {
       tx.rename(paths.box.ui, field.name, to);
     }
@@ -203,14 +215,14 @@ export const ACTIONS = {
   setHelp(tx, { field, value }) { setUi(tx, fieldPaths(tx.doc, field).ui, "ui:help", blank(value)); },
   setPlaceholder(tx, { field, value }) { setUi(tx, fieldPaths(tx.doc, field).ui, "ui:placeholder", blank(value)); },
   setRequired(tx, { field, value }) {
-    const box = fieldPaths(tx.doc, field).box;
-    const list = get(tx.doc, box.required);
+    const owner = fieldPaths(tx.doc, field).owner;  // the form, a group, or the condition showing it
+    const list = get(tx.doc, [...owner, "required"]);
     const has = Array.isArray(list) && list.includes(field.name);
     if (value && !has) {
-      if (list === undefined) { tx.put(box.schema, "required", [field.name]); }
-      else if (Array.isArray(list)) { tx.splice(box.required, list.length, 0, [field.name]); }
+      if (list === undefined) { tx.put(owner, "required", [field.name]); }
+      else if (Array.isArray(list)) { tx.splice([...owner, "required"], list.length, 0, [field.name]); }
       else { throw new EditError("required is not a list; edit it in the JSON tab"); }
-    } else if (!value && has) { withdraw(tx, box.schema, "required", field.name); }
+    } else if (!value && has) { withdraw(tx, owner, "required", field.name); }
   },
   setDefault(tx, { field, value }, context) {
     const item = describe(tx.doc, field, context.library || {});
@@ -312,7 +324,7 @@ export const ACTIONS = {
   },
 };
 
-Object.assign(ACTIONS, SETTINGS_ACTIONS);
+Object.assign(ACTIONS, CONDITION_ACTIONS, SETTINGS_ACTIONS);
 
 /** Run one action as one step; returns {undo, result}. The context holds the library. */
 export function perform(doc, action, context = {}) {

@@ -3,6 +3,7 @@
  * as written, edited only in the JSON tab). Pure: documents in (see json.js), plain values out. */
 import { Num, isMap } from "./json.js";
 import { EditError, get } from "./document.js";
+import { readCondition } from "./condition.js";
 
 export const REF_PREFIX = "field:";
 
@@ -11,7 +12,11 @@ export function container(doc, where) {
   let schema = ["schema"];
   let ui = ["uiSchema"];
   for (const name of where) {
-    const path = [...schema, "properties", name];
+    let path = [...schema, "properties", name];
+    if (get(doc, path) === undefined) {  // a group or rows a condition declares
+      const found = conditionalFields(doc, { schema, properties: [...schema, "properties"] }).find((c) => c.name === name);
+      if (found) { path = [...found.place, found.branch, "properties", name]; }
+    }
     const prop = get(doc, path);
     const kind = kindOf(prop, undefined, {}).kind;
     if (kind === "group") { schema = path; ui = [...ui, name]; }
@@ -22,19 +27,57 @@ export function container(doc, where) {
   return { where, schema, ui, properties: [...schema, "properties"], required: [...schema, "required"] };
 }
 
-/** The paths of one field: its schema, its uiSchema entry, and its container's. */
-export function fieldPaths(doc, field) {
-  const box = container(doc, field.where);
-  if (!isMap(get(doc, box.properties)) || !get(doc, box.properties).has(field.name)) {
-    throw new EditError("there is no field " + JSON.stringify(field.name));
-  }
-  return { box, schema: [...box.properties, field.name], ui: [...box.ui, field.name] };
+/** The objects of a container's schema that hold a condition (`if`): the schema itself, then
+ * each `allOf` item, as paths. */
+export function rulePlaces(doc, box) {
+  const schema = get(doc, box.schema);
+  if (!isMap(schema)) { return []; }
+  const out = schema.has("if") ? [box.schema] : [];
+  const all = schema.get("allOf");
+  (Array.isArray(all) ? all : []).forEach((item, i) => {
+    if (isMap(item) && item.has("if")) { out.push([...box.schema, "allOf", i]); }
+  });
+  return out;
 }
 
-/** Property names of a container in the order the form shows them (ui:order, then the rest). */
+/** Properties a condition declares (in `then` or `else`) that the container itself does not:
+ * the form shows them only while their condition holds. [{name, place, branch}], first wins. */
+export function conditionalFields(doc, box) {
+  const props = get(doc, box.properties);
+  const seen = new Set(isMap(props) ? props.keys() : []);
+  const out = [];
+  for (const place of rulePlaces(doc, box)) {
+    for (const branch of ["then", "else"]) {
+      const inner = get(doc, [...place, branch, "properties"]);
+      for (const name of isMap(inner) ? inner.keys() : []) {
+        if (!seen.has(name)) { seen.add(name); out.push({ name, place, branch }); }
+      }
+    }
+  }
+  return out;
+}
+
+/** The paths of one field: its schema, its uiSchema entry, its container's, and `owner`, the
+ * object whose `required` list makes it required (the container, or the condition's branch
+ * that declares it; `rule` is then that condition's place). */
+export function fieldPaths(doc, field) {
+  const box = container(doc, field.where);
+  const props = get(doc, box.properties);
+  const ui = [...box.ui, field.name];
+  if (isMap(props) && props.has(field.name)) {
+    return { box, schema: [...box.properties, field.name], ui, owner: box.schema, rule: null };
+  }
+  const found = conditionalFields(doc, box).find((c) => c.name === field.name);
+  if (!found) { throw new EditError("there is no field " + JSON.stringify(field.name)); }
+  const owner = [...found.place, found.branch];
+  return { box, schema: [...owner, "properties", field.name], ui, owner, rule: found.place, branch: found.branch };
+}
+
+/** Property names of a container in the order the form shows them (ui:order, then the rest;
+ * the properties only a condition declares come after the container's own, as in the form). */
 export function displayOrder(doc, box) {
   const props = get(doc, box.properties);
-  const keys = isMap(props) ? Array.from(props.keys()) : [];
+  const keys = [...(isMap(props) ? props.keys() : []), ...conditionalFields(doc, box).map((c) => c.name)];
   const order = get(doc, [...box.ui, "ui:order"]);
   if (!Array.isArray(order)) { return keys; }
   const known = [];
@@ -191,7 +234,7 @@ export function describe(doc, field, library) {
   const schema = get(doc, paths.schema);
   const ui = get(doc, paths.ui);
   const { kind, ref, base, ui: effectiveUi } = kindOf(schema, ui, library);
-  const required = get(doc, paths.box.required);
+  const required = get(doc, [...paths.owner, "required"]);
   const own = isMap(schema) ? schema : new Map();
   const ownUi = isMap(ui) ? ui : new Map();
   const choiceSchema = kind === "multi" ? base.get("items") : base;
@@ -205,16 +248,57 @@ export function describe(doc, field, library) {
     optionsEditable: !ref && ["choice", "multi"].includes(kind),
     advanced: advancedOf(own, ownUi, kind),
     errorMessages: ownUi.get("ui:errorMessages"),
+    rules: rulesOf(doc, paths.box).filter((r) => r.show.includes(field.name) || r.require.includes(field.name)),
   };
+}
+
+const BRANCH_KEYS = ["properties", "required"];
+
+function plainBranch(then, own) {
+  if (!isMap(then) || !Array.from(then.keys()).every((k) => BRANCH_KEYS.includes(k))) { return false; }
+  const props = then.has("properties") ? then.get("properties") : new Map();
+  const required = then.has("required") ? then.get("required") : [];
+  return isMap(props) && Array.from(props.keys()).every((name) => !own.has(name))
+    && Array.isArray(required) && required.every((name) => typeof name === "string");
+}
+
+/** A container's conditions: [{place, condition, editable, show, require}]. `show` are the
+ * fields the condition declares (shown only while it holds), `require` the names it requires.
+ * A condition is editable when the builder wrote its shape: a test over fields of the
+ * container (condition.js), a `then` of properties and required only, no `else`. */
+export function rulesOf(doc, box) {
+  const props = get(doc, box.properties);
+  const own = isMap(props) ? props : new Map();
+  return rulePlaces(doc, box).map((place) => {
+    const holder = get(doc, place);
+    const top = place.length === box.schema.length;
+    const then = holder.get("then");
+    const condition = readCondition(holder.get("if"));
+    const extra = top ? holder.has("else") : Array.from(holder.keys()).some((k) => k !== "if" && k !== "then");
+    const plain = plainBranch(then, own);
+    const declared = isMap(then) && isMap(then.get("properties")) ? Array.from(then.get("properties").keys()) : [];
+    const needed = isMap(then) && Array.isArray(then.get("required")) ? then.get("required").filter((n) => typeof n === "string") : [];
+    const tests = condition ? condition.tests : [];
+    const editable = Boolean(condition && tests.length && plain && !extra && tests.every((t) => t.path.length === 1));
+    return { place, condition, editable, show: declared.filter((n) => !own.has(n)), require: needed };
+  });
 }
 
 const FORM_KEYS = ["type", "title", "description", "properties", "required"];
 
-/** The form-level keywords the builder keeps but does not edit (conditions, $defs, ...). */
+/** The form-level keywords the builder keeps but does not edit ($defs, conditions it did not
+ * write, ...). */
 export function formAdvanced(doc) {
   const schema = get(doc, ["schema"]);
   const ui = get(doc, ["uiSchema"]);
-  const out = isMap(schema) ? Array.from(schema.keys()).filter((k) => !FORM_KEYS.includes(k)) : [];
+  const rules = isMap(schema) ? rulesOf(doc, container(doc, [])) : [];
+  const understood = new Set(FORM_KEYS);
+  if (rules.some((r) => r.place.length === 1 && r.editable)) { understood.add("if"); understood.add("then"); }
+  const all = isMap(schema) ? schema.get("allOf") : undefined;
+  if (Array.isArray(all) && all.length && rules.filter((r) => r.place.length > 1 && r.editable).length === all.length) {
+    understood.add("allOf");
+  }
+  const out = isMap(schema) ? Array.from(schema.keys()).filter((k) => !understood.has(k)) : [];
   if (isMap(ui)) { out.push(...Array.from(ui.keys()).filter((k) => k.startsWith("ui:") && k !== "ui:order")); }
   return out;
 }
@@ -272,6 +356,14 @@ export function fieldOfPointer(doc, pointer, library) {
       const list = isMap(schema) ? schema.get("required") : undefined;
       const name = Array.isArray(list) ? list[Number(tokens[i + 1])] : undefined;
       return typeof name === "string" && exists(doc, { where, name }) ? { where, name } : null;
+    }
+    if (tokens[i] === "allOf" && /^[0-9]+$/.test(tokens[i + 1] || "") && ["then", "else"].includes(tokens[i + 2])) {
+      i += 2;  // a field a condition declares: /allOf/<n>/then/properties/<name>
+      continue;
+    }
+    if ((tokens[i] === "then" || tokens[i] === "else") && tokens[i + 1] === "properties") {
+      const field = { where, name: tokens[i + 2] };
+      return tokens.length > i + 2 && exists(doc, field) ? field : null;
     }
     if (tokens[i] !== "properties" || tokens.length <= i + 1) { return null; }
     const field = { where, name: tokens[i + 1] };
