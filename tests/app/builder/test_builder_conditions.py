@@ -65,10 +65,16 @@ def test_show_when_moves_the_field_into_a_condition_and_keeps_its_place(builder:
     schema = last(answer, "schema")
     assert schema == {
         "type": "object",
-        "properties": {"type": FORM["schema"]["properties"]["type"], "note": {"type": "string", "title": "Note"}},
+        "properties": {
+            "type": FORM["schema"]["properties"]["type"],
+            "note": {"type": "string", "title": "Note"},
+        },
         "required": ["type"],
         "if": {"properties": {"type": {"const": "refund"}}, "required": ["type"]},
-        "then": {"properties": {"amount": {"type": "number", "title": "Amount"}}, "required": ["amount"]},
+        "then": {
+            "properties": {"amount": {"type": "number", "title": "Amount"}},
+            "required": ["amount"],
+        },
     }
     assert last(answer, "uiSchema") == {"ui:order": ["type", "amount", "note"]}
     assert answer["final"]["fields"] == ["type", "amount", "note"]
@@ -78,7 +84,10 @@ def test_show_when_moves_the_field_into_a_condition_and_keeps_its_place(builder:
             "editable": True,
             "show": ["amount"],
             "require": ["amount"],
-            "condition": {"match": "all", "tests": [{"path": ["type"], "op": "is", "value": "refund"}]},
+            "condition": {
+                "match": "all",
+                "tests": [{"path": ["type"], "op": "is", "value": "refund"}],
+            },
         }
     ]
     assert answer["final"]["formAdvanced"] == []
@@ -90,8 +99,16 @@ def test_show_when_moves_the_field_into_a_condition_and_keeps_its_place(builder:
 
 def test_a_second_condition_goes_into_all_of_and_tests_combine(builder: Harness) -> None:
     actions = [
-        {"do": "showWhen", "field": field("amount"), "test": {"path": ["type"], "op": "is", "value": "refund"}},
-        {"do": "requireWhen", "field": field("note"), "test": {"path": ["amount"], "op": "gt", "value": 1000}},
+        {
+            "do": "showWhen",
+            "field": field("amount"),
+            "test": {"path": ["type"], "op": "is", "value": "refund"},
+        },
+        {
+            "do": "requireWhen",
+            "field": field("note"),
+            "test": {"path": ["amount"], "op": "gt", "value": 1000},
+        },
         {
             "do": "addTest",
             "where": [],
@@ -121,9 +138,15 @@ def test_a_second_condition_goes_into_all_of_and_tests_combine(builder: Harness)
     assert not validator.is_valid({"type": "refund", "amount": 5000})
 
 
-def test_removing_a_condition_shows_the_field_always_and_keeps_it_required(builder: Harness) -> None:
+def test_removing_a_condition_shows_the_field_always_and_keeps_it_required(
+    builder: Harness,
+) -> None:
     actions = [
-        {"do": "showWhen", "field": field("amount"), "test": {"path": ["type"], "op": "is", "value": "refund"}},
+        {
+            "do": "showWhen",
+            "field": field("amount"),
+            "test": {"path": ["type"], "op": "is", "value": "refund"},
+        },
         {"do": "removeCondition", "field": field("amount"), "place": ["schema"]},
     ]
     answer = run(builder, FORM, actions)
@@ -136,7 +159,11 @@ def test_removing_a_condition_shows_the_field_always_and_keeps_it_required(build
 
 def test_rename_follows_conditions_and_delete_refuses_a_tested_field(builder: Harness) -> None:
     actions = [
-        {"do": "showWhen", "field": field("amount"), "test": {"path": ["type"], "op": "is", "value": "refund"}},
+        {
+            "do": "showWhen",
+            "field": field("amount"),
+            "test": {"path": ["type"], "op": "is", "value": "refund"},
+        },
         {"do": "rename", "field": field("type"), "to": "kind"},
         {"do": "rename", "field": field("amount"), "to": "sum"},
         {"do": "setRequired", "field": field("sum"), "value": False},
@@ -162,7 +189,9 @@ def test_tests_are_checked_before_anything_changes(builder: Harness) -> None:
         ({"path": ["type"], "op": "matches", "value": "x"}, "unknown test"),
     ]
     for test, message in bad:
-        answer = builder.ask(texts(FORM), [{"do": "showWhen", "field": field("amount"), "test": test}])
+        answer = builder.ask(
+            texts(FORM), [{"do": "showWhen", "field": field("amount"), "test": test}]
+        )
         assert message in answer["steps"][0]["refused"]
         assert answer["steps"][0]["unchanged"]
 
@@ -187,7 +216,9 @@ def test_a_condition_written_by_hand_in_another_shape_stays_advanced(builder: Ha
     body = json.loads(json.dumps(FORM))
     body["schema"]["if"] = {"properties": {"type": {"const": "refund", "x-note": 1}}}
     body["schema"]["then"] = {"required": ["note"]}
-    answer = builder.ask(texts(body), [{"do": "removeCondition", "field": field("note"), "place": ["schema"]}])
+    answer = builder.ask(
+        texts(body), [{"do": "removeCondition", "field": field("note"), "place": ["schema"]}]
+    )
     assert answer["final"]["rules"][0]["editable"] is False
     assert "edited in the JSON tab" in answer["steps"][0]["refused"]
     assert set(answer["final"]["formAdvanced"]) >= {"if", "then"}

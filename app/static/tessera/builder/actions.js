@@ -42,10 +42,10 @@ const LIMITS = {
   minimum: NUMBER, maximum: NUMBER, minLength: COUNT, maxLength: COUNT, minItems: COUNT, maxItems: COUNT,
 };
 
-function freeName(map, wanted) {
-  if (!map.has(wanted)) { return wanted; }
+function freeName(taken, wanted) {
+  if (!taken.has(wanted)) { return wanted; }
   let n = 2;
-  while (map.has(wanted + "_" + n)) { n += 1; }
+  while (taken.has(wanted + "_" + n)) { n += 1; }
   return wanted + "_" + n;
 }
 
@@ -61,10 +61,15 @@ function number(text, integer) {
 function addProperty(tx, where, name, schema, ui) {
   const box = container(tx.doc, where);
   const props = tx.ensure(box.properties);
-  if (!name || props.has(name)) { throw new EditError("the name " + JSON.stringify(name) + " is taken"); }
+  const before = displayOrder(tx.doc, box);
+  if (!name || before.includes(name)) { throw new EditError("the name " + JSON.stringify(name) + " is taken"); }
   tx.put(box.properties, name, schema);
   const order = get(tx.doc, [...box.ui, "ui:order"]);
   if (Array.isArray(order) && !order.includes("*")) { tx.splice([...box.ui, "ui:order"], order.length, 0, [name]); }
+  if (order === undefined && displayOrder(tx.doc, box).at(-1) !== name) {  // fields a condition declares come last
+    tx.ensure(box.ui);
+    tx.put(box.ui, "ui:order", [...before, name]);
+  }
   if (ui && ui.size) { tx.ensure(box.ui); tx.put(box.ui, name, ui); }
   return name;
 }
@@ -163,17 +168,15 @@ export const ACTIONS = {
   addField(tx, { where, type, name, title }) {
     const spec = BASIC_TYPES[type];
     if (!spec) { throw new EditError("unknown type " + type); }
-    const box = container(tx.doc, where);
-    const props = get(tx.doc, box.properties);
+    const taken = new Set(displayOrder(tx.doc, container(tx.doc, where)));
     const entries = Array.from(fromPlain(spec.schema));
     const schema = new Map(title ? [entries[0], ["title", title], ...entries.slice(1)] : entries);
-    const wanted = name || freeName(isMap(props) ? props : new Map(), type);
+    const wanted = name || freeName(taken, type);
     return addProperty(tx, where, wanted, schema, fromPlain(spec.ui || {}));
   },
   addLibraryField(tx, { where, key, name }) {
     if (where.length) { throw new EditError("library fields can only be used at the top of the form"); }
-    const props = get(tx.doc, container(tx.doc, where).properties);
-    const wanted = name || freeName(isMap(props) ? props : new Map(), key);
+    const wanted = name || freeName(new Set(displayOrder(tx.doc, container(tx.doc, where))), key);
     return addProperty(tx, where, wanted, new Map([["$ref", REF_PREFIX + key]]));
   },
   move(tx, { field, index }) { moveTo(tx, field, index); },

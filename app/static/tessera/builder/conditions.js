@@ -6,10 +6,10 @@
  * only when a condition holds stays where it is and is named in `then.required`. Only
  * conditions the builder can read back (fields.js `rulesOf`, `editable`) are changed; the
  * others are kept as written. */
-import { isMap } from "./json.js";
+import { Num, isMap } from "./json.js";
 import { EditError, get } from "./document.js";
 import { OPS, VALUELESS, writeCondition } from "./condition.js";
-import { container, displayOrder, fieldPaths, rulesOf } from "./fields.js";
+import { asText, container, describe, displayOrder, fieldPaths, rulesOf } from "./fields.js";
 
 const samePath = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -22,14 +22,58 @@ function ruleAt(doc, where, place) {
   return { box, rule };
 }
 
+/** The kinds of field a condition can test, and the tests each takes (the first is the default). */
+export const TESTS_OF_KIND = {
+  choice: ["is", "isNot", "oneOf", "empty", "filled"],
+  yesno: ["is", "empty", "filled"],
+  number: ["gt", "gte", "lt", "lte", "is", "isNot", "empty", "filled"],
+  integer: ["gt", "gte", "lt", "lte", "is", "isNot", "empty", "filled"],
+  text: ["filled", "empty", "is", "isNot"],
+  textarea: ["filled", "empty", "is", "isNot"],
+  email: ["filled", "empty", "is", "isNot"],
+  phone: ["filled", "empty", "is", "isNot"],
+  url: ["filled", "empty", "is", "isNot"],
+  date: ["filled", "empty", "is", "isNot"],
+  datetime: ["filled", "empty"],
+};
+
+const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+/** The value a control's text stands for, as the tested field stores it. */
+function typedValue(item, text) {
+  const trimmed = String(text).trim();
+  if (item.kind === "choice") {
+    const found = item.options.find((o) => asText(o.value) === String(text));
+    if (!found) { throw new EditError("not one of the options: " + JSON.stringify(text)); }
+    return found.value;
+  }
+  if (item.kind === "yesno") { return trimmed === "true"; }
+  if (item.kind === "number" || item.kind === "integer") {
+    if (!NUMBER.test(trimmed) || (item.kind === "integer" && !/^-?[0-9]+$/.test(trimmed))) {
+      throw new EditError((item.kind === "integer" ? "not a whole number: " : "not a number: ") + JSON.stringify(text));
+    }
+    return new Num(trimmed);
+  }
+  return String(text);
+}
+
+/** A test with a control's text (`text`, or `texts` for oneOf) turned into the value. */
+function withValue(doc, where, test, library) {
+  if (!test || (!("text" in test) && !("texts" in test))) { return test; }
+  const item = describe(doc, { where, name: test.path[0] }, library);
+  const { text, texts, ...rest } = test;
+  return { ...rest, value: texts ? texts.map((t) => typedValue(item, t)) : typedValue(item, text) };
+}
+
 /** A test as the builder stores it, or EditError saying what is wrong with it. */
-function checkedTest(doc, box, targets, test) {
-  if (!test || !Array.isArray(test.path) || test.path.length !== 1) { throw new EditError("a test needs a field"); }
-  const [name] = test.path;
+function checkedTest(doc, box, targets, raw, library = {}) {
+  if (!raw || !Array.isArray(raw.path) || raw.path.length !== 1) { throw new EditError("a test needs a field"); }
+  const [name] = raw.path;
   if (!displayOrder(doc, box).includes(name)) { throw new EditError("there is no field " + JSON.stringify(name) + " to test"); }
   if (targets.includes(name)) { throw new EditError("a field cannot depend on itself"); }
-  if (!OPS.includes(test.op)) { throw new EditError("unknown test " + JSON.stringify(test.op)); }
-  if (VALUELESS.includes(test.op)) { return { path: [name], op: test.op }; }
+  if (!OPS.includes(raw.op)) { throw new EditError("unknown test " + JSON.stringify(raw.op)); }
+  if (VALUELESS.includes(raw.op)) { return { path: [name], op: raw.op }; }
+  const test = withValue(doc, box.where, raw, library);
   if (test.value === undefined) { throw new EditError("the test needs a value"); }
   if (test.op === "oneOf" && (!Array.isArray(test.value) || !test.value.length)) {
     throw new EditError("choose at least one value");
@@ -135,11 +179,11 @@ export function forgetInRules(tx, box, name) {
 
 export const CONDITION_ACTIONS = {
   /** Show a field only while a test holds: its schema moves into a new condition's `then`. */
-  showWhen(tx, { field, test }) {
+  showWhen(tx, { field, test }, context = {}) {
     const paths = fieldPaths(tx.doc, field);
     if (paths.rule) { throw new EditError("this field is already shown only under a condition"); }
     const box = paths.box;
-    const checked = checkedTest(tx.doc, box, [field.name], test);
+    const checked = checkedTest(tx.doc, box, [field.name], test, context.library);
     const before = displayOrder(tx.doc, box);
     const schema = get(tx.doc, paths.schema);
     const list = get(tx.doc, box.required);
@@ -153,10 +197,10 @@ export const CONDITION_ACTIONS = {
     return place;
   },
   /** Require a field only while a test holds (it stops being always required). */
-  requireWhen(tx, { field, test }) {
+  requireWhen(tx, { field, test }, context = {}) {
     const paths = fieldPaths(tx.doc, field);
     if (paths.rule) { throw new EditError("a field shown only under a condition is required with it: tick Required"); }
-    const checked = checkedTest(tx.doc, paths.box, [field.name], test);
+    const checked = checkedTest(tx.doc, paths.box, [field.name], test, context.library);
     withdrawRequired(tx, paths.box.schema, field.name);
     return addRule(tx, paths.box, { match: "all", tests: [checked] }, new Map([["required", [field.name]]]));
   },
@@ -182,15 +226,15 @@ export const CONDITION_ACTIONS = {
     if (match !== "all" && match !== "any") { throw new EditError("all or any"); }
     rewrite(tx, place, { ...rule.condition, match });
   },
-  addTest(tx, { where, place, test }) {
+  addTest(tx, { where, place, test }, context = {}) {
     const { box, rule } = ruleAt(tx.doc, where, place);
-    const checked = checkedTest(tx.doc, box, [...rule.show, ...rule.require], test);
+    const checked = checkedTest(tx.doc, box, [...rule.show, ...rule.require], test, context.library);
     rewrite(tx, place, { ...rule.condition, tests: [...rule.condition.tests, checked] });
   },
-  setTest(tx, { where, place, index, test }) {
+  setTest(tx, { where, place, index, test }, context = {}) {
     const { box, rule } = ruleAt(tx.doc, where, place);
     if (!(index >= 0 && index < rule.condition.tests.length)) { throw new EditError("there is no such test"); }
-    const checked = checkedTest(tx.doc, box, [...rule.show, ...rule.require], test);
+    const checked = checkedTest(tx.doc, box, [...rule.show, ...rule.require], test, context.library);
     rewrite(tx, place, { ...rule.condition, tests: rule.condition.tests.map((t, i) => (i === index ? checked : t)) });
   },
   removeTest(tx, { where, place, index }) {

@@ -170,7 +170,10 @@ function start(section, editor) {
     return done;
   }
 
-  const errorSlot = (id) => (id.startsWith("tb-option-") ? "tb-options" : id);
+  const errorSlot = (id) => {
+    if (id.startsWith("tb-option-")) { return "tb-options"; }
+    return id.startsWith("tb-c-") || id === "tb-conditions-heading" ? "tb-conditions" : id;
+  };
 
   function step(direction) {
     const moved = direction === "undo" ? history.undo(state.doc) : history.redo(state.doc);

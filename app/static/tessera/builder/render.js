@@ -4,6 +4,7 @@
  * themselves. */
 import { Num } from "./json.js";
 import { asText } from "./fields.js";
+import { conditionMarks, conditionsEditor } from "./conditions_render.js";
 
 /** An element: `h("button", {type: "button", onclick: f}, "text", child)`. */
 export function h(tag, attrs = {}, ...children) {
@@ -96,9 +97,10 @@ export function renderPalette(state, strings, on) {
 
 // -- canvas ------------------------------------------------------------------------------------
 
-function marks(item, strings) {
+function marks(item, state, strings) {
   const out = [h("span", { class: "tb-kind" }, say(strings.kinds, item.kind))];
   if (item.required) { out.push(h("span", { class: "label label-danger tb-required" }, say(strings, "required"))); }
+  out.push(...conditionMarks(item, state, strings));
   if (item.ref) { out.push(h("span", { class: "label label-info tb-ref" }, say(strings, "fromLibrary", { key: item.ref }))); }
   if (item.ui.get("ui:widget") === "hidden") { out.push(h("span", { class: "label label-default" }, say(strings, "hiddenMark"))); }
   if (item.ui.get("ui:readonly") === true || item.schema.get("readOnly") === true) {
@@ -128,7 +130,7 @@ function canvasItem(item, index, count, state, strings, on) {
   h("div", { class: "tb-row" },
     h("span", { class: "tb-grip", "aria-hidden": "true" }, "⋮⋮"),
     h("span", { class: "tb-label" }, label), " ",
-    h("code", { class: "tb-name" }, item.field.name), " ", marks(item, strings),
+    h("code", { class: "tb-name" }, item.field.name), " ", marks(item, state, strings),
     h("span", { class: "tb-buttons" },
       h("button", { type: "button", class: "btn btn-default btn-xs tb-up", disabled: index === 0 ? "disabled" : null,
         "aria-label": say(strings, "moveUp", { label }), title: say(strings, "moveUp", { label }),
@@ -338,7 +340,8 @@ export function renderPanel(item, state, strings, on) {
       ? control("tb-p-placeholder", say(strings, "placeholder"), textInput("tb-p-placeholder", item.ui.get("ui:placeholder"),
         merge("setPlaceholder"), { placeholder: !item.ui.has("ui:placeholder") && typeof basePlaceholder === "string" ? basePlaceholder : null }))
       : null,
-    check("tb-p-required", say(strings, "requiredField"), item.required, toggle("setRequired")),
+    check("tb-p-required", say(strings, item.paths.rule ? "requiredWhenShown" : "requiredField"), item.required, toggle("setRequired")),
+    conditionsEditor(item, state, strings, on),
     defaultControl(item, strings, on),
     ["choice", "multi"].includes(item.kind) ? optionsEditor(item, strings, on) : null,
     limitControls(item, strings, on),
