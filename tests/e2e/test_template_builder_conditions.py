@@ -103,3 +103,31 @@ def test_admin_builds_the_refund_request_with_a_condition_by_clicking(
     expect(page.locator(".alert-success")).to_contain_text("Published")
     assert json.dumps(saved_body(e2e_app, key)["schema"]) == json.dumps(body["schema"])
     watch.assert_clean()
+
+
+def test_a_field_moves_into_a_group_from_its_panel(
+    page: Page, live_server: str, e2e_app: Flask, watch: Watch
+) -> None:
+    sign_in(page, live_server, "admin")
+    key = new_template(page, live_server)
+    add_basic(page, "group", "address", "Address")
+    add_basic(page, "text", "city", "City")
+    page.check("#tb-p-required")
+    assert canvas_names(page) == ["summary", "address", "city"]
+    page.select_option("#tb-p-container", label="Group: address")
+    expect(page.locator("#tb-status")).to_have_text("Moved City to Group: address.")
+    assert canvas_names(page) == ["summary", "address"]
+    nested = page.locator('#tb-canvas .tb-item[data-name="address"] .tb-nested > .tb-item')
+    expect(nested).to_have_count(1)
+    expect(nested.first).to_have_attribute("data-name", "city")
+    expect(page.locator("#tb-p-name")).to_have_value("city")  # still selected, in its group
+    page.click("#save-draft")
+    expect(page.locator(".alert-success")).to_contain_text(f"Saved template {key} v1")
+    properties = saved_body(e2e_app, key)["schema"]["properties"]
+    assert properties["address"] == {
+        "type": "object",
+        "title": "Address",
+        "properties": {"city": {"type": "string", "title": "City"}},
+        "required": ["city"],
+    }
+    watch.assert_clean()

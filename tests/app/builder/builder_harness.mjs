@@ -59,6 +59,7 @@ function resolve(doc, action, library) {
     delete concrete.pick;
   }
   if ("box" in action) { concrete.where = boxes[action.box % boxes.length]; delete concrete.box; }
+  if ("toBox" in action) { concrete.to = boxes[action.toBox % boxes.length]; delete concrete.toBox; }
   const where = concrete.field ? concrete.field.where : [];
   if (action.test && "pick" in action.test) {  // a test of a field of the same container, by index
     const names = displayOrder(doc, container(doc, where));

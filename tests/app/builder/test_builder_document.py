@@ -170,6 +170,7 @@ EDITS = [
     action("addLibraryField", box=picks, key=st.sampled_from(sorted(LIBRARY))),
     action("moveBy", pick=picks, by=st.sampled_from([-1, 1])),
     action("move", pick=picks, index=st.integers(min_value=0, max_value=8)),
+    action("moveInto", pick=picks, toBox=picks),
     action("rename", pick=picks, to=names),
     *(
         action(do, pick=picks, value=words)
@@ -345,6 +346,43 @@ def test_numbers_member_order_and_odd_names_are_kept(builder: Harness) -> None:
 def test_a_duplicate_member_is_not_read(builder: Harness) -> None:
     answer = builder.ask({"schema": '{"type": "object", "type": "object"}'}, [])
     assert "Duplicate key" in answer["unreadable"]
+
+
+def test_move_into_a_group_takes_the_field_with_its_ui_and_required_mark(builder: Harness) -> None:
+    body = {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "a": {"type": "string", "title": "A"},
+                "g": {"type": "object", "properties": {"b": {"type": "string"}}},
+                "lib": {"$ref": "field:summary"},
+            },
+            "required": ["a"],
+        },
+        "uiSchema": {"a": {"ui:widget": "textarea"}},
+    }
+    answer = builder.ask(
+        texts(body),
+        [
+            {"do": "moveInto", "field": {"where": [], "name": "a"}, "to": ["g"]},
+            {"do": "moveInto", "field": {"where": [], "name": "lib"}, "to": ["g"]},
+            {"do": "moveInto", "field": {"where": [], "name": "g"}, "to": ["g"]},
+        ],
+    )
+    first, library, itself = answer["steps"]
+    assert json.loads(first["parts"]["schema"])["properties"] == {
+        "g": {
+            "type": "object",
+            "properties": {"b": {"type": "string"}, "a": {"type": "string", "title": "A"}},
+            "required": ["a"],
+        },
+        "lib": {"$ref": "field:summary"},
+    }
+    assert "required" not in json.loads(first["parts"]["schema"])
+    assert json.loads(first["parts"]["uiSchema"]) == {"g": {"a": {"ui:widget": "textarea"}}}
+    assert "top of the form" in library["refused"] and library["unchanged"]
+    assert "inside itself" in itself["refused"] and itself["unchanged"]
+    assert answer["restored"] == texts(body)
 
 
 def test_move_follows_ui_order_and_expands_the_star(builder: Harness) -> None:

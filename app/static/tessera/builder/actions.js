@@ -4,10 +4,10 @@
 import { Num, fromPlain, isMap } from "./json.js";
 import { EditError, change, get } from "./document.js";
 import {
-  REF_PREFIX, conditionalFields, container, describe, displayOrder, fieldPaths, optionsOf, pointerToken,
+  REF_PREFIX, conditionalFields, container, describe, displayOrder, fieldPaths, optionsOf, pointerToken, rulesOf,
 } from "./fields.js";
 import { SETTINGS_ACTIONS } from "./settings.js";
-import { CONDITION_ACTIONS, forgetInRules, renameInRules } from "./conditions.js";
+import { CONDITION_ACTIONS, forgetInRules, renameInRules, testing } from "./conditions.js";
 
 const OPTION = (value, title) => ({ const: value, title });
 
@@ -60,7 +60,7 @@ function number(text, integer) {
 /** Add a property to a container, at the end of the form's order. */
 function addProperty(tx, where, name, schema, ui) {
   const box = container(tx.doc, where);
-  const props = tx.ensure(box.properties);
+  tx.ensure(box.properties);
   const before = displayOrder(tx.doc, box);
   if (!name || before.includes(name)) { throw new EditError("the name " + JSON.stringify(name) + " is taken"); }
   tx.put(box.properties, name, schema);
@@ -180,6 +180,32 @@ export const ACTIONS = {
     return addProperty(tx, where, wanted, new Map([["$ref", REF_PREFIX + key]]));
   },
   move(tx, { field, index }) { moveTo(tx, field, index); },
+  /** Move a field into another container (the form, a group, rows), at its end. */
+  moveInto(tx, { field, to }) {
+    const paths = fieldPaths(tx.doc, field);
+    const name = field.name;
+    if (JSON.stringify(to) === JSON.stringify(field.where)) { return name; }
+    if (JSON.stringify(to.slice(0, field.where.length + 1)) === JSON.stringify([...field.where, name])) {
+      throw new EditError("a group cannot go inside itself");
+    }
+    if (paths.rule || rulesOf(tx.doc, paths.box).some((r) => r.require.includes(name)) || testing(tx.doc, paths.box, name).length) {
+      throw new EditError("a condition uses this field: remove the condition first");
+    }
+    const schema = get(tx.doc, paths.schema);
+    if (to.length && isMap(schema) && schema.has("$ref")) {
+      throw new EditError("library fields can only be used at the top of the form");
+    }
+    const list = get(tx.doc, paths.box.required);
+    const required = Array.isArray(list) && list.includes(name);
+    const ui = get(tx.doc, paths.ui);
+    tx.remove(paths.box.properties, name);
+    withdraw(tx, paths.box.schema, "required", name);
+    tx.remove(paths.box.ui, name);
+    withdraw(tx, paths.box.ui, "ui:order", name);
+    addProperty(tx, to, name, schema, isMap(ui) ? ui : undefined);
+    if (required) { ACTIONS.setRequired(tx, { field: { where: to, name }, value: true }); }
+    return name;
+  },
   moveBy(tx, { field, by }) {
     const shown = displayOrder(tx.doc, container(tx.doc, field.where));
     moveTo(tx, field, shown.indexOf(field.name) + by);

@@ -6,7 +6,7 @@ import { ParseError, isMap, parse, serialize } from "./json.js";
 import { EditError, History, get } from "./document.js";
 import { perform } from "./actions.js";
 import { fieldOfPointer, formAdvanced, kindOf, listFields } from "./fields.js";
-import { fieldId, h, renderCanvas, renderFrame, renderPalette, renderPanel, say } from "./render.js";
+import { fieldId, h, renderCanvas, renderFrame, renderPalette, renderPanel, say, targetName } from "./render.js";
 import { renderSettings, watchSettings } from "./settings.js";
 
 const PARTS = ["schema", "uiSchema", "settings"];
@@ -162,6 +162,7 @@ function start(section, editor) {
     typing = options.merge || null;
     showError(null, "");
     if (action.do === "rename" && state.selected) { state.selected = { where: action.field.where, name: action.to }; }
+    if (action.do === "moveInto") { state.selected = { where: action.to, name: action.field.name }; }
     write();
     compute();
     draw({ panel: !options.merge });
@@ -208,6 +209,10 @@ function start(section, editor) {
     edit(action, options = {}) {
       const done = edit(action, options);
       if (done && (action.do === "moveBy" || action.do === "move")) { moveStatus(action.field); }
+      if (done && action.do === "moveInto") {
+        const box = state.containers.find((c) => JSON.stringify(c.where) === JSON.stringify(action.to));
+        status(say(strings, "movedInto", { label: labelOf(state.selected), place: box ? targetName(strings, box) : "" }));
+      }
     },
     add,
     select(field, focusPanel = false) {

@@ -47,7 +47,7 @@ const BASIC_ORDER = [
   "choice", "multi", "yesno", "file", "group", "rows",
 ];
 
-function targetName(strings, box) {
+export function targetName(strings, box) {
   if (!box.where.length) { return say(strings, "theForm"); }
   return say(strings, box.kind === "rows" ? "rowsOf" : "groupOf", { name: box.where.join(" › ") });
 }
@@ -311,6 +311,20 @@ function widgetControl(item, state, strings, on) {
   offered.map((w) => h("option", { value: w, selected: w === current ? "selected" : null }, w))));
 }
 
+/** Which container the field is in (the form, a group, rows), to move it to another. */
+function placeControl(item, state, strings, on) {
+  const self = [...item.field.where, item.field.name];
+  const boxes = state.containers.filter((box) => JSON.stringify(box.where.slice(0, self.length)) !== JSON.stringify(self));
+  if (boxes.length < 2) { return null; }
+  const here = JSON.stringify(item.field.where);
+  return control("tb-p-container", say(strings, "moveInto"), h("select", {
+    id: "tb-p-container", class: "form-control input-sm",
+    onchange: (e) => on.edit({ do: "moveInto", field: item.field, to: boxes[Number(e.target.value)].where },
+      { panel: true, focus: "tb-p-container" }),
+  }, boxes.map((box, i) => h("option", { value: String(i), selected: JSON.stringify(box.where) === here ? "selected" : null },
+    targetName(strings, box)))));
+}
+
 export function renderPanel(item, state, strings, on) {
   if (!item) {
     return h("div", { class: "tb-panel", id: "tb-panel" },
@@ -350,6 +364,7 @@ export function renderPanel(item, state, strings, on) {
     check("tb-p-readonly", say(strings, "readOnly"),
       item.ui.get("ui:readonly") === true || item.schema.get("readOnly") === true, toggle("setReadOnly")),
     check("tb-p-hidden", say(strings, "hidden"), item.ui.get("ui:widget") === "hidden", toggle("setHidden")),
+    placeControl(item, state, strings, on),
     item.advanced.length ? h("p", { class: "alert alert-warning tb-advanced-list", id: "tb-advanced" },
       say(strings, "advancedKept", { keys: item.advanced.join(", ") })) : null);
 }
