@@ -131,3 +131,23 @@ def test_a_field_moves_into_a_group_from_its_panel(
         "required": ["city"],
     }
     watch.assert_clean()
+
+
+def test_fields_reorder_by_dragging_with_the_mouse(
+    page: Page, live_server: str, e2e_app: Flask, watch: Watch
+) -> None:
+    sign_in(page, live_server, "admin")
+    key = new_template(page, live_server)
+    add_basic(page, "text", "first", "First")
+    add_basic(page, "text", "second", "Second")
+    assert canvas_names(page) == ["summary", "first", "second"]
+    item(page, "second").locator(".tb-grip").drag_to(item(page, "summary"))
+    expect(page.locator("#tb-status")).to_have_text("Moved Second to position 1 of 3.")
+    assert canvas_names(page) == ["second", "summary", "first"]
+    page.click("#tb-undo")
+    assert canvas_names(page) == ["summary", "first", "second"]
+    page.click("#tb-redo")
+    page.click("#save-draft")
+    expect(page.locator(".alert-success")).to_contain_text(f"Saved template {key} v1")
+    assert list(saved_body(e2e_app, key)["schema"]["properties"]) == ["second", "summary", "first"]
+    watch.assert_clean()
