@@ -122,19 +122,26 @@ def children(node: Node) -> list[Node]:
     return []
 
 
-def _ordered(keys: list[str], ui: dict[str, Any], path: str, ctx: Context) -> list[str]:
+def display_order(keys: list[str], ui: dict[str, Any]) -> list[str]:
+    """Property names in the order the form shows them: `ui:order` ("*" stands for the ones
+    it does not name), then the rest; names it gives that are not properties are skipped."""
     order = ui.get("ui:order")
     if not isinstance(order, list):
         return keys
     known = [k for k in order if k in keys or k == "*"]
-    for k in order:
-        if k not in keys and k != "*":
-            ctx.warn(f"ui:order names {k!r} at {path or '/'}, which is not a property.")
     rest = [k for k in keys if k not in known]
     if "*" in known:
         star = known.index("*")
         return [*known[:star], *rest, *(k for k in known[star + 1 :] if k != "*")]
     return [*known, *rest]
+
+
+def _ordered(keys: list[str], ui: dict[str, Any], path: str, ctx: Context) -> list[str]:
+    order = ui.get("ui:order")
+    for k in order if isinstance(order, list) else []:
+        if k not in keys and k != "*":
+            ctx.warn(f"ui:order names {k!r} at {path or '/'}, which is not a property.")
+    return display_order(keys, ui)
 
 
 def _present(key: str) -> Callable[[dict[str, Any]], bool]:

@@ -177,11 +177,12 @@ def _unique(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return list(dict.fromkeys(pairs))
 
 
-def settings_errors(settings: Any, schema: Any) -> dict[str, list[str]]:
-    """{pointer: [message]} for `settings.filters` entries that name no filterable field."""
+def settings_errors(settings: Any, schema: Any, ui_schema: Any = None) -> dict[str, list[str]]:
+    """{pointer: [message]} for `settings.filters` entries that name no filterable field (the
+    uiSchema counts: a string shown as a file widget is a file)."""
     if not isinstance(settings, dict) or not isinstance(settings.get("filters"), list):
         return {}
-    available = filterable(schema)
+    available = filterable(schema, ui_schema)
     errors: dict[str, list[str]] = {}
     for i, name in enumerate(settings["filters"]):
         if name not in available:

@@ -79,7 +79,7 @@ def check_template(body: dict[str, Any], lookup_field: LookupField) -> Checked:
     raise_if(errors)
     raise_if(ref_errors(resolved, "/schema"))
     raise_if(required_errors(schema, resolved))
-    raise_if(settings_errors(body.get("settings"), resolved))
+    raise_if(settings_errors(body.get("settings"), resolved, ui))
     compile_check(resolved, ui, "/schema")
     warnings = example_warnings(compile_form(resolved, ui), body.get("formData"))
     return Checked("template", body["key"], body["title"], body, resolved, ui, pins, warnings)

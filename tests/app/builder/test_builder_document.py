@@ -413,6 +413,27 @@ def test_rename_follows_required_order_ui_and_settings(builder: Harness) -> None
     assert after["settings"] == {"subject": "/x~1y", "list_columns": ["x/y"], "filters": ["x/y"]}
 
 
+def test_rename_delete_and_move_into_follow_the_settings(builder: Harness) -> None:
+    body = {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "a": {"type": "object", "properties": {"b": {"type": "string"}}},
+                "c": {"type": "string"},
+                "g": {"type": "object", "properties": {}},
+            },
+        },
+        "uiSchema": {},
+        "settings": {"subject": "/c", "list_columns": ["/a/b", "/c"], "filters": ["c"], "x": 1.0},
+    }
+    renamed = run(builder, body, [{"do": "rename", "field": {"where": [], "name": "a"}, "to": "z"}])
+    assert renamed["settings"]["list_columns"] == ["/z/b", "/c"]
+    deleted = run(builder, body, [{"do": "delete", "field": {"where": [], "name": "c"}}])
+    assert deleted["settings"] == {"list_columns": ["/a/b"], "filters": [], "x": 1.0}
+    moved = run(builder, body, [{"do": "moveInto", "field": {"where": [], "name": "a"}, "to": ["g"]}])
+    assert moved["settings"] == {"subject": "/c", "list_columns": ["/c"], "filters": ["c"], "x": 1.0}
+
+
 def test_enum_options_keep_their_representation(builder: Harness) -> None:
     body = TEMPLATES["refund"]
     reason = 4  # summary, order_number, refund_amount, currency, reason

@@ -118,6 +118,14 @@ def test_settings_errors_point_at_each_bad_filter() -> None:
     assert settings_errors(None, SCHEMA) == {}
 
 
+def test_a_text_shown_as_a_file_widget_is_no_filter() -> None:
+    ui = {"serial": {"ui:widget": "file"}}
+    assert settings_errors({"filters": ["serial"]}, SCHEMA) == {}
+    assert list(settings_errors({"filters": ["model", "serial"]}, SCHEMA, ui)) == [
+        "/settings/filters/1"
+    ]
+
+
 @given(st.lists(st.sampled_from(sorted(properties(SCHEMA))), unique=True))
 def test_named_filters_are_offered_exactly_when_they_pass_the_check(names: list[str]) -> None:
     settings = {"filters": names}

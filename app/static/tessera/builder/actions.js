@@ -132,16 +132,44 @@ function moveTo(tx, field, index) {
   tx.splice(orderPath, to > from ? at + 1 : at, 0, [field.name]);
 }
 
+/** A settings pointer (or plain name) with field `name` renamed `to`; undefined when it is not
+ * about that field. "/name" and "/name/inside" both are. */
+function renamedPointer(spelled, name, to) {
+  if (spelled === name) { return to; }
+  const token = "/" + pointerToken(name);
+  if (typeof spelled !== "string" || !(spelled === token || spelled.startsWith(token + "/"))) { return undefined; }
+  return "/" + pointerToken(to) + spelled.slice(token.length);
+}
+
 function renameInSettings(tx, name, to) {
   const settings = ["settings"];
   if (!isMap(get(tx.doc, settings))) { return; }
-  for (const spelled of [name, "/" + pointerToken(name)]) {
-    if (get(tx.doc, [...settings, "subject"]) === spelled) {
-      tx.put(settings, "subject", spelled === name ? to : "/" + pointerToken(to));
-    }
-    replaceIn(tx, [...settings, "list_columns"], spelled, spelled === name ? to : "/" + pointerToken(to));
-  }
+  const subject = renamedPointer(get(tx.doc, [...settings, "subject"]), name, to);
+  if (subject !== undefined) { tx.put(settings, "subject", subject); }
+  const columns = get(tx.doc, [...settings, "list_columns"]);
+  (Array.isArray(columns) ? columns : []).forEach((column, i) => {
+    const renamed = renamedPointer(column, name, to);
+    if (renamed !== undefined) { tx.splice([...settings, "list_columns"], i, 1, [renamed]); }
+  });
   replaceIn(tx, [...settings, "filters"], name, to);
+}
+
+/** Forget a field that left the top of the form in the subject, list columns and filters (an
+ * emptied column list goes; an emptied filter list stays `[]`: no filters, not all of them). */
+function forgetInSettings(tx, name) {
+  const settings = ["settings"];
+  if (!isMap(get(tx.doc, settings))) { return; }
+  const about = (spelled) => renamedPointer(spelled, name, name) !== undefined;
+  if (about(get(tx.doc, [...settings, "subject"]))) { tx.remove(settings, "subject"); }
+  const columns = get(tx.doc, [...settings, "list_columns"]);
+  if (Array.isArray(columns) && columns.some(about)) {
+    for (let i = columns.length - 1; i >= 0; i -= 1) { if (about(columns[i])) { tx.splice([...settings, "list_columns"], i, 1); } }
+    if (columns.length === 0) { tx.remove(settings, "list_columns"); }
+  }
+  const filters = get(tx.doc, [...settings, "filters"]);
+  if (Array.isArray(filters)) {
+    for (let i = filters.length - 1; i >= 0; i -= 1) { if (filters[i] === name) { tx.splice([...settings, "filters"], i, 1); } }
+  }
 }
 
 /** Where a field's option list is ({schema path, ui path, style, key}), or EditError. */
@@ -203,6 +231,7 @@ export const ACTIONS = {
     tx.remove(paths.box.ui, name);
     withdraw(tx, paths.box.ui, "ui:order", name);
     addProperty(tx, to, name, schema, isMap(ui) ? ui : undefined);
+    if (!field.where.length) { forgetInSettings(tx, name); }
     if (required) { ACTIONS.setRequired(tx, { field: { where: to, name }, value: true }); }
     return name;
   },
@@ -220,6 +249,7 @@ export const ACTIONS = {
     }
     tx.remove(paths.box.ui, field.name);
     withdraw(tx, paths.box.ui, "ui:order", field.name);
+    if (!field.where.length) { forgetInSettings(tx, field.name); }
   },
   rename(tx, { field, to }) {
     const paths = fieldPaths(tx.doc, field);
