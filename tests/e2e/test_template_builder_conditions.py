@@ -65,9 +65,23 @@ def test_admin_builds_the_refund_request_with_a_condition_by_clicking(
     preview.get_by_label("Request type").select_option("refund")
     expect(preview.get_by_label("Amount")).to_be_visible()
 
+    # Settings: the subject, list columns, a filter and the default department.
+    page.select_option("#tb-s-subject", "summary")
+    for column in ("order_number", "request_type", "amount"):
+        page.select_option("#tb-s-column-add", column)
+        page.click("#tb-s-column-add-button")
+    page.locator('#tb-s-filters .checkbox[data-name="request_type"] input').check()
+    page.select_option("#tb-s-department", "billing")
+
     page.click("#save-draft")
     expect(page.locator(".alert-success")).to_contain_text(f"Saved template {key} v1")
     body = saved_body(e2e_app, key)
+    assert body["settings"] == {
+        "subject": "/summary",
+        "default_department": "billing",
+        "list_columns": ["/order_number", "/request_type", "/amount"],
+        "filters": ["request_type"],
+    }
     assert body["schema"] == {
         "type": "object",
         "properties": {
