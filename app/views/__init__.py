@@ -17,6 +17,7 @@ from app.views.definitions import (
 from app.views.departments import DepartmentView, MembershipView
 from app.views.team import TeamView
 from app.views.tickets import TicketView
+from app.views.workflow_builder import WorkflowBuilderView
 from app.views.workflow_tools import WorkflowToolsView
 
 CONSOLE = "Console"
@@ -50,6 +51,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     )
     appbuilder.add_view_no_menu(WorkflowToolsView)
     appbuilder.add_view_no_menu(TemplateBuilderView)  # the template editor's palette
+    appbuilder.add_view_no_menu(WorkflowBuilderView)  # the workflow editor's custom fields
     notifications.register(appbuilder)  # the bell: its page, and the navbar's unread count
     appbuilder.add_link(
         "Operations", href="/ops/", icon="fa-tachometer", category=CONSOLE,

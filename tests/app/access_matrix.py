@@ -25,6 +25,7 @@ PATH_ARGS = {
     "export_type": "csv",
     "membership_id": "{agent5_membership}",
     "template": "refund",
+    "workflow": "refund",
 }
 
 MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
@@ -120,6 +121,11 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/definitions/workflows/try"): (302, 403, 403, 404),
     # The template builder's palette (library fields, widgets): Admin only, like the editor.
     ("GET", "/definitions/builder/palette"): (302, 403, 403, 200),
+    # The top-level fields of a posted form, for the builder's settings controls (Admin only);
+    # admin's bodiless call is 415 (the body must be JSON).
+    ("POST", "/definitions/builder/fields"): (302, 403, 403, 415),
+    # The workflow builder's custom fields of the templates following a workflow: Admin only.
+    ("GET", "/definitions/builder/workflow-fields/<workflow>"): (302, 403, 403, 200),
     # The workflow editor's route tester (Admin only); <pk> is a version that does not exist.
     ("GET", "/definitions/workflow-tools/route/<int:pk>"): (302, 403, 403, 404),
     ("POST", "/definitions/workflow-tools/route/<int:pk>"): (302, 403, 403, 404),
