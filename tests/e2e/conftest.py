@@ -5,12 +5,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from app.extensions import db
+from app.models import Definition
 from tests.conftest import build_app, dispose_engine
 
 CHROMIUM = "/usr/bin/chromium"
@@ -69,3 +73,17 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
     page.fill("input[name=password]", username)
     page.click("input[type=submit], button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def saved_body(app: Flask, key: str, kind: str = "template") -> dict[str, Any]:
+    """The body of the newest version of definition `key` (what a page's save stored)."""
+    with app.app_context():
+        row = db.session.scalars(
+            select(Definition)
+            .where(Definition.kind == kind, Definition.key == key)
+            .order_by(Definition.version.desc())
+        ).first()
+        assert row is not None, f"{kind} {key} was not saved"
+        body = dict(row.body)
+        db.session.remove()
+    return body

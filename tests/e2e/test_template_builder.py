@@ -13,29 +13,12 @@ from typing import Any
 
 from flask import Flask
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Definition
 from tests.e2e import test_csp
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import saved_body, sign_in
 from tests.e2e.test_csp import Watch
 
 watch = test_csp.watch  # console errors and CSP violations of the page, checked at the end
-
-
-def saved_body(app: Flask, key: str) -> dict[str, Any]:
-    """The body of the newest version of template `key`."""
-    with app.app_context():
-        row = db.session.scalars(
-            select(Definition)
-            .where(Definition.kind == "template", Definition.key == key)
-            .order_by(Definition.version.desc())
-        ).first()
-        assert row is not None, f"template {key} was not saved"
-        body = dict(row.body)
-        db.session.remove()
-    return body
 
 
 def canvas_names(page: Page) -> list[str]:

@@ -9,9 +9,9 @@ import json
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import saved_body, sign_in
 from tests.e2e.test_csp import Watch
-from tests.e2e.test_template_builder import canvas_names, item, new_template, saved_body, watch
+from tests.e2e.test_template_builder import canvas_names, item, new_template, watch
 
 __all__ = ["watch"]  # the fixture: console errors and CSP violations, checked at the end
 

@@ -13,9 +13,9 @@ from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e import test_csp
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import saved_body, sign_in
 from tests.e2e.test_csp import Watch
-from tests.e2e.test_template_builder import new_template, saved_body
+from tests.e2e.test_template_builder import new_template
 
 watch = test_csp.watch  # console errors and CSP violations of the page, checked at the end
 

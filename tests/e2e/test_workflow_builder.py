@@ -15,14 +15,12 @@ from typing import Any
 
 from flask import Flask
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
 from app.definitions import store
 from app.extensions import db
-from app.models import Definition
 from app.views import definition_editor as editor
 from tests.e2e import test_csp
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import saved_body, sign_in
 from tests.e2e.test_csp import Watch
 
 watch = test_csp.watch  # console errors and CSP violations of the page, checked at the end
@@ -43,20 +41,6 @@ def assert_clean(watch: Watch) -> None:
     """No console error, uncaught error or CSP violation but the preview's answer."""
     watch.console[:] = [line for line in watch.console if not PREVIEW_PROBLEMS.search(line)]
     watch.assert_clean()
-
-
-def saved_body(app: Flask, key: str) -> dict[str, Any]:
-    """The body of the newest version of workflow `key`."""
-    with app.app_context():
-        row = db.session.scalars(
-            select(Definition)
-            .where(Definition.kind == "workflow", Definition.key == key)
-            .order_by(Definition.version.desc())
-        ).first()
-        assert row is not None, f"workflow {key} was not saved"
-        body = dict(row.body)
-        db.session.remove()
-    return body
 
 
 def following_template(app: Flask, workflow: str) -> None:
@@ -225,7 +209,7 @@ def test_admin_builds_routing_sla_and_transitions_by_clicking(
     transitions.append(
         {"name": "send_review", "from": ["new"], "to": "review", "roles": ["agent", "head"]}
     )
-    assert saved_body(e2e_app, key) == {
+    assert saved_body(e2e_app, key, "workflow") == {
         "key": key,
         "title": "Claims",
         "states": [
@@ -390,7 +374,7 @@ def test_an_unknown_keyword_survives_and_json_edits_reach_the_builder(
     page.select_option("#wb-tr-4-to", "escalated")  # reopen goes to the new state
     page.click("#save-draft")
     expect(page.locator(".alert-success")).to_contain_text(f"Saved workflow {key} v1")
-    saved = saved_body(e2e_app, key)
+    saved = saved_body(e2e_app, key, "workflow")
     rules = saved["routing"]["rules"]
     assert [r["name"] for r in rules] == ["refunds", "large"]
     assert rules[1]["when"]["x-reviewed-by"] == {"team": "finance", "on": 20260101}

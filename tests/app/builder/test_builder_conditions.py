@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from tests.app.builder.test_builder_document import TEMPLATES, Harness, texts
 
-FORM = {
+FORM: dict[str, Any] = {
     "schema": {
         "type": "object",
         "properties": {
@@ -98,7 +98,7 @@ def test_show_when_moves_the_field_into_a_condition_and_keeps_its_place(builder:
 
 
 def test_a_second_condition_goes_into_all_of_and_tests_combine(builder: Harness) -> None:
-    actions = [
+    actions: list[dict[str, Any]] = [
         {
             "do": "showWhen",
             "field": field("amount"),
@@ -141,7 +141,7 @@ def test_a_second_condition_goes_into_all_of_and_tests_combine(builder: Harness)
 def test_removing_a_condition_shows_the_field_always_and_keeps_it_required(
     builder: Harness,
 ) -> None:
-    actions = [
+    actions: list[dict[str, Any]] = [
         {
             "do": "showWhen",
             "field": field("amount"),
@@ -158,7 +158,7 @@ def test_removing_a_condition_shows_the_field_always_and_keeps_it_required(
 
 
 def test_rename_follows_conditions_and_delete_refuses_a_tested_field(builder: Harness) -> None:
-    actions = [
+    actions: list[dict[str, Any]] = [
         {
             "do": "showWhen",
             "field": field("amount"),
@@ -182,7 +182,7 @@ def test_rename_follows_conditions_and_delete_refuses_a_tested_field(builder: Ha
 
 
 def test_tests_are_checked_before_anything_changes(builder: Harness) -> None:
-    bad = [
+    bad: list[tuple[dict[str, Any], str]] = [
         ({"path": ["amount"], "op": "is", "value": 1}, "cannot depend on itself"),
         ({"path": ["nope"], "op": "is", "value": 1}, "no field"),
         ({"path": ["type"], "op": "oneOf", "value": []}, "at least one value"),

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,13 +25,13 @@ from hypothesis import strategies as st
 
 from app.views import definition_editor as editor
 from forms import compile_form
+from tests.app.builder.node import NodeHarness, check_round_trip
 from tests.app.test_definitions_fuzz import template_bodies
 from tests.forms import suite
 
 HERE = Path(__file__).resolve().parent
 HARNESS = HERE / "builder_harness.mjs"
 DEMO = Path(__file__).resolve().parents[3] / "app" / "demo" / "definitions"
-NODE = "/usr/bin/node"
 PARTS = ("schema", "uiSchema", "settings")
 PROPERTIES = settings(
     max_examples=100,
@@ -59,42 +57,22 @@ CASES = list(
 )
 
 
-class Harness:
-    """The Node harness as a long-running process: one request line in, one answer line out."""
+class Harness(NodeHarness):
+    """The template builder's harness (builder_harness.mjs)."""
 
     def __init__(self) -> None:
-        node = shutil.which("node") or NODE
-        if not Path(node).exists():
-            pytest.fail(f"node is missing ({NODE}): the builder's tests need Node 20")
-        self.process = subprocess.Popen(
-            [node, str(HARNESS)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
+        super().__init__(HARNESS)
 
     def ask(
         self, parts: dict[str, str], actions: list[dict[str, Any]], pointers: Sequence[str] = ()
     ) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
         request = {
             "parts": parts,
             "library": LIBRARY,
             "actions": actions,
             "pointers": list(pointers),
         }
-        self.process.stdin.write(json.dumps(request) + "\n")  # ASCII: \u escapes for the rest
-        self.process.stdin.flush()
-        answer: dict[str, Any] = json.loads(self.process.stdout.readline())
-        assert "crash" not in answer, answer.get("crash")
-        return answer
-
-    def close(self) -> None:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=10)
-        self.process.stdout.close()
+        return self.send(request)
 
 
 @pytest.fixture(scope="module")
@@ -267,14 +245,6 @@ PROBES = {"schema": probed_schema, "uiSchema": probed_ui}
 # -- properties ---------------------------------------------------------------------------------
 
 
-def check_round_trip(answer: dict[str, Any], parts: dict[str, str]) -> None:
-    assert answer["read"] == parts, "read → write back changed the text"
-    for step in answer["steps"]:
-        if "refused" in step:
-            assert step["unchanged"], f"a refused action changed the document: {step}"
-    assert answer["restored"] == parts, "undoing every action did not restore the text"
-
-
 @pytest.mark.parametrize("key", sorted(TEMPLATES))
 def test_demo_template_reads_and_writes_back_unchanged(builder: Harness, key: str) -> None:
     parts = texts(TEMPLATES[key])
@@ -430,8 +400,15 @@ def test_rename_delete_and_move_into_follow_the_settings(builder: Harness) -> No
     assert renamed["settings"]["list_columns"] == ["/z/b", "/c"]
     deleted = run(builder, body, [{"do": "delete", "field": {"where": [], "name": "c"}}])
     assert deleted["settings"] == {"list_columns": ["/a/b"], "filters": [], "x": 1.0}
-    moved = run(builder, body, [{"do": "moveInto", "field": {"where": [], "name": "a"}, "to": ["g"]}])
-    assert moved["settings"] == {"subject": "/c", "list_columns": ["/c"], "filters": ["c"], "x": 1.0}
+    moved = run(
+        builder, body, [{"do": "moveInto", "field": {"where": [], "name": "a"}, "to": ["g"]}]
+    )
+    assert moved["settings"] == {
+        "subject": "/c",
+        "list_columns": ["/c"],
+        "filters": ["c"],
+        "x": 1.0,
+    }
 
 
 def test_enum_options_keep_their_representation(builder: Harness) -> None:

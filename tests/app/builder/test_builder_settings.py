@@ -16,8 +16,6 @@ server's answer (`app.views.builder.top_fields`) for the demo templates. The pro
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,13 +30,13 @@ from app.definitions.filterable import settings_errors
 from app.definitions.schema_checks import resolve_fields
 from app.views import definition_editor as editor
 from app.views.builder import top_fields
+from tests.app.builder.node import NodeHarness
 
 HERE = Path(__file__).resolve().parent
 HARNESS = HERE / "settings_harness.mjs"
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "app" / "demo" / "definitions"
 META = json.loads((ROOT / "app" / "definitions" / "schemas" / "template.json").read_text())
-NODE = "/usr/bin/node"
 PARTS = ("schema", "uiSchema", "settings")
 CHANNELS = ["agent", "web", "email", "api", "import"]
 PALETTE = {
@@ -79,17 +77,11 @@ def with_unknown(settings_value: dict[str, Any]) -> str:
     return json.dumps({"x-owner": OWNER, **settings_value}, indent=2, ensure_ascii=False)
 
 
-class Harness:
-    """The Node harness as a long-running process: one request line in, one answer line out."""
+class Harness(NodeHarness):
+    """The settings harness (settings_harness.mjs)."""
 
     def __init__(self) -> None:
-        node = shutil.which("node") or NODE
-        if not Path(node).exists():
-            pytest.fail(f"node is missing ({NODE}): the builder's tests need Node 20")
-        self.process = subprocess.Popen(
-            [node, str(HARNESS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            encoding="utf-8",
-        )  # fmt: skip
+        super().__init__(HARNESS)
 
     def ask(
         self,
@@ -97,28 +89,11 @@ class Harness:
         actions: list[dict[str, Any]],
         fields: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        request = {"parts": parts, "actions": actions, "fields": fields, "palette": PALETTE}
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
-        answer: dict[str, Any] = json.loads(self.process.stdout.readline())
-        assert "crash" not in answer, answer.get("crash")
-        return answer
+        return self.send({"parts": parts, "actions": actions, "fields": fields, "palette": PALETTE})
 
     def watch(self, texts: list[tuple[str, str, int]], settle: int = 0) -> dict[str, Any]:
         """`watchSettings` after each (schema text, uiSchema text, ms to wait)."""
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps({"watch": texts, "settle": settle}) + "\n")
-        self.process.stdin.flush()
-        answer: dict[str, Any] = json.loads(self.process.stdout.readline())
-        assert "crash" not in answer, answer.get("crash")
-        return answer
-
-    def close(self) -> None:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=10)
-        self.process.stdout.close()
+        return self.send({"watch": texts, "settle": settle})
 
 
 @pytest.fixture(scope="module")

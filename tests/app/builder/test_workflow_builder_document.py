@@ -13,8 +13,6 @@ them all. The documents: the demo workflows and the editor's starter. The proper
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.views import definition_editor as editor
+from tests.app.builder.node import NodeHarness, check_round_trip
 
 HERE = Path(__file__).resolve().parent
 HARNESS = HERE / "workflow_harness.mjs"
 DEMO = Path(__file__).resolve().parents[3] / "app" / "demo" / "definitions" / "workflow"
-NODE = "/usr/bin/node"
 PARTS = ("states", "transitions", "routing", "sla", "auto_close", "initial")
 PROPERTIES = settings(
     max_examples=100,
@@ -42,39 +40,16 @@ HAND_WRITTEN = {"complaint": {"senior"}, "triage": {"vip_requester"}}
 DOCUMENTS = [*WORKFLOWS.values(), editor.starter("workflow")]
 
 
-class Harness:
-    """The Node harness as a long-running process: one request line in, one answer line out."""
+class Harness(NodeHarness):
+    """The workflow builder's harness (workflow_harness.mjs)."""
 
     def __init__(self) -> None:
-        node = shutil.which("node") or NODE
-        if not Path(node).exists():
-            pytest.fail(f"node is missing ({NODE}): the builder's tests need Node 20")
-        self.process = subprocess.Popen(
-            [node, str(HARNESS)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
-
-    def send(self, request: dict[str, Any]) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps(request) + "\n")  # ASCII: \u escapes for the rest
-        self.process.stdin.flush()
-        answer: dict[str, Any] = json.loads(self.process.stdout.readline())
-        assert "crash" not in answer, answer.get("crash")
-        return answer
+        super().__init__(HARNESS)
 
     def ask(
         self, parts: dict[str, str], actions: list[dict[str, Any]], pointers: Sequence[str] = ()
     ) -> dict[str, Any]:
         return self.send({"parts": parts, "actions": actions, "pointers": list(pointers)})
-
-    def close(self) -> None:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=10)
-        self.process.stdout.close()
 
 
 @pytest.fixture(scope="module")
@@ -88,14 +63,6 @@ def texts(body: dict[str, Any]) -> dict[str, str]:
     """The parts the builder edits, as the editor's inputs hold them."""
     shown = editor.split("workflow", {"title": "", **body})
     return {name: shown[name] for name in PARTS}
-
-
-def check_round_trip(answer: dict[str, Any], parts: dict[str, str]) -> None:
-    assert answer["read"] == parts, "read → write back changed the text"
-    for step in answer["steps"]:
-        if "refused" in step:
-            assert step["unchanged"], f"a refused action changed the document: {step}"
-    assert answer["restored"] == parts, "undoing every action did not restore the text"
 
 
 def run(builder: Harness, body: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any]:
