@@ -42,7 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from app.tickets.fields import FieldKind, ensure_field_index  # noqa: E402
+from app.tickets.fields import FieldKind  # noqa: E402
+from app.tickets.indexing import ensure_sort_indexes  # noqa: E402
 from app.tickets.query import (  # noqa: E402
     UNASSIGNED,
     DateRange,
@@ -57,6 +58,7 @@ from app.tickets.query import (  # noqa: E402
     TicketFilters,
     count_tickets,
     encode_field_cursor,
+    encode_priority_cursor,
     explain,
     list_tickets,
     page_statement,
@@ -114,36 +116,47 @@ def psycopg_dsn(dsn: str) -> str:
 # Schema and data
 
 
+def _bench_config(url: str, update_perms: bool) -> Any:
+    from config import Config
+
+    attrs = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "FAB_UPDATE_PERMS": update_perms,
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "TESTING": True,
+    }
+    return type("BenchConfig", (Config,), attrs)
+
+
+def migrate(url: str) -> None:
+    """Run the migrations not yet applied (with --reuse: those added since the load)."""
+    os.environ.setdefault("TESSERA_INSTANCE_PATH", tempfile.mkdtemp(prefix="tessera-bench-"))
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app(_bench_config(url, False))
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def build_schema(url: str, db_name: str = DB_NAME) -> None:
     """Drop and create the database, run the migrations, sync roles, load the demo users."""
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{db_name}"')
     os.environ["TESSERA_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="tessera-bench-")
-    from flask_migrate import upgrade
-
     from app import create_app
     from app.demo import load_demo
     from app.extensions import db
-    from config import Config
 
-    def config(update_perms: bool) -> type[Config]:
-        attrs = {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "FAB_UPDATE_PERMS": update_perms,
-            "SECRET_KEY": "bench-" + "x" * 40,
-            "TESTING": True,
-        }
-        return type("BenchConfig", (Config,), attrs)
-
-    app = create_app(config(False))
+    migrate(url)
+    app = create_app(_bench_config(url, True))
     with app.app_context():
-        upgrade()
-        db.session.remove()
-        db.engine.dispose()
-    app = create_app(config(True))
-    with app.app_context():
-        app.appbuilder.add_permissions(update_perms=True)
+        app.appbuilder.add_permissions(update_perms=True)  # type: ignore[attr-defined]
         load_demo()
         db.session.remove()
         db.engine.dispose()
@@ -223,6 +236,8 @@ def search_text(row: tuple[Any, ...]) -> str:
     """A generated ticket's search text, as the ticket service writes it."""
     number, subject, name, email, data = row[0], row[3], row[8], row[9], json.loads(row[11])
     return document(number, subject, (name, email, None), data, SEARCHED_FIELDS)
+
+
 STATIC_INDEXES = [
     "ix_ticket_template_created",
     "ix_ticket_created",
@@ -232,6 +247,8 @@ STATIC_INDEXES = [
     "ix_ticket_template_updated",
     "ix_ticket_updated",
     "ix_ticket_search",  # the free-text search's trigram index (GIN)
+    "ix_ticket_template_priority",  # the priority sorts (migration 0012)
+    "ix_ticket_priority",
 ]
 
 
@@ -240,7 +257,9 @@ def load_tickets(engine: Engine, dsn: str, n: int) -> dict[str, float]:
     from app.tickets.models import Ticket
 
     with engine.connect() as conn:
-        departments = dict(conn.execute(text("SELECT key, id FROM department")).all())
+        departments: dict[str, int] = dict(
+            conn.execute(text("SELECT key, id FROM department")).all()
+        )
         agents = list(
             conn.execute(
                 text(
@@ -471,6 +490,43 @@ def sort_cases(n: int) -> list[Case]:
     ]
 
 
+def priority_cases(n: int, departments: dict[str, int]) -> list[Case]:
+    """Template 'repair' and two departments sorted by priority (`?sort=-priority`, urgent
+    first; ~1/6 urgent, 1/2 normal); "runs out": a cursor below the oldest urgent ticket."""
+
+    def sorted_by(sort: Sort, **kw: Any) -> Callable[[random.Random], TicketFilters]:
+        return lambda rng: TicketFilters(sort=sort, **kw)
+
+    def inside(rng: random.Random) -> str:
+        created = START + SPAN * rng.random()
+        return encode_priority_cursor("normal", created, rng.randrange(1, n + 1), Sort.PRIORITY)
+
+    def below_urgent(rng: random.Random) -> str:
+        return encode_priority_cursor("urgent", START, 1, Sort.PRIORITY_DESC)
+
+    repair = {"template": "repair"}
+    two = {"department_ids": [departments["repair"], departments["billing"]]}
+    return [
+        Case("priority sort: urgent first", sorted_by(Sort.PRIORITY_DESC, **repair)),
+        Case("priority sort: urgent first, page 2", sorted_by(Sort.PRIORITY_DESC, **repair), True),
+        Case(
+            "priority sort: low first, after a cursor inside normal",
+            sorted_by(Sort.PRIORITY, **repair),
+            after=inside,
+        ),
+        Case(
+            "priority sort: urgent first, page where urgent runs out",
+            sorted_by(Sort.PRIORITY_DESC, **repair),
+            after=below_urgent,
+        ),
+        Case(
+            "priority sort: two departments, urgent first, page 2",
+            sorted_by(Sort.PRIORITY_DESC, **two),
+            True,
+        ),
+    ]
+
+
 def search_cases() -> list[Case]:
     """Free-text search (`?q=`), newest first, in template 'repair' (≈ 35%) and across all."""
 
@@ -658,6 +714,13 @@ def page_cases(detail_ids: dict[str, list[int]]) -> list[PageCase]:
             "list sorted by a custom field (repair, serial number)",
             lambda rng, role: "/tickets/?template=repair&sort=f.serial_number",
         ),
+        PageCase(
+            "list sorted by priority (urgent first)", lambda rng, role: "/tickets/?sort=-priority"
+        ),
+        PageCase(
+            "list sorted by priority (repair, urgent first)",
+            lambda rng, role: "/tickets/?template=repair&sort=-priority",
+        ),
         PageCase("ticket page", lambda rng, role: f"/tickets/{rng.choice(detail_ids[role])}"),
     ]
 
@@ -796,6 +859,8 @@ def main() -> None:
     if not args.reuse:
         print(f"Building {DB_NAME} through the migrations ...", flush=True)
         build_schema(url)
+    else:
+        migrate(url)
     from app.tables import metadata
 
     metadata()  # maps every table, FAB's User included
@@ -820,12 +885,14 @@ def main() -> None:
         size = conn.execute(
             text("SELECT pg_size_pretty(pg_total_relation_size('ticket'))")
         ).scalar()
-        departments = dict(conn.execute(text("SELECT key, id FROM department")).all())
+        departments: dict[str, int] = dict(
+            conn.execute(text("SELECT key, id FROM department")).all()
+        )
     print(f"{n:,} tickets, table + indexes {size}.", flush=True)
 
     if args.pages_only:
         for field, kind in FIELDS:
-            ensure_field_index(engine, field, kind)
+            ensure_sort_indexes(engine, field, kind)
         analyze(engine)
         all_pages, pages = measure_pages(url, engine, args.runs, args.only)
         print_pages(all_pages, pages, n)
@@ -837,7 +904,9 @@ def main() -> None:
         engine.dispose()
         return
 
-    every_case = cases(departments) + search_cases() + sort_cases(n)
+    every_case = (
+        cases(departments) + search_cases() + sort_cases(n) + priority_cases(n, departments)
+    )
     all_cases = [c for c in every_case if args.only in c.name]
     drop_field_indexes(engine)
     without: dict[str, Result] = {}
@@ -849,7 +918,7 @@ def main() -> None:
 
     started = time.perf_counter()
     for field, kind in FIELDS:
-        ensure_field_index(engine, field, kind)
+        ensure_sort_indexes(engine, field, kind)
     built = time.perf_counter() - started
     analyze(engine)
     with engine.connect() as conn:

@@ -344,10 +344,13 @@ class TicketsApi(TesseraApi):
               false first, dates as ISO text, enums and text by code point, case-sensitive;
               ties newest first ascending, oldest first descending; tickets without the
               value last either way). Without `template` a custom-field sort is a 400.
+              `priority` sorts low < normal < high < urgent, `-priority` urgent first; ties
+              newest first either way.
             schema:
               oneOf:
               - {type: string, default: newest,
-                 enum: [newest, oldest, recently_updated, least_recently_updated, due]}
+                 enum: [newest, oldest, recently_updated, least_recently_updated, due,
+                        priority, -priority]}
               - {type: string, pattern: '^-?f\\.[A-Za-z_][A-Za-z0-9_]{0,63}$'}
           - {in: query, name: cursor, allowEmptyValue: true,
              description: "the next_cursor of a page of the same sort (and direction)",

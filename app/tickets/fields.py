@@ -169,6 +169,9 @@ FIELD_INDEX_PREFIXES = (
     "ix_ticket_ft_",
     "ix_ticket_fn_",
     "ix_ticket_fp_",
+    "ix_ticket_fnm_",  # the tickets missing a value, for the sorts (app/tickets/indexing.py)
+    "ix_ticket_fbm_",
+    "ix_ticket_fvm_",
 )
 
 # "Contains" filters (ILIKE '%...%') on text fields: a GIN trigram index from this extension

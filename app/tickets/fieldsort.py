@@ -26,7 +26,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, or_
+from sqlalchemy import ColumnElement, String, column, literal_column, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -103,8 +103,14 @@ def _is_flag(key: ColumnElement[Any]) -> ColumnElement[bool]:
     return key.in_(FLAGS)
 
 
+# The flags as SQL literals where they decide which rows lack a value: the partial index of
+# those rows (`missing_predicate`) has this very predicate, and a generic prepared plan proves
+# a partial index's predicate only from literals.
+_FLAG_LITERALS = tuple(literal_column(f"'{flag}'", String()) for flag in FLAGS)
+
+
 def _not_flag(key: ColumnElement[Any]) -> ColumnElement[bool]:
-    return or_(key.is_(None), key.not_in(FLAGS))
+    return or_(key.is_(None), key.not_in(_FLAG_LITERALS))
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,19 @@ def missing(sort: FieldSort) -> ColumnElement[bool]:
     """The rows without a value of the field's kind (NULL, or another type for booleans)."""
     order = order_of(sort)
     return order.lacks(order.key(sort.field))
+
+
+def missing_predicate(field: str, kind: FieldKind | str) -> str:
+    """PostgreSQL text of `missing` over an unqualified `data` column (a partial index's WHERE).
+
+    Compiled from the same expression a page's part 3 reads, so the planner finds the index
+    serves it.
+    """
+    from sqlalchemy.dialects import postgresql
+
+    order = ORDERS[FieldKind(kind)]
+    lacks = order.lacks(order.key(field, column("data")))
+    return str(lacks.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
 
 
 def values_from(sort: FieldSort, value: Any = None) -> tuple[str, ...] | None:
@@ -240,19 +259,47 @@ class Position:
     ticket_id: int
 
 
+def encode_keyed_cursor(key: Any, created_at: datetime, ticket_id: int, order: str) -> str:
+    """An opaque cursor for the position after a row of a list sorted by a key, then newest
+    first: `[key, created_at, id, order]` as JSON, base64url; `order` names the sort it is for."""
+    raw = json.dumps(
+        [key, created_at.isoformat(), ticket_id, order], separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_keyed_cursor(cursor: str, order: str) -> tuple[Any, datetime, int]:
+    """The (key as written, created_at, id) of a cursor of sort `order`; BadCursor when it is
+    not one of ours, or one of another sort (its position means nothing in this order)."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        decoded = json.loads(raw)
+        if not isinstance(decoded, list) or len(decoded) not in (2, 3, 4):
+            raise ValueError("shape")
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise BadCursor("Not a valid page cursor.") from exc
+    if len(decoded) != 4 or decoded[3] != order:
+        raise BadCursor("This page cursor belongs to another sort order.")
+    key, stamp, ticket_id, _ = decoded
+    try:
+        if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
+            raise ValueError("id")
+        if not 0 <= ticket_id <= MAX_ID:  # a larger id would be a database error
+            raise ValueError("id range")
+        if not isinstance(stamp, str):
+            raise ValueError("stamp")
+        return key, datetime.fromisoformat(stamp), ticket_id
+    except (ValueError, TypeError) as exc:
+        raise BadCursor("Not a valid page cursor.") from exc
+
+
 def encode_field_cursor(sort: FieldSort, key: Any, created_at: datetime, ticket_id: int) -> str:
     """An opaque cursor for the position after a row of a list sorted by `sort`.
 
     `key` is the row's `sort_key` as the database returned it (None: no value).
     """
-    order = order_of(sort)
-    value = None if key is None else order.dump(key)
-    raw = json.dumps(
-        [value, created_at.isoformat(), ticket_id, sort.value],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    ).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    value = None if key is None else order_of(sort).dump(key)
+    return encode_keyed_cursor(value, created_at, ticket_id, sort.value)
 
 
 def decode_field_cursor(cursor: str, sort: FieldSort) -> Position:
@@ -261,28 +308,8 @@ def decode_field_cursor(cursor: str, sort: FieldSort) -> Position:
     A cursor of another sort (a system sort, the other direction, another field) is refused:
     its position means nothing in this order. So is a value of another type than the kind's.
     """
+    value, stamp, ticket_id = decode_keyed_cursor(cursor, sort.value)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        decoded = json.loads(raw)
-        if not isinstance(decoded, list) or len(decoded) not in (2, 3, 4):
-            raise ValueError("shape")
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise BadCursor("Not a valid page cursor.") from exc
-    if len(decoded) != 4 or decoded[3] != sort.value:
-        raise BadCursor("This page cursor belongs to another sort order.")
-    value, stamp, ticket_id, _ = decoded
-    try:
-        if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
-            raise ValueError("id")
-        if not 0 <= ticket_id <= MAX_ID:  # a larger id would be a database error
-            raise ValueError("id range")
-        if not isinstance(stamp, str):
-            raise ValueError("stamp")
-        position = Position(
-            None if value is None else order_of(sort).load(value),
-            datetime.fromisoformat(stamp),
-            ticket_id,
-        )
+        return Position(None if value is None else order_of(sort).load(value), stamp, ticket_id)
     except (ValueError, TypeError, OverflowError) as exc:
         raise BadCursor("Not a valid page cursor.") from exc
-    return position

@@ -12,8 +12,9 @@ API and the list page alike:
     f.<field>.contains       substring (case-insensitive)
     f.<field>.is             boolean: true or false
 
-and the sort (`read_sort`): a system sort's name (`newest`, `oldest`, ...), or `f.<field>` /
-`-f.<field>` for a custom field of the list's template, ascending / descending.
+and the sort (`read_sort`): a system sort's name (`newest`, `oldest`, `priority`, `-priority`,
+...), or `f.<field>` / `-f.<field>` for a custom field of the list's template, ascending /
+descending.
 """
 
 from __future__ import annotations
@@ -113,6 +114,10 @@ class Sort(enum.StrEnum):
     RECENTLY_UPDATED = "recently_updated"  # updated_at DESC
     LEAST_RECENTLY_UPDATED = "least_recently_updated"  # updated_at ASC: untouched longest
     DUE = "due"  # resolution_due_at ASC, tickets without a due time (no SLA, paused) last
+    # By priority (low < normal < high < urgent, `Priority`'s order, not the text's), ties
+    # newest first (created_at DESC, id DESC) either way (`query._priority_statement`).
+    PRIORITY = "priority"  # low first
+    PRIORITY_DESC = "-priority"  # urgent first
 
 
 @dataclass(frozen=True)

@@ -221,6 +221,9 @@ Index("ix_ticket_updated", *_UPDATED)
 Index("ix_ticket_department_created", Ticket.department_id, *_NEWEST)
 Index("ix_ticket_assignee_created", Ticket.assignee_id, *_NEWEST)
 Index("ix_ticket_creator_created", Ticket.created_by_id, *_NEWEST)  # "Created by me"
+# The priority sort (`sort=priority`) reads one range per priority (migration 0012).
+Index("ix_ticket_template_priority", Ticket.template, Ticket.priority, *_NEWEST)
+Index("ix_ticket_priority", Ticket.priority, *_NEWEST)
 # Free-text search (`app.tickets.search`): a GIN trigram index on PostgreSQL (pg_trgm, migration
 # 0010). SQLite has no use for it: there it is partial on a false condition, so it stays empty.
 Index(

@@ -10,7 +10,8 @@ exactly, and to JSON1 on SQLite. `page_statement` is what `list_tickets` runs an
 - Sorts (`Sort`): newest or oldest created, recently or least recently updated, resolution due
   soonest (tickets without a due time last); keyset pages on (sort column, id), each cursor
   valid for its own sort only. On a template's list also a custom field (`FieldSort`,
-  `?sort=f.<field>` / `-f.<field>`): see `_field_sort_statement`.
+  `?sort=f.<field>` / `-f.<field>`): see `_field_sort_statement`. By priority
+  (`priority` / `-priority`, ties newest first): see `_priority_statement`.
 - Equality, number, prefix, contains and boolean filters: one `ORDER BY <sort> LIMIT n`
   statement; the planner picks the per-field index or the walk down the sort's index.
 - Date ranges, newest first: a probe of the newest candidates, else (PostgreSQL, whole days, a
@@ -59,7 +60,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ClauseElement
-from sqlalchemy.sql.selectable import CTE, Subquery
+from sqlalchemy.sql.selectable import CTE, CompoundSelect, Subquery
 
 from app.limits import MAX_ID
 from app.tickets.conditions import (
@@ -75,7 +76,9 @@ from app.tickets.fieldsort import (
     ROW_VALUE,
     Position,
     decode_field_cursor,
+    decode_keyed_cursor,
     encode_field_cursor,
+    encode_keyed_cursor,
     has_value,
     key_order,
     missing,
@@ -102,7 +105,7 @@ from app.tickets.filters import (
     as_sort,
     read_sort,
 )
-from app.tickets.models import Ticket
+from app.tickets.models import Priority, Ticket
 from app.tickets.search import SearchMode
 
 __all__ = [  # the filters are re-exported: views and APIs import everything from here
@@ -138,8 +141,10 @@ __all__ = [  # the filters are re-exported: views and APIs import everything fro
     "day_walk_field",
     "decode_cursor",
     "decode_field_cursor",
+    "decode_priority_cursor",
     "encode_cursor",
     "encode_field_cursor",
+    "encode_priority_cursor",
     "estimate_tickets",
     "explain",
     "field_condition",
@@ -160,7 +165,8 @@ COUNT_CAP = 1000  # counts stop here: "1,000+" is shown instead of counting furt
 # ---------------------------------------------------------------------------------------------
 # Sorts and cursors
 
-# Each sort's key: (Ticket column, descending); ties break on id the same way.
+# Each column sort's key: (Ticket column, descending); ties break on id the same way. (The
+# priority sorts have cursors and statements of their own: `_priority_statement`.)
 SORT_KEYS: dict[Sort, tuple[str, bool]] = {
     Sort.NEWEST: ("created_at", True),
     Sort.OLDEST: ("created_at", False),
@@ -185,9 +191,7 @@ def _order(sort: Sort) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
     return column_.asc(), Ticket.id.asc()
 
 
-def encode_cursor(
-    stamp: datetime | None, ticket_id: int, sort: Sort | str = Sort.NEWEST
-) -> str:
+def encode_cursor(stamp: datetime | None, ticket_id: int, sort: Sort | str = Sort.NEWEST) -> str:
     """An opaque cursor for the position after (stamp, id) in `sort`'s order.
 
     `stamp` is the sort's column of the last row shown (created_at, updated_at, or the due
@@ -199,9 +203,7 @@ def encode_cursor(
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(
-    cursor: str, sort: Sort | str = Sort.NEWEST
-) -> tuple[datetime | None, int]:
+def decode_cursor(cursor: str, sort: Sort | str = Sort.NEWEST) -> tuple[datetime | None, int]:
     """The (stamp, id) a cursor of `sort` stands for; BadCursor when it is not one of ours.
 
     A cursor made for another sort is refused too: its position means nothing in this order
@@ -237,6 +239,8 @@ def check_cursor(cursor: str, sort: Sort | FieldSort | str) -> None:
     order = as_order(sort)
     if isinstance(order, FieldSort):
         decode_field_cursor(cursor, order)
+    elif order in PRIORITY_SORTS:
+        decode_priority_cursor(cursor, order)
     else:
         decode_cursor(cursor, order)
 
@@ -294,6 +298,8 @@ def list_statement(
     if isinstance(order, FieldSort):
         return _field_sort_statement(filters, order, after, limit)
     sort = order
+    if sort in PRIORITY_SORTS:
+        return _priority_statement(filters, sort, after, limit)
     keyset = _keyset(after, sort)
     if sort is Sort.NEWEST and any(_is_date(f) for f in filters.fields):
         return _date_range_statement(filters, keyset, limit, day_walk)
@@ -340,6 +346,20 @@ def _field_sort_statement(
     if position is not None and position.value is None:
         lacking.append(_beyond(position, sort))
     parts.append(select(Ticket.id).where(*lacking).order_by(*tie))
+    page = _chained(parts, limit)
+    shown = case((has_value(sort), key))  # the key, NULL for the tickets without a value
+    return (
+        select(Ticket, shown.label("sort_key"))
+        .where(Ticket.id.in_(page))
+        .order_by(missing(sort), key_order(sort, shown), *tie)
+        .limit(_rows(limit + 1))
+    )
+
+
+def _chained(parts: list[Select[Any]], limit: int) -> CompoundSelect:
+    """The ids of `parts` (each cut to `limit + 1`), a part read only when those before it found
+    `limit` rows or fewer (a one-time filter on their counts): a page past the first parts
+    costs about what a first page does."""
     ctes: list[CTE] = []
     for n, part in enumerate(parts):
         if ctes:
@@ -350,14 +370,7 @@ def _field_sort_statement(
             .cte(f"part{n}")
             .prefix_with("MATERIALIZED", dialect="postgresql")
         )
-    page = union_all(*(select(c.c.id) for c in ctes))
-    shown = case((has_value(sort), key))  # the key, NULL for the tickets without a value
-    return (
-        select(Ticket, shown.label("sort_key"))
-        .where(Ticket.id.in_(page))
-        .order_by(missing(sort), key_order(sort, shown), *tie)
-        .limit(_rows(limit + 1))
-    )
+    return union_all(*(select(c.c.id) for c in ctes))
 
 
 def _valued_parts(
@@ -410,6 +423,76 @@ def _cursor_value(sort: FieldSort, position: Position) -> Any:
         select(sort_key(sort, row.c.data))
         .where(row.c.id == bindparam("row_id", position.ticket_id, type_=Ticket.id.type))
         .scalar_subquery()
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The priority sorts
+
+# Lowest first (`Priority`'s order, not the text's); `-priority` reads it the other way round.
+PRIORITIES = tuple(p.value for p in Priority)
+PRIORITY_SORTS = frozenset({Sort.PRIORITY, Sort.PRIORITY_DESC})
+
+
+def _priorities(sort: Sort, start: str | None = None) -> tuple[str, ...]:
+    """The priorities in `sort`'s order, from `start` on (all of them for None)."""
+    ordered = PRIORITIES[::-1] if sort is Sort.PRIORITY_DESC else PRIORITIES
+    return ordered if start is None else ordered[ordered.index(start) :]
+
+
+def encode_priority_cursor(priority: str, created_at: datetime, ticket_id: int, sort: Sort) -> str:
+    """An opaque cursor for the position after a row of a list sorted by priority."""
+    return encode_keyed_cursor(priority, created_at, ticket_id, sort.value)
+
+
+def decode_priority_cursor(cursor: str, sort: Sort) -> tuple[str, datetime, int]:
+    """The (priority, created_at, id) a cursor of `sort` stands for; BadCursor otherwise."""
+    priority, stamp, ticket_id = decode_keyed_cursor(cursor, sort.value)
+    if priority not in PRIORITIES:
+        raise BadCursor("Not a valid page cursor.")
+    return str(priority), stamp, ticket_id
+
+
+def _priority_statement(
+    filters: TicketFilters, sort: Sort, after: str | None, limit: int
+) -> Select[Any]:
+    """A page sorted by priority, in one statement: one index range per priority.
+
+    Part n reads the tickets of the n-th priority in the sort's order, newest first, through
+    `(template, priority, created_at DESC, id DESC)` (a template's list) or `(priority,
+    created_at DESC, id DESC)`; after a cursor the parts start at its priority, the first one
+    below its (created_at, id). Parts run in turn while those before found `limit` rows or
+    fewer (`_chained`), so a page where a priority runs out reads into the next one and no
+    further. An ordinal CASE over the column would make one range of an expression index, but
+    a cursor inside a priority would then be a range the index cannot start at (it reads the
+    priority's rows before the cursor again); equality per priority needs a plain column index.
+    """
+    where = conditions(filters)
+    start: str | None = None
+    beyond: list[ColumnElement[bool]] = []
+    if after is not None:
+        start, stamp, ticket_id = decode_priority_cursor(after, sort)
+        mark = tuple_(
+            bindparam("after_stamp", stamp, type_=Ticket.created_at.type),
+            bindparam("after_id", ticket_id, type_=Ticket.id.type),
+        )
+        beyond = [tuple_(Ticket.created_at, Ticket.id) < mark]
+    shown = _priorities(sort, start)
+    # A priority the filters leave out has no part (its walk would find nothing); the cursor's
+    # own stays when it is the only one left (a cursor of other filters: an empty page).
+    kept = [v for v in shown if filters.priorities is None or v in filters.priorities]
+    parts = [
+        select(Ticket.id)
+        .where(*where, Ticket.priority == value, *(beyond if value == shown[0] else []))
+        .order_by(*_tie(newest=True))
+        for value in kept or shown[:1]
+    ]
+    rank = case({value: n for n, value in enumerate(_priorities(sort))}, value=Ticket.priority)
+    return (
+        select(Ticket)
+        .where(Ticket.id.in_(_chained(parts, limit)))
+        .order_by(rank, *_tie(newest=True))
+        .limit(_rows(limit + 1))
     )
 
 
@@ -712,6 +795,9 @@ def list_tickets(
         return TicketPage(rows, None)
     rows = rows[:limit]
     last = rows[-1]
+    if order in PRIORITY_SORTS:
+        cursor = encode_priority_cursor(last.priority, last.created_at, last.id, order)
+        return TicketPage(rows, cursor)
     return TicketPage(rows, encode_cursor(getattr(last, SORT_KEYS[order][0]), last.id, order))
 
 

@@ -79,6 +79,8 @@ SORTS = {
     query.Sort.RECENTLY_UPDATED: "Recently updated",
     query.Sort.LEAST_RECENTLY_UPDATED: "Least recently updated",
     query.Sort.DUE: "Resolution due soonest",
+    query.Sort.PRIORITY_DESC: "Priority, urgent first",
+    query.Sort.PRIORITY: "Priority, low first",
 }
 
 
@@ -107,14 +109,18 @@ def read_sort(
 
 # The sortable column headers: (first sort, the other direction or None). Numbers follow
 # creation order, so the number column sorts by created_at. Only sorts that keyset pagination
-# supports (`query.SORT_KEYS`) are offered; the due time sorts soonest first only.
+# supports (`query.SORT_KEYS`, the priority sorts) are offered; the due time sorts soonest
+# first only, the priority urgent first, then low first.
 SORT_COLUMNS: dict[str, tuple[query.Sort, query.Sort | None]] = {
     "number": (query.Sort.NEWEST, query.Sort.OLDEST),
     "created": (query.Sort.NEWEST, query.Sort.OLDEST),
     "updated": (query.Sort.RECENTLY_UPDATED, query.Sort.LEAST_RECENTLY_UPDATED),
     "due": (query.Sort.DUE, None),
+    "priority": (query.Sort.PRIORITY_DESC, query.Sort.PRIORITY),
 }
-ASCENDING = frozenset({query.Sort.OLDEST, query.Sort.LEAST_RECENTLY_UPDATED, query.Sort.DUE})
+ASCENDING = frozenset(
+    {query.Sort.OLDEST, query.Sort.LEAST_RECENTLY_UPDATED, query.Sort.DUE, query.Sort.PRIORITY}
+)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -202,15 +203,22 @@ def test_field_cursor_contents() -> None:
     cursor = encode_field_cursor(amount, Decimal("12345678901234567890.125"), stamp, 7)
     found = decode_field_cursor(cursor, amount)
     assert (found.value, found.created_at, found.ticket_id) == (
-        Decimal("12345678901234567890.125"), stamp, 7,
+        Decimal("12345678901234567890.125"),
+        stamp,
+        7,
     )
     assert json.loads(base64.urlsafe_b64decode(cursor + "==")) == [
-        "12345678901234567890.125", stamp.isoformat(), 7, "-f.amount",
+        "12345678901234567890.125",
+        stamp.isoformat(),
+        7,
+        "-f.amount",
     ]
     vip = FieldSort("vip", "boolean")
     assert decode_field_cursor(encode_field_cursor(vip, "true", stamp, 7), vip).value == "true"
-    assert json.loads(base64.urlsafe_b64decode(encode_field_cursor(vip, "false", stamp, 7) + "=="))[
-        0] is False
+    assert (
+        json.loads(base64.urlsafe_b64decode(encode_field_cursor(vip, "false", stamp, 7) + "=="))[0]
+        is False
+    )
     assert decode_field_cursor(encode_field_cursor(vip, None, stamp, 7), vip).value is None
     day = FieldSort("due", "date")
     assert decode_field_cursor(encode_field_cursor(day, "2026-01-02", stamp, 7), day).value == (
@@ -278,11 +286,12 @@ def sort_indexes(_session_app: Flask) -> Iterator[None]:
             yield
             return
         for field, kind in KINDS.items():
-            ensure_field_index(db.engine, field, kind)
+            indexing.ensure_sort_indexes(db.engine, field, kind)
         yield
         db.session.remove()
         for field, kind in KINDS.items():
             drop_field_index(db.engine, field, kind)
+            drop_indexes(db.engine, [indexing.missing_index_name(field, kind)])
 
 
 @pytest.mark.backend("postgresql")
@@ -309,6 +318,8 @@ def test_field_sorts_walk_the_field_index(
             # ones) and the tickets without a value
             assert len(parts) == (2 if after is None and sort.kind != "boolean" else 3), plan
             assert f"{direction} {index} " in parts[0], plan
+            # the tickets without a value: their own partial index, in creation order
+            assert f" {indexing.missing_index_name(sort.field, sort.kind)} " in parts[-1], plan
             assert not any("Sort" in part for part in parts), plan
         conn.rollback()
 
@@ -330,6 +341,46 @@ def test_a_page_past_the_values_skips_the_value_walks(
     assert [t.id for t in list_tickets(filters, page.next_cursor, 500).tickets] == want[
         first_lacking + 1 :
     ]
+
+
+@pytest.mark.backend("postgresql")
+@pytest.mark.usefixtures("sort_indexes")
+@pytest.mark.parametrize("kind", ["number", "boolean", "date"])
+def test_where_no_ticket_lacks_the_value_the_last_page_reads_nothing_more(
+    backend: str, setting: Setting, kind: str
+) -> None:
+    """With every ticket valued, the part after the values finds its index empty at once."""
+    field = next(f for f, k in KINDS.items() if k == kind)
+    values = {"number": 3, "boolean": True, "date": "2022-03-04"}
+    insert_tickets(
+        [
+            {
+                "template": setting.template,
+                "department_id": setting.department_id,
+                "data": {field: values[kind]},
+                "created_at": START + timedelta(hours=n),
+                "updated_at": START + timedelta(hours=n),
+            }
+            for n in range(5)
+        ]
+    )
+    sort = FieldSort(field, kind)
+    filters = TicketFilters(template=setting.template, sort=sort)
+    page = list_tickets(filters, limit=5)
+    assert len(page.tickets) == 5 and page.next_cursor is None
+    last = page.tickets[-1]
+    after = encode_field_cursor(
+        sort, values[kind] if kind != "boolean" else "true", last.created_at, last.id
+    )
+    assert list_tickets(filters, after=after, limit=5).tickets == []
+    with db.engine.connect() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+        plan = explain(conn, list_statement(filters, after), analyze=True)
+        conn.rollback()
+    lacking = plan.split("CTE part")[-1].split("\n  ->  ")[0]
+    index = indexing.missing_index_name(field, kind)
+    assert re.search(rf"Index (Only )?Scan using {index} .*rows=0 loops=1", lacking), plan
 
 
 def test_sorting_is_the_same_with_other_filters(setting: Setting, stored: list[Stored]) -> None:
@@ -367,6 +418,13 @@ def test_reconcile_builds_the_sortable_shape_and_lists_the_old_one_unused(
         done = indexing.reconcile()
         new = field_index_names(field, "number")[0]
         assert new.startswith("ix_ticket_fns_") and new in done.built
+        lacking = indexing.missing_index_name(field, "number")
+        assert lacking.startswith("ix_ticket_fnm_") and lacking in done.built
+        ddl = db.session.scalar(
+            text("SELECT pg_get_indexdef(CAST(:n AS regclass))"), {"n": lacking}
+        )
+        assert "(template, created_at DESC, id DESC) WHERE" in str(ddl), ddl
+        assert str(ddl).endswith("END IS NULL)"), ddl
         assert old in done.unused and old in indexing.existing()
         ddl = db.session.scalar(text("SELECT pg_get_indexdef(CAST(:n AS regclass))"), {"n": new})
         assert "CASE" in str(ddl) and "created_at DESC, id DESC" in str(ddl), ddl
@@ -375,7 +433,11 @@ def test_reconcile_builds_the_sortable_shape_and_lists_the_old_one_unused(
         assert old in dropped.unused and old not in indexing.existing()
     finally:
         db.session.rollback()
-        drop_indexes(db.engine, [old, field_index_names(field, "number")[0]])
+        built = [
+            field_index_names(field, "number")[0],
+            indexing.missing_index_name(field, "number"),
+        ]
+        drop_indexes(db.engine, [old, *built])
 
 
 @pytest.mark.backend("postgresql")
@@ -388,6 +450,7 @@ def test_pages_remember_whether_a_day_index_is_there(
     monkeypatch.setattr(query.time, "monotonic", lambda: clock[0])
     query.forget_day_indexes()
     db.session.commit()
+
     def known() -> bool:
         found = query.day_index_known(db.session, field)
         db.session.commit()  # CREATE/DROP INDEX CONCURRENTLY wait for open transactions
