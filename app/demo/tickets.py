@@ -217,8 +217,11 @@ def _opened_at(rng: random.Random, now: datetime) -> datetime:
     """More of them lately; mostly in Shanghai office hours (01:00-10:00 UTC), some at any hour."""
     day = now - SPREAD * rng.random() ** 1.6
     if rng.random() < 0.8:
-        day = day.replace(hour=rng.randint(1, 9), minute=rng.randint(0, 59))
-    return min(day, now - QUIET - timedelta(minutes=1))
+        office = day.replace(hour=rng.randint(1, 9), minute=rng.randint(0, 59))
+        day = office if office >= now - SPREAD else day  # never before the SPREAD
+    latest = now - QUIET - timedelta(minutes=1)
+    # Too late: some time in the hour before, not all at one instant (they open oldest first).
+    return day if day <= latest else latest - timedelta(seconds=3600 * rng.random())
 
 
 def plan_tickets(count: int, now: datetime, seed: int = SEED) -> list[Story]:
