@@ -6,8 +6,9 @@ import { ParseError, isMap, parse, serialize } from "./json.js";
 import { EditError, History, get } from "./document.js";
 import { perform } from "./actions.js";
 import { fieldOfPointer, formAdvanced, kindOf, listFields } from "./fields.js";
-import { fieldId, h, renderCanvas, renderFrame, renderPalette, renderPanel, say, targetName } from "./render.js";
+import { fieldId, renderCanvas, renderFrame, renderPalette, renderPanel, say, targetName } from "./render.js";
 import { renderSettings, watchSettings } from "./settings.js";
+import { wireEditor } from "./wiring.js";
 
 const PARTS = ["schema", "uiSchema", "settings"];
 
@@ -353,33 +354,9 @@ function start(section, editor) {
   showTab(state.problem ? "json" : "builder");
   loadLibrary();
 
-  for (const part of PARTS) {
-    if (!areas[part]) { continue; }
-    areas[part].addEventListener("input", () => {
-      if (writing) { return; }
-      read();
-      compute();
-      draw();
-    });
-  }
-  const format = document.getElementById("format-json");
-  if (format) { format.addEventListener("click", () => { read(); compute(); draw(); }); }
-  section.addEventListener("focusout", (event) => {
-    if (event.target.id && event.target.id === typing) { typing = null; }
+  wireEditor(section, {
+    areas, writing: () => writing, reread: () => { read(); compute(); draw(); },
+    typed: (id) => { if (id === typing) { typing = null; } }, step, ready: "#preview-form",
+    previewed: (errors) => { collectErrors(errors); draw({ panel: false }); },
   });
-  section.addEventListener("keydown", (event) => {
-    const inInput = /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName);
-    if (inInput || !(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z") { return; }
-    event.preventDefault();
-    step(event.shiftKey ? "redo" : "undo");
-  });
-  const pane = document.getElementById("preview-pane");
-  if (pane) {
-    new MutationObserver(() => {
-      if (pane.querySelector(".tessera-preview-errors") || pane.querySelector("#preview-form")) {
-        collectErrors(pane.querySelector(".tessera-preview-errors") || h("div"));
-        draw({ panel: false });
-      }
-    }).observe(pane, { childList: true });
-  }
 }

@@ -3,6 +3,7 @@
  * shows them as lists, tables and grids, and writes every edit back into them with an `input`
  * event, so the diagram, the checks and saving work as for typing. Typing in them re-reads. */
 import { parse } from "../builder/json.js";
+import { wireEditor } from "../builder/wiring.js";
 import { EditError, History } from "../builder/document.js";
 import { perform } from "./actions.js";
 import { PARTS, TEXT_PARTS, partTexts, readParts } from "./parts.js";
@@ -12,7 +13,7 @@ import { SECTIONS, renderFrame, renderOther, sectionOf } from "./render.js";
 import { renderStates, renderTransitions } from "./render_states.js";
 import { renderRouting } from "./render_routing.js";
 import { renderSla } from "./render_sla.js";
-import { h, say } from "./controls.js";
+import { say } from "./controls.js";
 
 const PANELS = { states: renderStates, transitions: renderTransitions, routing: renderRouting, sla: renderSla };
 const PALETTE = ["departments", "skills", "priorities", "roles", "categories", "strategies", "channels"];
@@ -307,36 +308,11 @@ function start(section, editor) {
   showTab(state.problem ? "json" : "builder");
   refreshData(Promise.all([loadPalette(), loadFields()]));
 
-  for (const part of PARTS) {
-    if (!areas[part]) { continue; }
-    areas[part].addEventListener("input", () => {
-      if (writing) { return; }
-      read();
-      compute();
-      draw();
-    });
-  }
   const key = slot("def-key");
   if (key && !key.readOnly) { key.addEventListener("change", () => refreshData(loadFields())); }
-  const format = document.getElementById("format-json");
-  if (format) { format.addEventListener("click", () => { read(); compute(); draw(); }); }
-  section.addEventListener("focusout", (event) => {
-    if (event.target.id && event.target.id === typing) { typing = null; }
+  wireEditor(section, {
+    areas, writing: () => writing, reread: () => { read(); compute(); draw(); },
+    typed: (id) => { if (id === typing) { typing = null; } }, step, ready: "#workflow-outline",
+    previewed: (errors) => { collectErrors(errors); showErrors(); },
   });
-  section.addEventListener("keydown", (event) => {
-    const inInput = /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName);
-    if (inInput || !(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z") { return; }
-    event.preventDefault();
-    step(event.shiftKey ? "redo" : "undo");
-  });
-  const pane = document.getElementById("preview-pane");
-  if (pane) {
-    new MutationObserver(() => {
-      const errors = pane.querySelector(".tessera-preview-errors");
-      if (errors || pane.querySelector("#workflow-outline")) {
-        collectErrors(errors || h("div"));
-        showErrors();
-      }
-    }).observe(pane, { childList: true });
-  }
 }
