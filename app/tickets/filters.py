@@ -115,7 +115,7 @@ class Sort(enum.StrEnum):
     LEAST_RECENTLY_UPDATED = "least_recently_updated"  # updated_at ASC: untouched longest
     DUE = "due"  # resolution_due_at ASC, tickets without a due time (no SLA, paused) last
     # By priority (low < normal < high < urgent, `Priority`'s order, not the text's), ties
-    # newest first (created_at DESC, id DESC) either way (`query._priority_statement`).
+    # newest first (created_at DESC, id DESC) either way (`keyedsort.priority_statement`).
     PRIORITY = "priority"  # low first
     PRIORITY_DESC = "-priority"  # urgent first
 

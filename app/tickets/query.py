@@ -10,8 +10,8 @@ exactly, and to JSON1 on SQLite. `page_statement` is what `list_tickets` runs an
 - Sorts (`Sort`): newest or oldest created, recently or least recently updated, resolution due
   soonest (tickets without a due time last); keyset pages on (sort column, id), each cursor
   valid for its own sort only. On a template's list also a custom field (`FieldSort`,
-  `?sort=f.<field>` / `-f.<field>`): see `_field_sort_statement`. By priority
-  (`priority` / `-priority`, ties newest first): see `_priority_statement`.
+  `?sort=f.<field>` / `-f.<field>`): see `field_sort_statement`. By priority
+  (`priority` / `-priority`, ties newest first): see `priority_statement`.
 - Equality, number, prefix, contains and boolean filters: one `ORDER BY <sort> LIMIT n`
   statement; the planner picks the per-field index or the walk down the sort's index.
 - Date ranges, newest first: a probe of the newest candidates, else (PostgreSQL, whole days, a
@@ -29,21 +29,17 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import operator
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import reduce
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Select,
     and_,
     bindparam,
-    case,
     column,
     exists,
     func,
@@ -60,7 +56,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ClauseElement
-from sqlalchemy.sql.selectable import CTE, CompoundSelect, Subquery
+from sqlalchemy.sql.selectable import CTE, Subquery
 
 from app.limits import MAX_ID
 from app.tickets.conditions import (
@@ -73,19 +69,9 @@ from app.tickets.conditions import (
 from app.tickets.errors import BadCursor, BadFilter
 from app.tickets.fields import FieldKind, FieldText, check_field_name, field_index_names
 from app.tickets.fieldsort import (
-    ROW_VALUE,
-    Position,
     decode_field_cursor,
-    decode_keyed_cursor,
     encode_field_cursor,
-    encode_keyed_cursor,
-    has_value,
-    key_order,
-    missing,
-    sort_key,
-    values_from,
 )
-from app.tickets.fieldsort import after as after_value
 from app.tickets.filters import (
     UNASSIGNED,
     DateRange,
@@ -105,7 +91,15 @@ from app.tickets.filters import (
     as_sort,
     read_sort,
 )
-from app.tickets.models import Priority, Ticket
+from app.tickets.keyedsort import (
+    PRIORITY_SORTS,
+    decode_priority_cursor,
+    encode_priority_cursor,
+    field_sort_statement,
+    priority_statement,
+    rows,
+)
+from app.tickets.models import Ticket
 from app.tickets.search import SearchMode
 
 __all__ = [  # the filters are re-exported: views and APIs import everything from here
@@ -166,7 +160,7 @@ COUNT_CAP = 1000  # counts stop here: "1,000+" is shown instead of counting furt
 # Sorts and cursors
 
 # Each column sort's key: (Ticket column, descending); ties break on id the same way. (The
-# priority sorts have cursors and statements of their own: `_priority_statement`.)
+# priority sorts have cursors and statements of their own: `priority_statement`.)
 SORT_KEYS: dict[Sort, tuple[str, bool]] = {
     Sort.NEWEST: ("created_at", True),
     Sort.OLDEST: ("created_at", False),
@@ -274,11 +268,6 @@ def _is_date(f: FieldFilter) -> bool:
     return isinstance(f, DateRange)
 
 
-def _rows(n: int) -> ColumnElement[int]:
-    # LIMIT as a literal: a generic prepared plan then still knows it is a small page.
-    return literal_column(str(int(n)), Integer)
-
-
 def list_statement(
     filters: TicketFilters,
     after: str | None = None,
@@ -290,16 +279,16 @@ def list_statement(
     `day_walk=True` lets a date-range page walk the days of its window (`_day_walk`, PostgreSQL
     only): pass it only when `day_walk_field` names a field and `day_index_ready` says its index
     exists, as `page_statement` does. The rows are the same either way. Sorted by a custom
-    field, each row comes with its sort key (`_field_sort_statement`).
+    field, each row comes with its sort key (`field_sort_statement`).
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise BadFilter(f"limit must be between 1 and {MAX_LIMIT}.")
     order = as_order(filters.sort)
     if isinstance(order, FieldSort):
-        return _field_sort_statement(filters, order, after, limit)
+        return field_sort_statement(filters, order, after, limit)
     sort = order
     if sort in PRIORITY_SORTS:
-        return _priority_statement(filters, sort, after, limit)
+        return priority_statement(filters, sort, after, limit)
     keyset = _keyset(after, sort)
     if sort is Sort.NEWEST and any(_is_date(f) for f in filters.fields):
         return _date_range_statement(filters, keyset, limit, day_walk)
@@ -307,192 +296,7 @@ def list_statement(
         select(Ticket)
         .where(*conditions(filters), *keyset)
         .order_by(*_order(sort))
-        .limit(_rows(limit + 1))
-    )
-
-
-def _field_sort_statement(
-    filters: TicketFilters, sort: FieldSort, after: str | None, limit: int
-) -> Select[Any]:
-    """A page sorted by a custom field, in one statement: at most three index walks.
-
-    The order is (value, created_at DESC, id DESC) ascending, its exact reverse descending,
-    and the tickets without a value last (`app.tickets.fieldsort`). Each part below reads one
-    index range in its own order and stops after `limit + 1` rows:
-
-    1. after a cursor on a value, the rest of that value's tickets (index range: the value,
-       then the cursor's (created_at, id));
-    2. the values after it (the first page: every value), walking the field's index
-       (`(template, <expr>, created_at DESC, id DESC)`); booleans instead read false, then
-       true (or the other way round) by equality, each a range of that index in order;
-    3. the tickets without a value, walking `(template, created_at DESC, id DESC)` (after a
-       cursor that stands on one, the part alone).
-
-    A part runs only when those before it found `limit` rows or fewer (a one-time filter), so
-    a page past the first value reads about `limit + 1` index entries, as a first page does.
-    Part 3 reads the template's tickets in creation order until it finds tickets without a
-    value: quick where they are common, a walk over the template on the one page where values
-    run out when there are none (bench/list_bench.py, "page where values run out"). The
-    outer SELECT puts the (at most 3 × (limit + 1)) rows in order.
-    """
-    key = sort_key(sort)
-    where = conditions(filters)
-    position = decode_field_cursor(after, sort) if after is not None else None
-    tie = _tie(newest=not sort.descending)
-    parts: list[Select[Any]] = []
-    if position is None or position.value is not None:
-        parts += _valued_parts(sort, where, position)
-    lacking = [*where, missing(sort)]
-    if position is not None and position.value is None:
-        lacking.append(_beyond(position, sort))
-    parts.append(select(Ticket.id).where(*lacking).order_by(*tie))
-    page = _chained(parts, limit)
-    shown = case((has_value(sort), key))  # the key, NULL for the tickets without a value
-    return (
-        select(Ticket, shown.label("sort_key"))
-        .where(Ticket.id.in_(page))
-        .order_by(missing(sort), key_order(sort, shown), *tie)
-        .limit(_rows(limit + 1))
-    )
-
-
-def _chained(parts: list[Select[Any]], limit: int) -> CompoundSelect:
-    """The ids of `parts` (each cut to `limit + 1`), a part read only when those before it found
-    `limit` rows or fewer (a one-time filter on their counts): a page past the first parts
-    costs about what a first page does."""
-    ctes: list[CTE] = []
-    for n, part in enumerate(parts):
-        if ctes:
-            counts = [select(func.count()).select_from(c).scalar_subquery() for c in ctes]
-            part = part.where(reduce(operator.add, counts) <= limit)
-        ctes.append(
-            part.limit(_rows(limit + 1))
-            .cte(f"part{n}")
-            .prefix_with("MATERIALIZED", dialect="postgresql")
-        )
-    return union_all(*(select(c.c.id) for c in ctes))
-
-
-def _valued_parts(
-    sort: FieldSort, where: list[ColumnElement[bool]], position: Position | None
-) -> list[Select[Any]]:
-    """The parts of a page that read rows with a value (parts 1 and 2 of the statement).
-
-    A kind of a few values (booleans) reads each of them by equality instead of part 2.
-    """
-    key = sort_key(sort)
-    few = values_from(sort, None if position is None else position.value)
-    if few is not None:
-        parts = [select(Ticket.id).where(*where, key == value) for value in few]
-        if position is not None:
-            parts[0] = parts[0].where(_beyond(position, sort))
-        return [part.order_by(*_tie(newest=not sort.descending)) for part in parts]
-    tie = _tie(newest=not sort.descending)
-    valued = [*where, has_value(sort)]
-    parts = []
-    if position is not None:
-        bound = _cursor_value(sort, position)
-        same = select(Ticket.id).where(*valued, key == bound, _beyond(position, sort))
-        parts.append(same.order_by(*tie))
-        valued.append(after_value(sort, bound))
-    parts.append(select(Ticket.id).where(*valued).order_by(key_order(sort), *tie))
-    return parts
-
-
-def _tie(newest: bool) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-    """The order among equal values: newest first (ascending sorts) or oldest first."""
-    if newest:
-        return Ticket.created_at.desc(), Ticket.id.desc()
-    return Ticket.created_at.asc(), Ticket.id.asc()
-
-
-def _beyond(position: Position, sort: FieldSort) -> ColumnElement[bool]:
-    """Rows after the cursor's (created_at, id) in the order among equal values."""
-    row = tuple_(Ticket.created_at, Ticket.id)
-    stamp = bindparam("after_stamp", position.created_at, type_=Ticket.created_at.type)
-    mark = tuple_(stamp, bindparam("after_id", position.ticket_id, type_=Ticket.id.type))
-    return row > mark if sort.descending else row < mark
-
-
-def _cursor_value(sort: FieldSort, position: Position) -> Any:
-    """The cursor's value, or (after a long text value) its row's value read again."""
-    if position.value is not ROW_VALUE:
-        return position.value
-    row = Ticket.__table__.alias("cursor_row")
-    return (
-        select(sort_key(sort, row.c.data))
-        .where(row.c.id == bindparam("row_id", position.ticket_id, type_=Ticket.id.type))
-        .scalar_subquery()
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# The priority sorts
-
-# Lowest first (`Priority`'s order, not the text's); `-priority` reads it the other way round.
-PRIORITIES = tuple(p.value for p in Priority)
-PRIORITY_SORTS = frozenset({Sort.PRIORITY, Sort.PRIORITY_DESC})
-
-
-def _priorities(sort: Sort, start: str | None = None) -> tuple[str, ...]:
-    """The priorities in `sort`'s order, from `start` on (all of them for None)."""
-    ordered = PRIORITIES[::-1] if sort is Sort.PRIORITY_DESC else PRIORITIES
-    return ordered if start is None else ordered[ordered.index(start) :]
-
-
-def encode_priority_cursor(priority: str, created_at: datetime, ticket_id: int, sort: Sort) -> str:
-    """An opaque cursor for the position after a row of a list sorted by priority."""
-    return encode_keyed_cursor(priority, created_at, ticket_id, sort.value)
-
-
-def decode_priority_cursor(cursor: str, sort: Sort) -> tuple[str, datetime, int]:
-    """The (priority, created_at, id) a cursor of `sort` stands for; BadCursor otherwise."""
-    priority, stamp, ticket_id = decode_keyed_cursor(cursor, sort.value)
-    if priority not in PRIORITIES:
-        raise BadCursor("Not a valid page cursor.")
-    return str(priority), stamp, ticket_id
-
-
-def _priority_statement(
-    filters: TicketFilters, sort: Sort, after: str | None, limit: int
-) -> Select[Any]:
-    """A page sorted by priority, in one statement: one index range per priority.
-
-    Part n reads the tickets of the n-th priority in the sort's order, newest first, through
-    `(template, priority, created_at DESC, id DESC)` (a template's list) or `(priority,
-    created_at DESC, id DESC)`; after a cursor the parts start at its priority, the first one
-    below its (created_at, id). Parts run in turn while those before found `limit` rows or
-    fewer (`_chained`), so a page where a priority runs out reads into the next one and no
-    further. An ordinal CASE over the column would make one range of an expression index, but
-    a cursor inside a priority would then be a range the index cannot start at (it reads the
-    priority's rows before the cursor again); equality per priority needs a plain column index.
-    """
-    where = conditions(filters)
-    start: str | None = None
-    beyond: list[ColumnElement[bool]] = []
-    if after is not None:
-        start, stamp, ticket_id = decode_priority_cursor(after, sort)
-        mark = tuple_(
-            bindparam("after_stamp", stamp, type_=Ticket.created_at.type),
-            bindparam("after_id", ticket_id, type_=Ticket.id.type),
-        )
-        beyond = [tuple_(Ticket.created_at, Ticket.id) < mark]
-    shown = _priorities(sort, start)
-    # A priority the filters leave out has no part (its walk would find nothing); the cursor's
-    # own stays when it is the only one left (a cursor of other filters: an empty page).
-    kept = [v for v in shown if filters.priorities is None or v in filters.priorities]
-    parts = [
-        select(Ticket.id)
-        .where(*where, Ticket.priority == value, *(beyond if value == shown[0] else []))
-        .order_by(*_tie(newest=True))
-        for value in kept or shown[:1]
-    ]
-    rank = case({value: n for n, value in enumerate(_priorities(sort))}, value=Ticket.priority)
-    return (
-        select(Ticket)
-        .where(Ticket.id.in_(_chained(parts, limit)))
-        .order_by(rank, *_tie(newest=True))
-        .limit(_rows(limit + 1))
+        .limit(rows(limit + 1))
     )
 
 
@@ -552,14 +356,14 @@ def _probe(
         select(Ticket.id, Ticket.created_at, Ticket.data)
         .where(*others, *keyset)
         .order_by(*_order(Sort.NEWEST))
-        .limit(_rows(PROBE_ROWS))
+        .limit(rows(PROBE_ROWS))
         .subquery("recent")
     )
     return (
         select(recent.c.id, recent.c.created_at)
         .where(*(field_condition(f, recent.c.data) for f in dates))
         .order_by(recent.c.created_at.desc(), recent.c.id.desc())
-        .limit(_rows(limit + 1))
+        .limit(rows(limit + 1))
         .cte("probe")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
@@ -581,7 +385,7 @@ def _collected(
     return (
         select(matches.c.id)
         .order_by(matches.c.created_at.desc(), matches.c.id.desc())
-        .limit(_rows(limit + 1))
+        .limit(rows(limit + 1))
         .subquery("collected")
     )
 
@@ -597,7 +401,7 @@ def _in_order(
         select(Ticket.id)
         .where(*conditions(filters), *keyset, gate)
         .order_by(*_order(Sort.NEWEST))
-        .limit(_rows(limit + 1))
+        .limit(rows(limit + 1))
         .subquery("in_order")
     )
 
@@ -725,7 +529,7 @@ def _day_walk(
     bound = func.coalesce(
         select(tops.c.created_at)
         .order_by(tops.c.created_at.desc())
-        .offset(_rows(limit))
+        .offset(rows(limit))
         .limit(1)
         .scalar_subquery(),
         literal_column("'-infinity'::timestamptz"),
@@ -734,7 +538,7 @@ def _day_walk(
         select(Ticket.id, Ticket.created_at)
         .where(day == tops.c.day, Ticket.created_at >= bound, *others)
         .order_by(*_order(Sort.NEWEST))
-        .limit(_rows(limit + 1))
+        .limit(rows(limit + 1))
         .lateral("day_newest")
     )
     return (
@@ -743,7 +547,7 @@ def _day_walk(
         .join(newest, true())
         .where(tops.c.created_at >= bound)
         .order_by(newest.c.created_at.desc(), newest.c.id.desc())
-        .limit(_rows(limit + 1))
+        .limit(rows(limit + 1))
         .subquery("walked")
     )
 
@@ -754,7 +558,7 @@ def count_statement(filters: TicketFilters, cap: int) -> Select[int]:
         select(literal(1).label("one"))
         .select_from(Ticket)  # custom-field conditions alone name no table
         .where(*conditions(filters))
-        .limit(_rows(cap + 1))
+        .limit(rows(cap + 1))
     )
     return select(func.count()).select_from(capped.subquery("capped"))
 
