@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 
@@ -705,6 +706,12 @@ def page_cases(detail_ids: dict[str, list[int]]) -> list[PageCase]:
         first, last = _window(rng, 33, recent=True)
         return f"/tickets/?template=repair&f.purchase_date.from={first}&f.purchase_date.to={last}"
 
+    def searched(rng: random.Random, _role: str) -> str:  # two words: ~1% of the template
+        return "/tickets/?template=repair&q=" + quote(" ".join(rng.sample(WORDS, 2)))
+
+    def searched_rare(rng: random.Random, _role: str) -> str:  # digits of serials and numbers
+        return f"/tickets/?q={rng.randrange(10**5):05d}"
+
     return [
         PageCase("list, all tickets", lambda rng, role: "/tickets/"),
         PageCase("list, mine", lambda rng, role: "/tickets/?view=mine"),
@@ -721,6 +728,8 @@ def page_cases(detail_ids: dict[str, list[int]]) -> list[PageCase]:
             "list sorted by priority (repair, urgent first)",
             lambda rng, role: "/tickets/?template=repair&sort=-priority",
         ),
+        PageCase("searched list (repair, two words, ~1%)", searched),
+        PageCase("searched list (rare digits, all templates)", searched_rare),
         PageCase("ticket page", lambda rng, role: f"/tickets/{rng.choice(detail_ids[role])}"),
     ]
 

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Department
 from app.tickets.access import users_by_id
 from app.tickets.models import Attachment, Comment, Ticket, TicketEvent
+from app.tickets.query import COUNT_CAP, SEARCH_PROBE_ROWS
 
 
 def departments_by_id(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -256,7 +257,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "result": {"type": "array", "items": _ref("Ticket")},
             "next_cursor": {**_MAYBE_TEXT, "description": "Give it as `cursor` for the next page"},
             "count": _ID,
-            "count_capped": {"type": "boolean", "description": "count stopped at its cap"},
+            "count_capped": {
+                "type": "boolean",
+                "description": f"counting stopped early: at least `count` tickets match (more "
+                f"than {COUNT_CAP:,} when count is {COUNT_CAP:,}; a search counts among "
+                f"{SEARCH_PROBE_ROWS:,} candidates)",
+            },
         }
     ),
 }

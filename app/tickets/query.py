@@ -21,7 +21,8 @@ exactly, and to JSON1 on SQLite. `page_statement` is what `list_tickets` runs an
 - Free-text search (`Search`, `?q=`): `search_text LIKE` a pattern, served by the trigram
   index for rare terms and by the sort's walk for common ones (`conditions.search_condition`).
 - Counts: capped at `cap + 1` rows, and answered from the planner's estimate when that is far
-  above the cap.
+  above the cap; a search expected to match more than the cap counts among a bounded number of
+  candidates and may answer a lower bound ("at least n", `count_tickets`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import binascii
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +66,7 @@ from app.tickets.conditions import (
     field_condition,
     like_pattern,
     prefix_successor,
+    search_condition,
 )
 from app.tickets.errors import BadCursor, BadFilter
 from app.tickets.fields import FieldKind, FieldText, check_field_name, field_index_names
@@ -104,6 +106,7 @@ from app.tickets.search import SearchMode
 
 __all__ = [  # the filters are re-exported: views and APIs import everything from here
     "COUNT_CAP",
+    "SEARCH_PROBE_ROWS",
     "DEFAULT_LIMIT",
     "FIELD_FILTERS",
     "MAX_LIMIT",
@@ -149,6 +152,7 @@ __all__ = [  # the filters are re-exported: views and APIs import everything fro
     "page_statement",
     "prefix_successor",
     "read_sort",
+    "search_probe_statement",
 ]
 
 DEFAULT_LIMIT = 50
@@ -563,6 +567,29 @@ def count_statement(filters: TicketFilters, cap: int) -> Select[int]:
     return select(func.count()).select_from(capped.subquery("capped"))
 
 
+# A search's count reads at most this many of the tickets the other filters match (about 7 ms
+# at a million tickets, bench/README.md): how many rows a term needs before it has matched
+# `cap + 1` times cannot be known in advance (a ~1% term read ~150,000 rows, 263 ms p50).
+SEARCH_PROBE_ROWS = 5_000
+
+
+def search_probe_statement(
+    filters: TicketFilters, probe: int = SEARCH_PROBE_ROWS
+) -> Select[int, int]:
+    """(matches, rows read): the search's matches among at most `probe` of the tickets the
+    other filters match, in whichever order the planner reads them cheapest."""
+    hit = search_condition(filters.search) if filters.search is not None else None
+    if hit is None:
+        raise ValueError("search_probe_statement needs a search term")
+    candidates = (
+        select(hit.label("hit"))
+        .where(*conditions(replace(filters, search=None)))
+        .limit(rows(probe))
+        .subquery("candidates")
+    )
+    return select(func.count().filter(candidates.c.hit), func.count()).select_from(candidates)
+
+
 @dataclass(frozen=True)
 class TicketPage:
     """One page of tickets in the filters' sort order, and the next page's cursor (None: last)."""
@@ -620,13 +647,19 @@ ESTIMATE_MARGIN = 10
 
 
 def count_tickets(
-    filters: TicketFilters, cap: int = COUNT_CAP, session: Session | None = None
+    filters: TicketFilters,
+    cap: int = COUNT_CAP,
+    session: Session | None = None,
+    at_least: int = 0,
 ) -> tuple[int, bool]:
-    """(number of matching tickets up to `cap`, whether there are more than `cap`).
+    """(n, more): `more` False: exactly n tickets match; True: at least n match, and more than
+    `cap` when n is `cap`.
 
     Never an unbounded count: a LIMIT-capped subquery, skipped on PostgreSQL when the planner
     expects far more than `cap` rows (a LIMIT-ed scan can still read half the table when the
-    matches sit together in an old part of it).
+    matches sit together in an old part of it). A search the planner expects to match more
+    than `cap` tickets counts its matches among `SEARCH_PROBE_ROWS` candidates only: n is then
+    a lower bound, never below `at_least` (what the caller has seen already, e.g. a full page).
     """
     if cap < 1:
         raise BadFilter("cap must be at least 1.")
@@ -634,8 +667,20 @@ def count_tickets(
     estimate = estimate_tickets(filters, s)
     if estimate is not None and estimate > cap * ESTIMATE_MARGIN:
         return cap, True
+    if estimate is not None and estimate > cap and search_probed(filters):
+        found, read = s.execute(search_probe_statement(filters, SEARCH_PROBE_ROWS)).one()
+        if found > cap:
+            return cap, True
+        if read < SEARCH_PROBE_ROWS:  # every candidate was read: the count is exact
+            return int(found), False
+        return min(max(int(found), at_least), cap), True
     n = int(s.scalar(count_statement(filters, cap)) or 0)
     return (cap, True) if n > cap else (n, False)
+
+
+def search_probed(filters: TicketFilters) -> bool:
+    """Whether the filters have a search term (a blank one searches nothing)."""
+    return filters.search is not None and search_condition(filters.search) is not None
 
 
 def estimate_tickets(filters: TicketFilters, session: Session | None = None) -> int | None:

@@ -417,7 +417,8 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
                 shown = len(page.tickets)
                 count, capped = (COUNT_CAP, True) if shown > COUNT_CAP else (shown, False)
             else:
-                count, capped = query.count_tickets(filters, cap=COUNT_CAP)
+                seen = len(page.tickets) + (page.next_cursor is not None)
+                count, capped = query.count_tickets(filters, cap=COUNT_CAP, at_least=seen)
         except (BadFilter, BadCursor) as exc:
             db.session.rollback()
             error = str(exc)
@@ -432,8 +433,9 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
                 "tessera/tickets/list.html",
                 view=view, views=VIEWS, tf=tf, templates=_published_templates(),
                 specs=specs, columns=columns, tickets=page.tickets, count=count,
-                capped=capped, cap=COUNT_CAP, next_args=next_args, args=request.args,
-                departments=departments, users=users, display=lists.display, error=error,
+                capped=capped, cap=COUNT_CAP, probe=query.SEARCH_PROBE_ROWS, next_args=next_args,
+                args=request.args, departments=departments, users=users, display=lists.display,
+                error=error,
                 sla_text=lists.sla_text, title="Tickets", sort_value=sort.value,
                 sorts=lists.sort_options(column_sorts, {c.name: c.title for c in columns}),
                 sort_links=lists.sort_links(request.args, sort, column_sorts), choices=choices,

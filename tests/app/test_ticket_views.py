@@ -538,6 +538,26 @@ def test_billing_agent_cannot_reach_a_repair_ticket(app: Flask, client_as: Any) 
     assert number in admin.get("/tickets/?view=all&template=repair").text
 
 
+def test_a_probed_search_count_says_at_least(
+    app: Flask, client_as: Any, monkeypatch: Any
+) -> None:
+    from app.tickets import query
+
+    base = order_number()[:-1]
+    for i in "123":
+        make_ticket(app, "refund", "billing", refund_data(base + i, summary=f"Probe {base}"))
+    # the planner expects more than the cap, and the probe reads one candidate only
+    monkeypatch.setattr(query, "estimate_tickets", lambda filters, session=None: 1001)
+    monkeypatch.setattr(query, "SEARCH_PROBE_ROWS", 1)
+    agent = client_as("agent")
+    page = agent.get("/tickets/", query_string={"template": "refund", "q": base, "limit": 2})
+    assert page.status_code == 200
+    # at least the page's 2 rows and the next page's first
+    assert "At least 3 tickets (a search stops counting after 1 ticket)" in page.text
+    api = agent.get("/api/v1/tickets/", query_string={"template": "refund", "q": base, "limit": 2})
+    assert (api.json["count"], api.json["count_capped"]) == (3, True)
+
+
 def test_capped_count_is_said_and_values_are_escaped(
     app: Flask, client_as: Any, monkeypatch: Any
 ) -> None:

@@ -252,3 +252,66 @@ def test_a_trigram_index_serves_the_search(
         short = query.list_statement(TicketFilters(search=Search(term[:1], mode)))
         assert "ix_ticket_search" in query.explain(conn, short)
     db.session.rollback()
+
+
+def _probed(
+    monkeypatch: pytest.MonkeyPatch, estimate: int, probe: int | None = None
+) -> None:
+    """Make the planner's estimate `estimate` (and the probe `probe` rows), on both backends."""
+    monkeypatch.setattr(query, "estimate_tickets", lambda filters, session=None: estimate)
+    if probe is not None:
+        monkeypatch.setattr(query, "SEARCH_PROBE_ROWS", probe)
+
+
+def test_a_search_probe_counts_matches_among_the_other_filters_candidates(
+    setting: Setting, new_ticket: Callable[..., Ticket]
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    for n in range(4):
+        new_ticket(subject=f"Probe{tag} {n}")
+    for n in range(2):
+        new_ticket(subject=f"Other {n}")
+    filters = TicketFilters(department_ids={setting.department_id}, search=Search(f"probe{tag}"))
+    assert tuple(db.session.execute(query.search_probe_statement(filters)).one()) == (4, 6)
+    found, read = db.session.execute(query.search_probe_statement(filters, probe=3)).one()
+    assert read == 3 and 1 <= found <= 3
+    with pytest.raises(ValueError):
+        query.search_probe_statement(TicketFilters(search=Search("  ")))
+
+
+def test_a_search_expected_above_the_cap_counts_from_the_probe(
+    setting: Setting, new_ticket: Callable[..., Ticket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    for n in range(4):
+        new_ticket(subject=f"Many{tag} {n}")
+    new_ticket(subject="Unrelated")
+    filters = TicketFilters(department_ids={setting.department_id}, search=Search(f"many{tag}"))
+    monkeypatch.setattr(query, "count_statement", None)  # the probe answers, never a count
+    _probed(monkeypatch, estimate=11)
+    # every candidate read (5 < the probe's rows): the count is exact
+    assert query.count_tickets(filters, cap=10) == (4, False)
+    # more matches than the cap among the candidates
+    _probed(monkeypatch, estimate=4)
+    assert query.count_tickets(filters, cap=3) == (3, True)
+    # the probe stops before the candidates do: a lower bound, at least what was seen
+    _probed(monkeypatch, estimate=11, probe=1)
+    found = query.count_tickets(filters, cap=10)
+    assert found[1] is True and found[0] <= 1
+    assert query.count_tickets(filters, cap=10, at_least=3) == (3, True)
+    assert query.count_tickets(filters, cap=10, at_least=50) == (10, True)
+
+
+def test_a_search_expected_at_or_below_the_cap_is_counted(
+    setting: Setting, new_ticket: Callable[..., Ticket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    for n in range(3):
+        new_ticket(subject=f"Few{tag} {n}")
+    filters = TicketFilters(department_ids={setting.department_id}, search=Search(f"few{tag}"))
+    monkeypatch.setattr(query, "search_probe_statement", None)  # counted, never probed
+    _probed(monkeypatch, estimate=10)
+    assert query.count_tickets(filters, cap=10) == (3, False)
+    # a blank term searches nothing: counted as the other filters
+    blank = TicketFilters(department_ids={setting.department_id}, search=Search(" "))
+    assert query.count_tickets(blank, cap=1) == (1, True)
