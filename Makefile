@@ -8,7 +8,8 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist): each has its own PostgreSQL database and Redis database number.
 TEST_WORKERS ?= 2
 
-.PHONY: run test install install-dev db demo lint typecheck unit integration e2e bench browser clean
+.PHONY: run test install install-dev db demo lint typecheck unit integration e2e bench browser \
+	messages translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +22,26 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.runtime
-install-dev: $(VENV)/.dev
+## The UI's translations: each language's messages.po compiled to the messages.mo the app reads.
+PO_FILES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+%.mo: %.po $(VENV)/.runtime
+	$(BIN)/pybabel compile -i $< -o $@
+
+translations: $(MO_FILES)
+
+## After adding or changing user-facing strings: extract them, then update every messages.po
+## (translate the new entries; tests/app/test_translations.py fails on an untranslated one).
+messages: install
+	$(BIN)/pybabel extract -F app/translations/babel.cfg -k _l -k lazy_gettext \
+		--add-location=file --sort-output --project Tessera --copyright-holder Tessera \
+		-o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
+		--no-fuzzy-matching --ignore-obsolete
+
+install: $(VENV)/.runtime translations
+install-dev: $(VENV)/.dev translations
 
 ## Database: migrations, then FAB permissions and roles (the production release step too).
 db: install

@@ -189,7 +189,9 @@ class Config:
     FAB_BASE_TEMPLATE = "tessera/base.html"
     FAB_INDEX_VIEW = "app.views.home.HomeView"
     APP_THEME = ""
-    LANGUAGES = {"en": {"flag": "gb", "name": "English"}}
+    # The UI's languages (app/translations; `make messages` after adding strings): a user picks
+    # one in the navbar (kept in the session), else the browser's Accept-Language decides.
+    LANGUAGES = {"en": {"flag": "gb", "name": "English"}, "zh": {"flag": "cn", "name": "中文"}}
     BABEL_DEFAULT_LOCALE = "en"
 
     # Security headers (app.headers): the page Content-Security-Policy ({nonce} is filled in per

@@ -17,9 +17,10 @@ from flask import (
     make_response,
     render_template,
     request,
+    session,
 )
 from flask.wrappers import Response
-from flask_babel import get_babel, get_translations
+from flask_babel import get_babel, get_locale, get_translations
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
@@ -183,6 +184,24 @@ def browser_timezone() -> str | None:
     return name if name in pytz.all_timezones_set else None
 
 
+def request_locale() -> str | None:
+    """Flask-Babel's locale selector: the language the user chose (`/lang/<code>`, kept in the
+    session), else the browser's best match among LANGUAGES (`zh-CN` matches `zh`), else None
+    (BABEL_DEFAULT_LOCALE). Outside a request (jobs, mail, the CLI): None."""
+    if not has_request_context():
+        return None
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return str(chosen)
+    return request.accept_languages.best_match(list(languages))
+
+
+def current_language() -> str:
+    """The page's language code, for the language menu and `<html lang>`."""
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
 def request_translations() -> Any:
     """The request's gettext catalogue, looked up once per request.
 
@@ -215,12 +234,15 @@ def register_web(app: Flask) -> None:
 
     Flask-AppBuilder made the Babel instance; its time zone becomes the browser's.
     """
-    get_babel(app).timezone_selector = browser_timezone
+    babel = get_babel(app)
+    babel.timezone_selector = browser_timezone
+    babel.locale_selector = request_locale
     _install_gettext(app)
     app.context_processor(_queue_banner)
     app.add_template_filter(minute)
     app.add_template_filter(priority_label)
     app.add_template_global(zone_name)
+    app.add_template_global(current_language)
     init_headers(app)
     app.register_error_handler(HTTPException, _api_errors_as_json)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)

@@ -31,6 +31,8 @@
   var pending = null;
   var sequence = 0;
 
+  var say = window.TesseraWords(editor);  /* the words of data-messages */
+
   function setStatus(text) { if (status) { status.textContent = text; } }
 
   function show(html) {
@@ -43,7 +45,7 @@
     if (pending) { pending.abort(); }
     pending = window.AbortController ? new AbortController() : null;
     var mine = ++sequence;
-    setStatus("updating…");
+    setStatus(say("updating"));
     return fetch(url, {
       method: "POST",
       body: body,
@@ -53,16 +55,16 @@
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
       if (response.redirected && type.indexOf("application/json") < 0) {
-        throw new Error("the session has ended; reload the page and sign in again.");
+        throw new Error(say("ended"));
       }
       if (type.indexOf("application/json") < 0) {
-        throw new Error("the server answered " + response.status + " " + response.statusText + ".");
+        throw new Error(say("answered", { status: response.status + " " + response.statusText }));
       }
       return response.json();
     }).then(function (data) {
       if (mine !== sequence) { return; }   /* a newer request is on its way */
       show(data.html);
-      setStatus(data.ok ? "up to date" : "has problems");
+      setStatus(say(data.ok ? "current" : "problems"));
     }).catch(function (error) {
       if (error && error.name === "AbortError") { return; }
       if (mine !== sequence) { return; }
@@ -70,9 +72,9 @@
       var alert = document.createElement("div");
       alert.className = "alert alert-danger";
       alert.setAttribute("role", "alert");
-      alert.textContent = "The preview could not be loaded: " + (error && error.message ? error.message : error);
+      alert.textContent = say("notLoaded", { reason: error && error.message ? error.message : error });
       pane.appendChild(alert);
-      setStatus("failed");
+      setStatus(say("failed"));
     });
   }
 
@@ -106,7 +108,7 @@
         if (note) { note.hidden = true; }
       } catch (error) {
         if (note) {
-          note.textContent = "Not valid JSON: " + error.message;
+          note.textContent = say("badJson", { reason: error.message });
           note.hidden = false;
         }
       }

@@ -31,6 +31,7 @@
   var tester = document.getElementById("route-tester-pane");
   if (!section || !tester || !window.fetch) { return; }
   var url = section.getAttribute("data-url");
+  var say = window.TesseraWords(section);  /* the words of data-messages */
   var sequence = 0;
 
   function fail(message) {
@@ -38,7 +39,7 @@
     var alert = document.createElement("div");
     alert.className = "alert alert-danger";
     alert.setAttribute("role", "alert");
-    alert.textContent = "The route tester could not be loaded: " + message;
+    alert.textContent = say("notLoaded", { reason: message });
     tester.appendChild(alert);
   }
 
@@ -53,8 +54,8 @@
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
       if (type.indexOf("application/json") < 0) {
-        throw new Error(response.redirected ? "the session has ended; reload the page."
-          : "the server answered " + response.status + " " + response.statusText + ".");
+        throw new Error(response.redirected ? say("ended")
+          : say("answered", { status: response.status + " " + response.statusText }));
       }
       return response.json();
     }).then(function (data) {
