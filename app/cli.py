@@ -82,16 +82,17 @@ def worker_command(queues: tuple[str, ...], burst: bool, name: str | None, fork:
     Jobs run in the worker process by default: a forked work horse starts cold (database
     connection, compiled statements and templates) and costs about half a second per job.
     """
-    from rq import Queue, SimpleWorker, Worker
+    from rq import Queue
 
     from app.jobs import worker_app
+    from app.jobs.workers import TesseraSimpleWorker, TesseraWorker
     from app.queue import redis_connection
 
     app: Flask = worker_app()
     _warm(app)
     connection = redis_connection(app)
     names = list(queues) or app.config["RQ_QUEUES"]
-    worker = (Worker if fork else SimpleWorker)(
+    worker = (TesseraWorker if fork else TesseraSimpleWorker)(
         [Queue(q, connection=connection) for q in names], connection=connection, name=name
     )
     if "low" in names:

@@ -38,6 +38,8 @@ def new_template(page: Page, live_server: str) -> str:
     page.fill("#def-title", "Visit request")
     expect(page.locator("#template-builder")).to_be_visible()
     expect(page.locator("#tb-library .tb-add-library").first).to_be_visible()  # palette loaded
+    # the server has answered about the form's fields: no redraw is on its way under a click
+    expect(page.locator("#tb-settings .tb-s-status")).to_have_text("")
     return key
 
 
