@@ -34,9 +34,8 @@ translations: $(MO_FILES)
 ## After adding or changing user-facing strings: extract them, then update every messages.po
 ## (translate the new entries; tests/app/test_translations.py fails on an untranslated one).
 messages: install
-	$(BIN)/pybabel extract -F app/translations/babel.cfg -k _l -k lazy_gettext \
-		--add-location=file --sort-output --project Tessera --copyright-holder Tessera \
-		-o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F app/translations/babel.cfg --add-location=file --sort-output \
+		--project Tessera --copyright-holder Tessera -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
 		--no-fuzzy-matching --ignore-obsolete
 

@@ -369,8 +369,7 @@ class TicketsApi(TesseraApi):
         """
         filters, cursor, limit = list_filters()
         page = query.list_tickets(filters, cursor, limit)
-        seen = len(page.tickets) + (page.next_cursor is not None)
-        count, capped = query.count_tickets(filters, cap=COUNT_CAP, at_least=seen)
+        count, capped = query.count_tickets(filters, cap=COUNT_CAP, at_least=page.seen)
         return self.response(
             200,
             result=represent(page.tickets),

@@ -597,6 +597,11 @@ class TicketPage:
     tickets: Sequence[Ticket]
     next_cursor: str | None
 
+    @property
+    def seen(self) -> int:
+        """How many matches this page proves there are at least (a next page: one more)."""
+        return len(self.tickets) + (self.next_cursor is not None)
+
 
 def _session(session: Session | None) -> Session:
     if session is not None:

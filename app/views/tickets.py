@@ -417,8 +417,7 @@ class TicketView(workflow_panel.TicketWorkflowPages, BaseView):
                 shown = len(page.tickets)
                 count, capped = (COUNT_CAP, True) if shown > COUNT_CAP else (shown, False)
             else:
-                seen = len(page.tickets) + (page.next_cursor is not None)
-                count, capped = query.count_tickets(filters, cap=COUNT_CAP, at_least=seen)
+                count, capped = query.count_tickets(filters, cap=COUNT_CAP, at_least=page.seen)
         except (BadFilter, BadCursor) as exc:
             db.session.rollback()
             error = str(exc)

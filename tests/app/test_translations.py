@@ -38,8 +38,7 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     subprocess.run(
         [
             sys.executable, "-m", "babel.messages.frontend", "extract",
-            "-F", str(TRANSLATIONS / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
-            "-o", str(pot), ".",
+            "-F", str(TRANSLATIONS / "babel.cfg"), "-o", str(pot), ".",
         ],
         cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
